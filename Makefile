@@ -1,0 +1,68 @@
+# Accord: the two commands a newcomer needs are `make run` and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+UV_VERSION := 0.13.9
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+# The first Python 3.12+ found: an explicit PYTHON=..., then pythonX.Y on PATH, then pyenv builds.
+FIND_PYTHON = for c in $${PYTHON:-} python3.14 python3.13 python3.12 python3 $$(ls -d $$HOME/.pyenv/versions/3.1[2-9]*/bin/python 2>/dev/null | sort -rV); do \
+	  p=$$(command -v $$c 2>/dev/null) || continue; \
+	  $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; break; }; \
+	done
+
+.PHONY: run test venv install install-dev migrate seed serve lint format check-deploy bench clean
+
+$(PY):
+	@py=$$($(FIND_PYTHON)); \
+	if [ -z "$$py" ]; then \
+	  echo "Accord needs Python 3.12 or newer (Django 6 requires it) and none was found." >&2; \
+	  echo "Install one (e.g. 'apt-get install python3.12', 'pyenv install 3.12', or python.org)," >&2; \
+	  echo "or point at it: make run PYTHON=/path/to/python3.12" >&2; exit 1; \
+	fi; \
+	echo "Using $$py ($$($$py --version))"; \
+	$$py -m venv $(VENV)
+
+$(UV): | $(PY)
+	@$(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+venv: $(UV)
+
+install: $(UV)
+	@$(UV) sync --frozen --inexact --no-default-groups --python $(PY) --quiet
+
+install-dev: $(UV)
+	@$(UV) sync --frozen --inexact --all-groups --python $(PY) --quiet
+
+migrate: install
+	@$(PY) manage.py migrate --no-input -v 0
+
+seed: migrate
+	@$(PY) manage.py seed_demo
+
+run: seed
+	@$(PY) manage.py demo_logins
+	@echo "Serving Accord at http://127.0.0.1:8000/ (Ctrl-C stops it)"
+	@$(PY) manage.py runserver 127.0.0.1:8000
+
+test: install-dev
+	@$(PY) tests/find_chromium.py
+	@$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	@$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+format: install-dev
+	@$(VENV)/bin/ruff check --fix . && $(VENV)/bin/ruff format .
+
+# The production variables the README lists, with throwaway values.
+check-deploy: install
+	@DJANGO_ENV=production SECRET_KEY=$$(head -c 48 /dev/urandom | base64 | tr -d '\n/+=') \
+	  ALLOWED_HOSTS=accord.example.com CSRF_TRUSTED_ORIGINS=https://accord.example.com \
+	  DATABASE_URL=sqlite:///$(CURDIR)/db.sqlite3 \
+	  $(PY) manage.py check --deploy --fail-level WARNING
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles

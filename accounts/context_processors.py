@@ -1,0 +1,28 @@
+"""Navigation shown to each person: only what their role may use."""
+
+from django.urls import reverse
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = [
+        ("home", reverse("home"), "What needs me"),
+        ("definitions", reverse("definitions:list"), "Definitions"),
+    ]
+    if user.has_perm("definitions.facilitate"):
+        items.append(("definition-new", reverse("definitions:create"), "Start a definition"))
+    if user.is_staff:
+        items.append(("admin", reverse("admin:index"), "Admin"))
+    path = request.path
+    return {
+        "nav_items": [
+            {"key": key, "url": url, "label": label, "current": _is_current(path, url)}
+            for key, url, label in items
+        ]
+    }
+
+
+def _is_current(path: str, url: str) -> bool:
+    return path == url if url == "/" else path.startswith(url)

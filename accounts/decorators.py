@@ -1,0 +1,34 @@
+"""The one decorator views use to ask for a permission."""
+
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+
+from accounts.roles import roles_needing
+
+
+def permission_required(perm: str, *, action: str):
+    """Require sign-in, then `perm`; a refusal is a 403 page naming the role that is needed.
+
+    `action` completes the sentence "Only a <role> can ...".
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not request.user.has_perm(perm):
+                raise PermissionDenied(refusal_message(perm, action))
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def refusal_message(perm: str, action: str) -> str:
+    roles = roles_needing(perm)
+    who = " or ".join(f"the {role} role" for role in roles) or "a permission you do not have"
+    return f"To {action}, you need {who}."

@@ -1,0 +1,17 @@
+"""Sign-in by e-mail address."""
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+
+
+class EmailAuthenticationForm(AuthenticationForm):
+    username = forms.EmailField(
+        label="E-mail address",
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
+    )
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "That e-mail address and password do not match an account. "
+        "Check both and try again.",
+    }

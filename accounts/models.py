@@ -1,0 +1,102 @@
+"""People: a custom user who signs in with an e-mail address and belongs to a department."""
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+
+class Department(models.TextChoices):
+    MARKETING = "marketing", "Marketing"
+    SALES = "sales", "Sales"
+    OTHER = "other", "Other"
+
+
+class UserQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+    def in_department(self, department: str):
+        return self.filter(department=department)
+
+    def with_permission(self, perm: str):
+        """People holding `app_label.codename` through a group or directly (or superusers)."""
+        app_label, codename = perm.split(".", 1)
+        matches = models.Q(
+            groups__permissions__codename=codename,
+            groups__permissions__content_type__app_label=app_label,
+        ) | models.Q(
+            user_permissions__codename=codename,
+            user_permissions__content_type__app_label=app_label,
+        )
+        return self.filter(matches | models.Q(is_superuser=True)).distinct()
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **fields):
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.full_clean(exclude=["password"])
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields):
+        fields.update(is_staff=True, is_superuser=True)
+        return self.create_user(email, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    email = models.EmailField("e-mail address", unique=True)
+    full_name = models.CharField(max_length=150)
+    title = models.CharField(max_length=150, blank=True, help_text="Job title, e.g. VP Sales.")
+    department = models.CharField(
+        max_length=20, choices=Department.choices, default=Department.OTHER
+    )
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(
+        "staff status", default=False, help_text="Can sign in to the admin site."
+    )
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        ordering = ["full_name"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+            models.CheckConstraint(
+                condition=models.Q(department__in=Department.values),
+                name="accounts_user_department_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def clean(self):
+        super().clean()
+        self.email = self.__class__.objects.normalize_email(self.email).lower()
+
+    def get_full_name(self) -> str:
+        return self.full_name
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    @property
+    def role_names(self) -> list[str]:
+        """The names of this person's roles, for display; "Member" when they hold none."""
+        from accounts.roles import roles_of
+
+        return roles_of(self)

@@ -1,0 +1,16 @@
+"""Reads for the people pages."""
+
+from accounts.roles import ROLE_DESCRIPTIONS
+
+
+def home_sections(user) -> list[dict]:
+    """Each kind of pending work for `user`, as {"id", "title", "items", "empty"} sections.
+
+    Each app contributes its own sections here as it grows; a section with no items still
+    shows, with a sentence saying there is nothing waiting.
+    """
+    return []
+
+
+def role_summary(user) -> list[tuple[str, str]]:
+    return [(role, ROLE_DESCRIPTIONS.get(role, "")) for role in user.role_names]

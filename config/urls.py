@@ -1,0 +1,14 @@
+"""Accord's URLs: each app owns its own namespace."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from accounts import views as account_views
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("healthz", account_views.healthz, name="healthz"),
+    path("accounts/", include("accounts.urls")),
+    path("definitions/", include("definitions.urls")),
+    path("admin/", admin.site.urls),
+]
