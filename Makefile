@@ -59,7 +59,7 @@ format: install-dev
 
 # The production variables the README lists, with throwaway values.
 check-deploy: install
-	@DJANGO_ENV=production SECRET_KEY=$$(head -c 48 /dev/urandom | base64 | tr -d '\n/+=') \
+	@ACCORD_ENV=production SECRET_KEY=$$(head -c 48 /dev/urandom | base64 | tr -d '\n/+=') \
 	  ALLOWED_HOSTS=accord.example.com CSRF_TRUSTED_ORIGINS=https://accord.example.com \
 	  DATABASE_URL=sqlite:///$(CURDIR)/db.sqlite3 \
 	  $(PY) manage.py check --deploy --fail-level WARNING
