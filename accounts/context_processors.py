@@ -2,17 +2,16 @@
 
 from django.urls import reverse
 
+from accounts.apps_registry import hooks
+
 
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
-    items = [
-        ("home", reverse("home"), "What needs me"),
-        ("definitions", reverse("definitions:list"), "Definitions"),
-    ]
-    if user.has_perm("definitions.facilitate"):
-        items.append(("definition-new", reverse("definitions:create"), "Start a definition"))
+    items = [("home", reverse("home"), "What needs me")]
+    for nav_items in hooks("navigation", "nav_items"):
+        items.extend(nav_items(user))
     if user.is_staff:
         items.append(("admin", reverse("admin:index"), "Admin"))
     path = request.path

@@ -1,5 +1,6 @@
 """Reads for the people pages."""
 
+from accounts.apps_registry import hooks
 from accounts.roles import ROLE_DESCRIPTIONS
 
 
@@ -9,7 +10,11 @@ def home_sections(user) -> list[dict]:
     Each app contributes its own sections here as it grows; a section with no items still
     shows, with a sentence saying there is nothing waiting.
     """
-    return []
+    return [
+        section
+        for home_sections in hooks("selectors", "home_sections")
+        for section in home_sections(user)
+    ]
 
 
 def role_summary(user) -> list[tuple[str, str]]:

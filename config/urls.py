@@ -10,5 +10,7 @@ urlpatterns = [
     path("healthz", account_views.healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
     path("definitions/", include("definitions.urls")),
+    path("meetings/", include("meetings.urls")),
+    path("feedback/", include("feedback.urls")),
     path("admin/", admin.site.urls),
 ]

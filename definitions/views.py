@@ -25,7 +25,7 @@ def definition_list(request):
 def definition_create(request):
     form = DefinitionForm(request.POST or None, initial={"facilitator": request.user})
     if request.method == "POST" and form.is_valid():
-        definition = services.definition_create(**form.cleaned_data)
+        definition = services.definition_create(by=request.user, **form.cleaned_data)
         messages.success(request, f"“{definition.name}” has been started.")
         return redirect(definition)
     return render(request, "definitions/create.html", {"form": form})

@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
+from accounts.apps_registry import hooks
 from accounts.demo import seed_people
 
 
@@ -10,4 +11,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         people = seed_people()
-        self.stdout.write(self.style.SUCCESS(f"Demo organisation ready: {len(people)} people."))
+        self.stdout.write(f"People: {len(people)}.")
+        for seed in hooks("demo", "seed"):
+            self.stdout.write(seed(people))
+        self.stdout.write(self.style.SUCCESS("Demo organisation ready."))

@@ -1,0 +1,231 @@
+"""A definition's content as plain data: stages with their criteria, in order.
+
+The draft is the last published version's content with every passed proposal since applied
+in the order they passed (`content_apply`); versions are compared with `content_diff`.
+"""
+
+import copy
+import difflib
+import re
+from dataclasses import dataclass, field
+
+STAGE_FIELDS = ("level", "name", "meaning", "owner", "routing", "follow_up")
+CRITERION_FIELDS = ("statement", "guidance", "evidence", "rule", "weight")
+
+EMPTY: dict = {"stages": []}
+
+
+def content_empty() -> dict:
+    return {"stages": []}
+
+
+def find_stage(content: dict, key: str) -> dict | None:
+    return next((s for s in content["stages"] if s["key"] == key), None)
+
+
+def find_criterion(content: dict, key: str) -> tuple[dict | None, dict | None]:
+    for stage in content["stages"]:
+        for criterion in stage["criteria"]:
+            if criterion["key"] == key:
+                return stage, criterion
+    return None, None
+
+
+def content_apply(content: dict, proposal) -> tuple[dict, str | None]:
+    """Apply one proposal; returns (new content, None) or (unchanged content, why it can't)."""
+    new = copy.deepcopy(content)
+    kind, key, payload = proposal.kind, proposal.target_key, proposal.payload or {}
+    if kind == "add_stage":
+        if find_stage(new, key):
+            return content, "that stage is already in the draft"
+        stage = {"key": key, **{f: payload.get(f, "") for f in STAGE_FIELDS}, "criteria": []}
+        after = payload.get("after_key")
+        index = next(
+            (i + 1 for i, s in enumerate(new["stages"]) if s["key"] == after), len(new["stages"])
+        )
+        new["stages"].insert(index, stage)
+    elif kind == "change_stage":
+        stage = find_stage(new, key)
+        if stage is None:
+            return content, "that stage is not in the draft any more"
+        stage.update({f: payload.get(f, stage[f]) for f in STAGE_FIELDS})
+    elif kind == "remove_stage":
+        stage = find_stage(new, key)
+        if stage is None:
+            return content, "that stage is not in the draft any more"
+        new["stages"].remove(stage)
+    elif kind == "add_criterion":
+        stage = find_stage(new, proposal.stage_key)
+        if stage is None:
+            return content, "its stage is not in the draft"
+        if find_criterion(new, key)[1]:
+            return content, "that criterion is already in the draft"
+        stage["criteria"].append({"key": key, **_criterion_fields(payload)})
+    elif kind == "change_criterion":
+        stage, criterion = find_criterion(new, key)
+        if criterion is None:
+            return content, "that criterion is not in the draft any more"
+        criterion.update(_criterion_fields(payload))
+        wanted = proposal.stage_key
+        if wanted and wanted != stage["key"]:
+            target = find_stage(new, wanted)
+            if target is None:
+                return content, "the stage it moves to is not in the draft"
+            stage["criteria"].remove(criterion)
+            target["criteria"].append(criterion)
+    elif kind == "remove_criterion":
+        stage, criterion = find_criterion(new, key)
+        if criterion is None:
+            return content, "that criterion is not in the draft any more"
+        stage["criteria"].remove(criterion)
+    else:  # pragma: no cover - the model's choices forbid it
+        raise ValueError(kind)
+    return new, None
+
+
+def _criterion_fields(payload: dict) -> dict:
+    return {
+        "statement": payload.get("statement", ""),
+        "guidance": payload.get("guidance", ""),
+        "evidence": payload.get("evidence", "stated"),
+        "rule": payload.get("rule") or None,
+        "weight": int(payload.get("weight") or 1),
+    }
+
+
+def content_criteria_count(content: dict) -> int:
+    return sum(len(stage["criteria"]) for stage in content["stages"])
+
+
+# --- comparing two contents -------------------------------------------------------------
+
+_WORDS = re.compile(r"\s+|[^\s]+")
+
+
+def word_diff(old: str, new: str) -> list[tuple[str, str]]:
+    """[(op, text)] with op in "same", "del", "ins": a word-level comparison for highlighting."""
+    a, b = _WORDS.findall(old or ""), _WORDS.findall(new or "")
+    parts: list[tuple[str, str]] = []
+    matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            parts.append(("same", "".join(a[i1:i2])))
+        else:
+            if i2 > i1:
+                parts.append(("del", "".join(a[i1:i2])))
+            if j2 > j1:
+                parts.append(("ins", "".join(b[j1:j2])))
+    return parts
+
+
+@dataclass
+class FieldChange:
+    label: str
+    parts: list[tuple[str, str]]
+
+
+@dataclass
+class ItemDiff:
+    change: str  # "added", "removed", "changed", "same"
+    kind: str  # "stage" or "criterion"
+    key: str
+    title: str
+    stage_name: str = ""
+    fields: list[FieldChange] = field(default_factory=list)
+    criteria: list["ItemDiff"] = field(default_factory=list)
+
+
+def _display(name: str, value) -> str:
+    if name == "rule":
+        from definitions.rules import rule_sentence
+
+        return rule_sentence(value) if value else "Checked by a person."
+    return "" if value is None else str(value)
+
+
+def _field_changes(old: dict, new: dict, names, labels) -> list[FieldChange]:
+    changes = []
+    for name in names:
+        a, b = _display(name, old.get(name)), _display(name, new.get(name))
+        if a != b:
+            changes.append(FieldChange(labels.get(name, name), word_diff(a, b)))
+    return changes
+
+
+STAGE_LABELS = {
+    "level": "Funnel level",
+    "name": "Name",
+    "meaning": "Meaning",
+    "owner": "Owner",
+    "routing": "Routed to",
+    "follow_up": "Follow-up",
+}
+CRITERION_LABELS = {
+    "statement": "Statement",
+    "guidance": "Guidance",
+    "evidence": "Evidence standard",
+    "rule": "Rule",
+    "weight": "Weight",
+}
+
+
+def content_diff(old: dict, new: dict) -> list[ItemDiff]:
+    """Stages and criteria added, removed and changed from `old` to `new`, in `new`'s order."""
+    old_stages = {s["key"]: s for s in old["stages"]}
+    new_keys = {s["key"] for s in new["stages"]}
+    result = []
+    for stage in new["stages"]:
+        before = old_stages.get(stage["key"])
+        if before is None:
+            item = ItemDiff("added", "stage", stage["key"], stage["name"])
+            item.criteria = [
+                ItemDiff("added", "criterion", c["key"], c["statement"]) for c in stage["criteria"]
+            ]
+            result.append(item)
+            continue
+        item = ItemDiff("same", "stage", stage["key"], stage["name"])
+        item.fields = _field_changes(before, stage, STAGE_FIELDS, STAGE_LABELS)
+        item.criteria = _criteria_diff(before["criteria"], stage["criteria"])
+        if item.fields or any(c.change != "same" for c in item.criteria):
+            item.change = "changed"
+        result.append(item)
+    for stage in old["stages"]:
+        if stage["key"] not in new_keys:
+            item = ItemDiff("removed", "stage", stage["key"], stage["name"])
+            item.criteria = [
+                ItemDiff("removed", "criterion", c["key"], c["statement"])
+                for c in stage["criteria"]
+            ]
+            result.append(item)
+    return result
+
+
+def _criteria_diff(old: list[dict], new: list[dict]) -> list[ItemDiff]:
+    before = {c["key"]: c for c in old}
+    after_keys = {c["key"] for c in new}
+    items = []
+    for criterion in new:
+        was = before.get(criterion["key"])
+        if was is None:
+            items.append(ItemDiff("added", "criterion", criterion["key"], criterion["statement"]))
+            continue
+        changes = _field_changes(was, criterion, CRITERION_FIELDS, CRITERION_LABELS)
+        items.append(
+            ItemDiff(
+                "changed" if changes else "same",
+                "criterion",
+                criterion["key"],
+                criterion["statement"],
+                fields=changes,
+            )
+        )
+    items += [
+        ItemDiff("removed", "criterion", c["key"], c["statement"])
+        for c in old
+        if c["key"] not in after_keys
+    ]
+    return items
+
+
+def diff_is_empty(diff: list[ItemDiff]) -> bool:
+    return all(item.change == "same" for item in diff)

@@ -1,0 +1,153 @@
+"""Reads for the definitions pages: the draft, version contents, tallies, history."""
+
+from django.db.models import Count, Prefetch, Q
+
+from accounts.models import Department, User
+from definitions.consensus import Verdict, consensus_evaluate
+from definitions.content import content_apply, content_empty
+from definitions.models import (
+    Definition,
+    Proposal,
+    Submission,
+    Version,
+    VersionCriterion,
+    VersionStage,
+    Vote,
+)
+
+
+def voters_eligible():
+    """People who vote: everyone active in marketing and sales, and every executive."""
+    executives = User.objects.with_permission("definitions.approve_version").values("pk")
+    return User.objects.active().filter(
+        Q(department__in=[Department.MARKETING, Department.SALES]) | Q(pk__in=executives)
+    )
+
+
+def voter_is_eligible(user) -> bool:
+    return user.is_active and (
+        user.department in (Department.MARKETING, Department.SALES)
+        or user.has_perm("definitions.approve_version")
+    )
+
+
+def eligible_counts() -> dict[str, int]:
+    rows = voters_eligible().values("department").annotate(n=Count("pk", distinct=True))
+    return {row["department"]: row["n"] for row in rows}
+
+
+def proposal_verdict(proposal: Proposal, votes=None, counts=None) -> Verdict:
+    votes = proposal.votes.all() if votes is None else votes
+    return consensus_evaluate(
+        quorum_percent=proposal.quorum_percent,
+        threshold_percent=proposal.threshold_percent,
+        eligible=eligible_counts() if counts is None else counts,
+        positions=[(vote.department, vote.position) for vote in votes],
+    )
+
+
+def proposal_with_votes(definition: Definition, pk: int) -> Proposal:
+    return (
+        Proposal.objects.select_related(
+            "definition", "proposed_by", "supersedes", "superseded_by", "published_in"
+        )
+        .prefetch_related(Prefetch("votes", queryset=Vote.objects.select_related("voter")))
+        .get(definition=definition, pk=pk)
+    )
+
+
+def not_yet_voted(proposal: Proposal, votes) -> list[User]:
+    voted = {vote.voter_id for vote in votes}
+    return [
+        person
+        for person in voters_eligible().order_by("department", "full_name")
+        if person.pk not in voted
+    ]
+
+
+def version_latest(definition: Definition) -> Version | None:
+    return Version.objects.for_definition(definition).latest_first().first()
+
+
+def version_content(version: Version | None) -> dict:
+    """A version's stages and criteria as plain content (two queries)."""
+    if version is None:
+        return content_empty()
+    stages = VersionStage.objects.filter(version=version).prefetch_related(
+        Prefetch("criteria", queryset=VersionCriterion.objects.order_by("position"))
+    )
+    return {
+        "stages": [
+            {
+                "key": stage.key,
+                "level": stage.level,
+                "name": stage.name,
+                "meaning": stage.meaning,
+                "owner": stage.owner,
+                "routing": stage.routing,
+                "follow_up": stage.follow_up,
+                "criteria": [
+                    {
+                        "key": c.key,
+                        "statement": c.statement,
+                        "guidance": c.guidance,
+                        "evidence": c.evidence,
+                        "rule": c.rule,
+                        "weight": c.weight,
+                    }
+                    for c in stage.criteria.all()
+                ],
+            }
+            for stage in stages
+        ]
+    }
+
+
+def draft_build(definition: Definition, latest: Version | None = None) -> tuple[dict, list, list]:
+    """The draft: the latest version plus every passed, unpublished proposal, in the order
+    they passed. Returns (content, proposals applied, [(proposal, why it could not apply)])."""
+    latest = version_latest(definition) if latest is None else latest
+    content = version_content(latest)
+    applied, skipped = [], []
+    for proposal in (
+        Proposal.objects.for_definition(definition).passed_unpublished().order_by("closed_at", "pk")
+    ):
+        content, problem = content_apply(content, proposal)
+        (skipped.append((proposal, problem)) if problem else applied.append(proposal))
+    return content, applied, skipped
+
+
+def submission_in_review(definition: Definition) -> Submission | None:
+    return (
+        Submission.objects.filter(definition=definition, status__in=["submitted", "approved"])
+        .select_related("submitted_by", "reviewed_by")
+        .first()
+    )
+
+
+def proposals_for_page(definition: Definition):
+    return (
+        Proposal.objects.for_definition(definition)
+        .select_related("proposed_by", "published_in")
+        .annotate(vote_count=Count("votes"))
+        .order_by("-opened_at", "-pk")
+    )
+
+
+def version_in_force(definition: Definition, at) -> Version | None:
+    """The version that was in force at moment `at`: the last one published by then."""
+    return (
+        Version.objects.for_definition(definition)
+        .filter(published_at__lte=at)
+        .latest_first()
+        .first()
+    )
+
+
+def version_criteria(version: Version):
+    """A version's criteria with their stages, in funnel order (one query)."""
+    return (
+        VersionCriterion.objects.filter(stage__version=version)
+        .select_related("stage")
+        .order_by("stage__position", "position")
+    )
