@@ -60,12 +60,12 @@ def content_apply(content: dict, proposal) -> tuple[dict, str | None]:
             return content, "its stage is not in the draft"
         if find_criterion(new, key)[1]:
             return content, "that criterion is already in the draft"
-        stage["criteria"].append({"key": key, **_criterion_fields(payload)})
+        stage["criteria"].append({"key": key, **criterion_fields(payload)})
     elif kind == "change_criterion":
         stage, criterion = find_criterion(new, key)
         if criterion is None:
             return content, "that criterion is not in the draft any more"
-        criterion.update(_criterion_fields(payload))
+        criterion.update(criterion_fields(payload))
         wanted = proposal.stage_key
         if wanted and wanted != stage["key"]:
             target = find_stage(new, wanted)
@@ -83,7 +83,7 @@ def content_apply(content: dict, proposal) -> tuple[dict, str | None]:
     return new, None
 
 
-def _criterion_fields(payload: dict) -> dict:
+def criterion_fields(payload: dict) -> dict:
     return {
         "statement": payload.get("statement", ""),
         "guidance": payload.get("guidance", ""),

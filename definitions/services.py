@@ -19,6 +19,7 @@ from definitions.content import (
     CRITERION_FIELDS,
     STAGE_FIELDS,
     content_apply,
+    criterion_fields,
     find_criterion,
     find_stage,
 )
@@ -514,20 +515,11 @@ def version_publish(*, submission: Submission, by: User) -> Version:
             version=version,
             key=stage["key"],
             position=position,
-            **{f: stage[f] or "" for f in STAGE_FIELDS},
+            **{f: stage.get(f) or "" for f in STAGE_FIELDS},
         )
         stage_row.save()
         VersionCriterion.objects.bulk_create(
-            VersionCriterion(
-                stage=stage_row,
-                key=c["key"],
-                position=i,
-                statement=c["statement"],
-                guidance=c["guidance"],
-                evidence=c["evidence"],
-                rule=c["rule"],
-                weight=c["weight"],
-            )
+            VersionCriterion(stage=stage_row, key=c["key"], position=i, **criterion_fields(c))
             for i, c in enumerate(stage["criteria"], start=1)
         )
     for proposal in submission.proposals.select_for_update():
