@@ -3,10 +3,30 @@
 from django import forms
 
 from accounts.models import User
-from definitions.models import Definition
+from definitions.models import Definition, EvidenceStandard, Proposal, StageLevel, Vote
+from definitions.rules import LEAD_FIELDS, OPERATORS
 
 
 class DefinitionForm(forms.ModelForm):
+    START_CHOICES = [
+        ("ladder", "The seeds' ladder: Name/Inquiry → MQL → SAL → SQL/Opportunity → Customer"),
+        ("copy", "A copy of another definition"),
+        ("empty", "Empty"),
+    ]
+    start = forms.ChoiceField(
+        label="Start from",
+        choices=START_CHOICES,
+        initial="ladder",
+        widget=forms.RadioSelect,
+        help_text="The starting content arrives as proposals: version 1 is voted like any other.",
+    )
+    copy_from = forms.ModelChoiceField(
+        label="Definition to copy",
+        queryset=Definition.objects.all(),
+        required=False,
+        help_text="Only when starting from a copy.",
+    )
+
     class Meta:
         model = Definition
         fields = [
@@ -41,4 +61,125 @@ class DefinitionForm(forms.ModelForm):
             "product_line"
         ):
             self.add_error("product_line", "Name the product line this definition covers.")
+        if cleaned.get("start") == "copy" and not cleaned.get("copy_from"):
+            self.add_error("copy_from", "Choose the definition to copy.")
         return cleaned
+
+
+class StageProposalForm(forms.Form):
+    name = forms.CharField(max_length=120)
+    level = forms.ChoiceField(label="Funnel level", choices=StageLevel.choices)
+    meaning = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    owner = forms.CharField(max_length=120, required=False, help_text="Who owns leads here.")
+    routing = forms.CharField(
+        label="Routed to",
+        max_length=120,
+        required=False,
+        help_text="Nurture, inside sales, field sales…",
+    )
+    follow_up = forms.CharField(
+        label="Follow-up service level",
+        max_length=120,
+        required=False,
+        help_text="E.g. contacted within 48 h.",
+    )
+
+
+RULE_FIELD_CHOICES = [("", "No rule: a person checks it")] + [
+    (name, field.label) for name, field in LEAD_FIELDS.items()
+]
+
+
+class CriterionProposalForm(forms.Form):
+    stage_key = forms.ChoiceField(label="Stage")
+    statement = forms.CharField(max_length=300, help_text="What must be true of the lead.")
+    guidance = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text="How to tell, and what does not count.",
+    )
+    evidence = forms.ChoiceField(
+        label="Evidence standard", choices=EvidenceStandard.choices, initial="stated"
+    )
+    weight = forms.IntegerField(min_value=1, max_value=10, initial=1)
+    rule_field = forms.ChoiceField(
+        label="Rule: lead field", choices=RULE_FIELD_CHOICES, required=False
+    )
+    rule_operator = forms.ChoiceField(
+        label="Rule: operator", choices=[("", "—"), *list(OPERATORS.items())], required=False
+    )
+    rule_value = forms.CharField(
+        label="Rule: value",
+        required=False,
+        help_text="Comma-separate several values; two for “between”.",
+    )
+
+    def __init__(self, *args, stages=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["stage_key"].choices = [(s["key"], s["name"]) for s in stages]
+
+    def payload(self) -> dict:
+        data = self.cleaned_data
+        rule = None
+        if data.get("rule_field"):
+            rule = {
+                "field": data["rule_field"],
+                "operator": data.get("rule_operator") or "",
+                "value": data.get("rule_value") or None,
+            }
+        return {
+            "statement": data["statement"],
+            "guidance": data.get("guidance", ""),
+            "evidence": data["evidence"],
+            "weight": data["weight"],
+            "rule": rule,
+        }
+
+
+class ProposalMetaForm(forms.Form):
+    rationale = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), help_text="Why this change: what it fixes."
+    )
+    closes_at = forms.DateTimeField(
+        label="Vote closes at",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text="Leave empty to close it by hand.",
+    )
+
+
+class TargetForm(forms.Form):
+    target_key = forms.ChoiceField(label="Which one")
+
+    def __init__(self, *args, choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target_key"].choices = list(choices)
+
+
+class VoteForm(forms.Form):
+    position = forms.ChoiceField(
+        label="Your position", choices=Vote.Position.choices, widget=forms.RadioSelect
+    )
+    comment = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text="Required when you disagree or block.",
+    )
+
+
+class SubmitDraftForm(forms.Form):
+    change_summary = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What changes in this version, in a sentence or two.",
+    )
+
+
+class ReviewForm(forms.Form):
+    comment = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text="Required when you send the draft back.",
+    )
+
+
+PROPOSAL_KIND_CHOICES = Proposal.Kind.choices

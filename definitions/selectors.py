@@ -151,3 +151,115 @@ def version_criteria(version: Version):
         .select_related("stage")
         .order_by("stage__position", "position")
     )
+
+
+def voters_by_department(definition: Definition) -> dict[str, int]:
+    """How many distinct people of each department voted on this definition's proposals."""
+    rows = (
+        Vote.objects.filter(proposal__definition=definition)
+        .values("department")
+        .annotate(n=Count("voter", distinct=True))
+    )
+    return {row["department"]: row["n"] for row in rows}
+
+
+def definition_health_for(definition: Definition, content: dict):
+    from definitions.health import definition_health
+
+    return definition_health(
+        content, eligible=eligible_counts(), voted=voters_by_department(definition)
+    )
+
+
+def home_sections(user) -> list[dict]:
+    """Proposals waiting for my vote; drafts waiting for my approval or publication."""
+    sections = []
+    if voter_is_eligible(user):
+        waiting = (
+            Proposal.objects.awaiting_vote_from(user)
+            .select_related("definition")
+            .order_by("closes_at", "opened_at")[:20]
+        )
+        sections.append(
+            {
+                "id": "proposals-to-vote",
+                "title": "Proposals waiting for my vote",
+                "items": [
+                    {
+                        "url": p.get_absolute_url(),
+                        "label": p.title,
+                        "detail": f"{p.definition.name}"
+                        + (f" · closes {p.closes_at:%d %b %H:%M}" if p.closes_at else ""),
+                    }
+                    for p in waiting
+                ],
+                "empty": "You have voted on every open proposal.",
+            }
+        )
+    if user.has_perm("definitions.approve_version") or user.has_perm("definitions.publish_version"):
+        drafts = Submission.objects.filter(status__in=["submitted", "approved"]).select_related(
+            "definition"
+        )
+        sections.append(
+            {
+                "id": "drafts-to-approve",
+                "title": "Drafts waiting for my approval",
+                "items": [
+                    {
+                        "url": s.get_absolute_url(),
+                        "label": f"{s.definition.name}: {s.get_status_display().lower()}",
+                        "detail": s.change_summary[:120],
+                    }
+                    for s in drafts
+                ],
+                "empty": "No draft is waiting for an executive.",
+            }
+        )
+    return sections
+
+
+def definition_history(definition: Definition, limit: int = 300) -> list[dict]:
+    """Who changed what and when, for proposals, votes and approvals, newest first."""
+    entries = []
+    proposals = Proposal.history.filter(definition_id=definition.pk).select_related("history_user")
+    for record in proposals.order_by("-history_date")[:limit]:
+        entries.append(
+            {
+                "when": record.history_date,
+                "who": record.history_user,
+                "what": record.history_change_reason or record.get_history_type_display(),
+                "subject": f"Proposal “{record.title}”",
+                "detail": record.get_status_display(),
+            }
+        )
+    votes = (
+        Vote.history.filter(proposal__definition=definition)
+        .select_related("history_user", "voter", "proposal")
+        .order_by("-history_date")[:limit]
+    )
+    for record in votes:
+        entries.append(
+            {
+                "when": record.history_date,
+                "who": record.history_user or record.voter,
+                "what": record.history_change_reason or record.get_history_type_display(),
+                "subject": f"Vote on “{record.proposal.title}”",
+                "detail": f"{record.voter}: {record.get_position_display()}"
+                + (f" — {record.comment}" if record.comment else ""),
+            }
+        )
+    submissions = Submission.history.filter(definition_id=definition.pk).select_related(
+        "history_user"
+    )
+    for record in submissions.order_by("-history_date")[:limit]:
+        entries.append(
+            {
+                "when": record.history_date,
+                "who": record.history_user,
+                "what": record.history_change_reason or record.get_history_type_display(),
+                "subject": "Draft for approval",
+                "detail": record.review_comment or record.change_summary[:140],
+            }
+        )
+    entries.sort(key=lambda entry: entry["when"], reverse=True)
+    return entries[:limit]

@@ -2,20 +2,62 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.decorators import permission_required
-from definitions import services
-from definitions.forms import DefinitionForm
-from definitions.models import Definition
+from accounts.decorators import permission_required, refusal_message
+from config.htmx import render_htmx
+from definitions import selectors, services
+from definitions.content import (
+    content_apply,
+    content_diff,
+    diff_is_empty,
+    find_criterion,
+    find_stage,
+)
+from definitions.forms import (
+    CriterionProposalForm,
+    DefinitionForm,
+    ProposalMetaForm,
+    ReviewForm,
+    StageProposalForm,
+    SubmitDraftForm,
+    TargetForm,
+    VoteForm,
+)
+from definitions.models import Definition, Proposal, Submission, Version, Vote
+from definitions.rules import LEAD_FIELDS, OPERATORS, rule_sentence
+
+
+def _definition(request, pk: int) -> Definition:
+    return get_object_or_404(
+        Definition.objects.visible_to(request.user).select_related(
+            "facilitator", "executive_sponsor"
+        ),
+        pk=pk,
+    )
+
+
+def _form_errors(form, error: ValidationError) -> None:
+    """Put a service's ValidationError on the form, on the named field where there is one."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
 
 
 @require_GET
 @login_required
 def definition_list(request):
-    definitions = Definition.objects.visible_to(request.user).select_related(
-        "facilitator", "executive_sponsor"
+    definitions = (
+        Definition.objects.visible_to(request.user)
+        .select_related("facilitator", "executive_sponsor")
+        .annotate(version_count=Count("versions", distinct=True))
     )
     return render(request, "definitions/list.html", {"definitions": definitions})
 
@@ -25,19 +67,486 @@ def definition_list(request):
 def definition_create(request):
     form = DefinitionForm(request.POST or None, initial={"facilitator": request.user})
     if request.method == "POST" and form.is_valid():
-        definition = services.definition_create(by=request.user, **form.cleaned_data)
-        messages.success(request, f"“{definition.name}” has been started.")
-        return redirect(definition)
+        try:
+            definition = services.definition_create(by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(
+                request,
+                f"“{definition.name}” has been started. Its starting content is open for votes.",
+            )
+            return redirect(definition)
     return render(request, "definitions/create.html", {"form": form})
 
 
 @require_GET
 @login_required
 def definition_detail(request, pk: int):
-    definition = get_object_or_404(
-        Definition.objects.visible_to(request.user).select_related(
-            "facilitator", "executive_sponsor"
-        ),
-        pk=pk,
+    definition = _definition(request, pk)
+    services.proposals_close_due(definition=definition)
+    version = selectors.version_latest(definition)
+    content = selectors.version_content(version)
+    open_count = Proposal.objects.for_definition(definition).open().count()
+    context = {
+        "definition": definition,
+        "version": version,
+        "content": content,
+        "health": selectors.definition_health_for(definition, content) if version else [],
+        "open_count": open_count,
+        "in_review": selectors.submission_in_review(definition),
+    }
+    return render(request, "definitions/detail.html", context)
+
+
+# --- proposals --------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def proposal_list(request, pk: int):
+    definition = _definition(request, pk)
+    services.proposals_close_due(definition=definition)
+    proposals = list(selectors.proposals_for_page(definition))
+    my_votes = dict(
+        Vote.objects.filter(proposal__definition=definition, voter=request.user).values_list(
+            "proposal_id", "position"
+        )
     )
-    return render(request, "definitions/detail.html", {"definition": definition})
+    for proposal in proposals:
+        proposal.my_position = my_votes.get(proposal.pk)
+    groups = [
+        ("Open for votes", [p for p in proposals if p.status == "open"]),
+        (
+            "Passed, in the draft",
+            [p for p in proposals if p.status == "passed" and not p.published_in_id],
+        ),
+        ("Published", [p for p in proposals if p.published_in_id]),
+        (
+            "Closed without passing",
+            [p for p in proposals if p.status in ("failed", "withdrawn", "superseded")],
+        ),
+    ]
+    return render(
+        request,
+        "definitions/proposals.html",
+        {
+            "definition": definition,
+            "groups": groups,
+            "can_vote": selectors.voter_is_eligible(request.user),
+        },
+    )
+
+
+KIND_LABELS = dict(Proposal.Kind.choices)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def proposal_create(request, pk: int, kind: str):
+    definition = _definition(request, pk)
+    if kind not in KIND_LABELS:
+        raise Http404
+    draft = selectors.draft_build(definition)[0]
+    supersedes = None
+    if request.GET.get("supersedes") or request.POST.get("supersedes"):
+        supersedes = get_object_or_404(
+            Proposal,
+            definition=definition,
+            pk=request.GET.get("supersedes") or request.POST.get("supersedes"),
+        )
+    data = request.POST if request.method == "POST" else None
+
+    initial = {}
+    if supersedes is not None:
+        initial = {**supersedes.payload, "stage_key": supersedes.stage_key}
+        if supersedes.payload.get("rule"):
+            rule = supersedes.payload["rule"]
+            value = rule.get("value")
+            initial.update(
+                rule_field=rule["field"],
+                rule_operator=rule["operator"],
+                rule_value=", ".join(map(str, value)) if isinstance(value, list) else (value or ""),
+            )
+    elif request.GET.get("stage"):
+        initial["stage_key"] = request.GET["stage"]
+
+    target_form = None
+    if kind.startswith("change") or kind.startswith("remove"):
+        if kind.endswith("_stage"):
+            choices = [(s["key"], s["name"]) for s in draft["stages"]]
+        else:
+            choices = [
+                (c["key"], f"{s['name']}: {c['statement']}")
+                for s in draft["stages"]
+                for c in s["criteria"]
+            ]
+        target_initial = {
+            "target_key": request.GET.get("target") or (supersedes.target_key if supersedes else "")
+        }
+        target_form = TargetForm(data, choices=choices, initial=target_initial, prefix="target")
+        target_key = (
+            target_form.data.get("target-target_key") if data else target_initial["target_key"]
+        )
+        if not initial and target_key:
+            if kind == "change_stage" and find_stage(draft, target_key):
+                initial = dict(find_stage(draft, target_key))
+            elif kind == "change_criterion":
+                stage, criterion = find_criterion(draft, target_key)
+                if criterion:
+                    initial = {**criterion, "stage_key": stage["key"]}
+                    if criterion.get("rule"):
+                        value = criterion["rule"].get("value")
+                        initial.update(
+                            rule_field=criterion["rule"]["field"],
+                            rule_operator=criterion["rule"]["operator"],
+                            rule_value=", ".join(map(str, value))
+                            if isinstance(value, list)
+                            else (value or ""),
+                        )
+
+    if kind in ("add_stage", "change_stage"):
+        content_form = StageProposalForm(data, initial=initial, prefix="c")
+    elif kind in ("add_criterion", "change_criterion"):
+        content_form = CriterionProposalForm(
+            data, initial=initial, stages=draft["stages"], prefix="c"
+        )
+    else:
+        content_form = None
+    meta_form = ProposalMetaForm(
+        data, initial={"rationale": supersedes.rationale if supersedes else ""}, prefix="m"
+    )
+    forms = [f for f in (target_form, content_form, meta_form) if f is not None]
+
+    if request.method == "POST" and all(f.is_valid() for f in forms):
+        if content_form is None:
+            payload = {}
+        elif isinstance(content_form, CriterionProposalForm):
+            payload = content_form.payload()
+        else:
+            payload = content_form.cleaned_data
+        try:
+            proposal = services.proposal_create(
+                definition=definition,
+                by=request.user,
+                kind=kind,
+                payload=payload,
+                target_key=target_form.cleaned_data["target_key"] if target_form else "",
+                stage_key=content_form.cleaned_data.get("stage_key", "")
+                if isinstance(content_form, CriterionProposalForm)
+                else "",
+                rationale=meta_form.cleaned_data["rationale"],
+                closes_at=meta_form.cleaned_data.get("closes_at"),
+                supersedes=supersedes,
+                origin=request.POST.get("origin") or Proposal.Origin.TYPED,
+                origin_label=request.POST.get("origin_label", "")[:300],
+                origin_url=_safe_local_url(request.POST.get("origin_url", "")),
+            )
+        except ValidationError as error:
+            _form_errors(content_form or meta_form, error)
+        else:
+            messages.success(request, "Your proposal is open for votes.")
+            return redirect(proposal)
+    context = {
+        "definition": definition,
+        "kind": kind,
+        "kind_label": KIND_LABELS[kind],
+        "forms": forms,
+        "supersedes": supersedes,
+        "origin": {k: request.GET.get(k, "") for k in ("origin", "origin_label", "origin_url")},
+        "lead_fields": LEAD_FIELDS,
+        "operators": OPERATORS,
+    }
+    return render(request, "definitions/proposal_form.html", context)
+
+
+def _safe_local_url(url: str) -> str:
+    """Only links inside Accord are kept as an origin."""
+    return url if url.startswith("/") and not url.startswith("//") else ""
+
+
+def _proposal_context(request, definition, proposal_pk):
+    try:
+        proposal = selectors.proposal_with_votes(definition, proposal_pk)
+    except Proposal.DoesNotExist:
+        raise Http404 from None
+    votes = list(proposal.votes.all())
+    verdict = selectors.proposal_verdict(proposal, votes=votes)
+    my_vote = next((v for v in votes if v.voter_id == request.user.pk), None)
+    return {
+        "definition": definition,
+        "proposal": proposal,
+        "votes": votes,
+        "verdict": verdict,
+        "my_vote": my_vote,
+        "not_voted": selectors.not_yet_voted(proposal, votes) if proposal.status == "open" else [],
+        "can_vote": selectors.voter_is_eligible(request.user),
+        "is_open": proposal.is_open_at(timezone.now()),
+        "can_manage": request.user.has_perm("definitions.facilitate")
+        or request.user.pk == proposal.proposed_by_id,
+        "vote_form": VoteForm(
+            initial={"position": my_vote.position, "comment": my_vote.comment} if my_vote else None
+        ),
+    }
+
+
+def _proposal_produces(definition, proposal):
+    """What the proposal would produce: the text and rule, and for a change, the diff."""
+    draft = selectors.draft_build(definition)[0]
+    after, problem = content_apply(draft, proposal)
+    return {"diff": content_diff(draft, after), "problem": problem}
+
+
+@require_GET
+@login_required
+def proposal_detail(request, pk: int, proposal_pk: int):
+    definition = _definition(request, pk)
+    services.proposals_close_due(definition=definition)
+    context = _proposal_context(request, definition, proposal_pk)
+    proposal = context["proposal"]
+    if not (request.htmx and request.htmx.target == "tally"):
+        context["produces"] = (
+            _proposal_produces(definition, proposal) if proposal.status == "open" else None
+        )
+        context["rule_sentence"] = (
+            rule_sentence(proposal.payload.get("rule")) if "statement" in proposal.payload else ""
+        )
+    return render_htmx(request, "definitions/proposal.html", context, partials=["tally"])
+
+
+@require_POST
+@login_required
+def proposal_vote(request, pk: int, proposal_pk: int):
+    definition = _definition(request, pk)
+    proposal = get_object_or_404(Proposal, definition=definition, pk=proposal_pk)
+    form = VoteForm(request.POST)
+    status = 200
+    if form.is_valid():
+        try:
+            services.vote_cast(
+                proposal=proposal,
+                voter=request.user,
+                position=form.cleaned_data["position"],
+                comment=form.cleaned_data["comment"],
+            )
+        except ValidationError as error:
+            _form_errors(form, error)
+            status = 422
+        else:
+            if not request.htmx:
+                messages.success(request, "Your vote is recorded.")
+                return redirect(proposal)
+    else:
+        status = 422
+    context = _proposal_context(request, definition, proposal_pk)
+    if form.errors:
+        context["vote_form"] = form
+    if not request.htmx:
+        context["produces"] = _proposal_produces(definition, context["proposal"])
+        context["rule_sentence"] = rule_sentence(proposal.payload.get("rule"))
+        return render(request, "definitions/proposal.html", context, status=status)
+    context["vote_saved"] = status == 200
+    return render(request, "definitions/proposal.html#voting", context, status=200)
+
+
+@require_POST
+@login_required
+def proposal_action(request, pk: int, proposal_pk: int, action: str):
+    definition = _definition(request, pk)
+    proposal = get_object_or_404(Proposal, definition=definition, pk=proposal_pk)
+    try:
+        if action == "withdraw":
+            services.proposal_withdraw(proposal=proposal, by=request.user)
+            messages.success(request, "The proposal is withdrawn.")
+        elif action == "close":
+            proposal = services.proposal_close(proposal=proposal, by=request.user)
+            messages.success(request, f"The vote is closed. {proposal.outcome}")
+        else:
+            raise Http404
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("definitions:proposal", pk=definition.pk, proposal_pk=proposal.pk)
+
+
+# --- draft, approval, publication -------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def draft_detail(request, pk: int):
+    definition = _definition(request, pk)
+    services.proposals_close_due(definition=definition)
+    form = SubmitDraftForm(request.POST or None)
+    if request.method == "POST":
+        if not request.user.has_perm("definitions.facilitate"):
+            raise PermissionDenied(refusal_message("definitions.facilitate", "submit a draft"))
+        if form.is_valid():
+            try:
+                submission = services.draft_submit(
+                    definition=definition,
+                    by=request.user,
+                    change_summary=form.cleaned_data["change_summary"],
+                )
+            except ValidationError as error:
+                _form_errors(form, error)
+            else:
+                messages.success(request, "The draft is submitted for an executive's approval.")
+                return redirect(submission)
+    latest = selectors.version_latest(definition)
+    live = selectors.version_content(latest)
+    content, applied, skipped = selectors.draft_build(definition, latest=latest)
+    diff = content_diff(live, content)
+    context = {
+        "definition": definition,
+        "latest": latest,
+        "content": content,
+        "applied": applied,
+        "skipped": skipped,
+        "diff": diff,
+        "unchanged": diff_is_empty(diff),
+        "health": selectors.definition_health_for(definition, content),
+        "in_review": selectors.submission_in_review(definition),
+        "form": form,
+        "last_sent_back": Submission.objects.filter(definition=definition, status="sent_back")
+        .select_related("reviewed_by")
+        .first(),
+    }
+    return render(request, "definitions/draft.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def submission_detail(request, pk: int, submission_pk: int):
+    definition = _definition(request, pk)
+    submission = get_object_or_404(
+        Submission.objects.select_related("submitted_by", "reviewed_by").prefetch_related(
+            "proposals"
+        ),
+        definition=definition,
+        pk=submission_pk,
+    )
+    form = ReviewForm(request.POST or None)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "approve":
+                services.submission_approve(
+                    submission=submission, by=request.user, comment=request.POST.get("comment", "")
+                )
+                messages.success(request, "Approved. It can now be published.")
+            elif action == "send_back":
+                if form.is_valid():
+                    services.submission_send_back(
+                        submission=submission, by=request.user, comment=form.cleaned_data["comment"]
+                    )
+                    messages.success(request, "Sent back to the facilitator with your comment.")
+            elif action == "publish":
+                version = services.version_publish(submission=submission, by=request.user)
+                messages.success(request, f"Version {version.number} is published.")
+                return redirect(version)
+            else:
+                raise Http404
+        except ValidationError as error:
+            _form_errors(form, error)
+        if not form.errors:
+            return redirect(submission)
+    latest = selectors.version_latest(definition)
+    live = selectors.version_content(latest)
+    context = {
+        "definition": definition,
+        "submission": submission,
+        "latest": latest,
+        "diff": content_diff(live, submission.content),
+        "content": submission.content,
+        "health": selectors.definition_health_for(definition, submission.content),
+        "form": form,
+    }
+    return render(request, "definitions/submission.html", context)
+
+
+# --- versions, comparison, history ------------------------------------------------------
+
+
+def _version(definition, number):
+    versions = Version.objects.for_definition(definition).select_related(
+        "approved_by", "published_by", "submitted_by"
+    )
+    if number == "latest":
+        version = versions.latest_first().first()
+        if version is None:
+            raise Http404
+        return version
+    return get_object_or_404(versions, number=number)
+
+
+@require_GET
+@login_required
+def version_detail(request, pk: int, number):
+    definition = _definition(request, pk)
+    version = _version(definition, number)
+    latest_number = (
+        Version.objects.for_definition(definition)
+        .latest_first()
+        .values_list("number", flat=True)
+        .first()
+    )
+    context = {
+        "definition": definition,
+        "version": version,
+        "content": selectors.version_content(version),
+        "is_latest": version.number == latest_number,
+        "proposals": version.proposals.all(),
+    }
+    return render(request, "definitions/version.html", context)
+
+
+@require_GET
+@login_required
+def version_list(request, pk: int):
+    definition = _definition(request, pk)
+    versions = (
+        Version.objects.for_definition(definition)
+        .latest_first()
+        .select_related("approved_by", "published_by")
+    )
+    return render(
+        request, "definitions/versions.html", {"definition": definition, "versions": versions}
+    )
+
+
+@require_GET
+@login_required
+def version_compare(request, pk: int):
+    definition = _definition(request, pk)
+    versions = list(Version.objects.for_definition(definition).order_by("number"))
+    numbers = [v.number for v in versions]
+    try:
+        new = int(request.GET.get("to") or numbers[-1])
+        old = int(request.GET.get("from") or (new - 1))
+    except (ValueError, IndexError):
+        raise Http404 from None
+    if old not in numbers or new not in numbers:
+        raise Http404
+    by_number = {v.number: v for v in versions}
+    diff = content_diff(
+        selectors.version_content(by_number[old]), selectors.version_content(by_number[new])
+    )
+    context = {
+        "definition": definition,
+        "old": by_number[old],
+        "new": by_number[new],
+        "numbers": numbers,
+        "diff": diff,
+        "unchanged": diff_is_empty(diff),
+    }
+    return render(request, "definitions/compare.html", context)
+
+
+@require_GET
+@login_required
+def definition_history(request, pk: int):
+    definition = _definition(request, pk)
+    entries = selectors.definition_history(definition)
+    return render(
+        request, "definitions/history.html", {"definition": definition, "entries": entries}
+    )
