@@ -1,6 +1,19 @@
-"""Review cycles, leads and the reps' feedback (step 5)."""
+"""Review cycles, leads, their qualification checks and the reps' feedback (step 5)."""
 
+from django.conf import settings
 from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from definitions.models import Definition, StageLevel, Version, VersionCriterion, VersionStage
+from definitions.rules import EVIDENCE_LABELS, EVIDENCE_LEVELS, SENIORITY_LABELS, SENIORITY_LEVELS
+
+EVIDENCE_CHOICES = [(level, EVIDENCE_LABELS[level].capitalize()) for level in EVIDENCE_LEVELS]
+SENIORITY_CHOICES = [(level, SENIORITY_LABELS[level].capitalize()) for level in SENIORITY_LEVELS]
+SENIORITY_CHOICES[3] = ("vp", "VP")
+SENIORITY_CHOICES[4] = ("c_level", "C-level")
 
 
 class Rights(models.Model):
@@ -15,3 +28,430 @@ class Rights(models.Model):
 
     def __str__(self) -> str:
         return "rights"
+
+
+class ReviewCadence(models.Model):
+    """How long a definition's review cycles last (two weeks unless set otherwise)."""
+
+    definition = models.OneToOneField(
+        Definition, on_delete=models.CASCADE, related_name="review_cadence"
+    )
+    cycle_days = models.PositiveSmallIntegerField(default=14)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(cycle_days__gte=1, cycle_days__lte=92), name="cadence_days_range"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.definition}: every {self.cycle_days} days"
+
+
+class ReviewCycleQuerySet(models.QuerySet):
+    def for_definition(self, definition):
+        return self.filter(definition=definition)
+
+    def open(self, now=None):
+        now = now or timezone.now()
+        return self.filter(starts_at__lte=now, ends_at__gt=now)
+
+    def closed(self, now=None):
+        return self.filter(ends_at__lte=now or timezone.now())
+
+
+class ReviewCycle(models.Model):
+    """A review window: leads handed over in it are reviewed by their reps before it ends."""
+
+    definition = models.ForeignKey(
+        Definition, on_delete=models.PROTECT, related_name="review_cycles"
+    )
+    # The version in force when the cycle started.
+    version = models.ForeignKey(Version, on_delete=models.PROTECT, related_name="review_cycles")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField(help_text="The deadline for the reps' feedback.")
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    # The review meeting, once the meetings app has one to point at (its id, kept loose so
+    # feedback does not depend on meetings' tables).
+    meeting_id = models.PositiveBigIntegerField(null=True, blank=True)
+
+    history = HistoricalRecords()
+    objects = ReviewCycleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="cycle_ends_after_start"
+            ),
+            models.UniqueConstraint(fields=["definition", "starts_at"], name="cycle_start_unique"),
+        ]
+
+    def __str__(self) -> str:
+        start = timezone.localtime(self.starts_at)
+        end = timezone.localtime(self.ends_at)
+        return f"{self.definition}: {start:%d %b} – {end:%d %b %Y}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("feedback:cycle", args=[self.pk])
+
+    def is_open(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.starts_at <= now < self.ends_at
+
+
+class LeadSource(models.TextChoices):
+    PURCHASED_LIST = "purchased_list", "Purchased list"
+    WEB_INQUIRY = "web_inquiry", "Web inquiry"
+    WEBINAR = "webinar", "Webinar"
+    TRADE_SHOW = "trade_show", "Trade show"
+    CONTENT_DOWNLOAD = "content_download", "Content download"
+    REFERRAL = "referral", "Referral"
+    OTHER = "other", "Other"
+
+
+class LeadQuerySet(models.QuerySet):
+    def in_cycle(self, cycle):
+        return self.filter(cycle=cycle)
+
+    def handed_to(self, rep):
+        return self.filter(rep=rep)
+
+    def visible_to(self, user):
+        """Facilitators and executives see every lead; a rep sees the leads handed to them."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.has_perm("feedback.facilitate") or user.has_perm("definitions.approve_version"):
+            return self
+        return self.filter(rep=user)
+
+    def awaiting_feedback_from(self, rep):
+        return self.handed_to(rep).exclude(
+            Exists(LeadFeedback.objects.filter(lead=OuterRef("pk"), cycle=OuterRef("cycle")))
+        )
+
+
+class Lead(models.Model):
+    """A lead handed from marketing to a sales rep; field names follow definitions.rules."""
+
+    definition = models.ForeignKey(Definition, on_delete=models.PROTECT, related_name="leads")
+    cycle = models.ForeignKey(ReviewCycle, on_delete=models.PROTECT, related_name="leads")
+    crm_reference = models.CharField("CRM reference", max_length=100)
+    company = models.CharField(max_length=200)
+    contact_name = models.CharField(max_length=200, blank=True)
+    email = models.EmailField("e-mail address", blank=True)
+    phone = models.CharField(max_length=50, blank=True)
+    title = models.CharField("job title", max_length=200, blank=True)
+    seniority = models.CharField(max_length=20, choices=SENIORITY_CHOICES, blank=True)
+    industry = models.CharField(max_length=120, blank=True)
+    company_size = models.PositiveIntegerField("company size (employees)", null=True, blank=True)
+    region = models.CharField(max_length=120, blank=True)
+    source = models.CharField(max_length=20, choices=LeadSource.choices, default=LeadSource.OTHER)
+    permission_to_follow_up = models.BooleanField(null=True, blank=True)
+    asked_for_information = models.BooleanField(null=True, blank=True)
+    need_evidence = models.CharField(max_length=10, choices=EVIDENCE_CHOICES, default="none")
+    need_note = models.TextField(blank=True)
+    budget_evidence = models.CharField(max_length=10, choices=EVIDENCE_CHOICES, default="none")
+    budget_note = models.TextField(blank=True)
+    authority_evidence = models.CharField(max_length=10, choices=EVIDENCE_CHOICES, default="none")
+    authority_note = models.TextField(blank=True)
+    stage_handed_over = models.CharField(
+        max_length=20, choices=StageLevel.choices, default=StageLevel.LEAD
+    )
+    handed_over_at = models.DateTimeField(default=timezone.now)
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="leads_received"
+    )
+    # The version in force at hand-over: the check and the feedback are recorded against it.
+    version = models.ForeignKey(Version, on_delete=models.PROTECT, related_name="leads")
+
+    history = HistoricalRecords()
+    objects = LeadQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["company", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["definition", "crm_reference"], name="lead_crm_reference_unique"
+            ),
+            models.CheckConstraint(condition=~Q(crm_reference=""), name="lead_has_crm_reference"),
+            models.CheckConstraint(
+                condition=Q(source__in=LeadSource.values), name="lead_source_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(need_evidence__in=EVIDENCE_LEVELS)
+                & Q(budget_evidence__in=EVIDENCE_LEVELS)
+                & Q(authority_evidence__in=EVIDENCE_LEVELS),
+                name="lead_evidence_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(seniority="") | Q(seniority__in=SENIORITY_LEVELS),
+                name="lead_seniority_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company} ({self.crm_reference})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("feedback:lead", args=[self.pk])
+
+
+class CheckResult(models.TextChoices):
+    MET = "met", "Met"
+    MISSED = "missed", "Missed"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class LeadCheck(models.Model):
+    """The qualification check of a lead against the version in force at hand-over.
+
+    Derived from the lead and the version; re-run whenever either changes, so it keeps no
+    history of its own (the person-checked results below say who marked them).
+    """
+
+    lead = models.OneToOneField(Lead, on_delete=models.CASCADE, related_name="qualification")
+    version = models.ForeignKey(Version, on_delete=models.PROTECT, related_name="+")
+    stage_reached = models.ForeignKey(
+        VersionStage, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The stage's level, copied so numbers compare levels across versions in SQL.
+    level_reached = models.CharField(max_length=20, choices=StageLevel.choices, blank=True)
+    checked_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Check of {self.lead_id}: {self.level_reached or 'no stage'}"
+
+
+class CriterionResult(models.Model):
+    lead_check = models.ForeignKey(LeadCheck, on_delete=models.CASCADE, related_name="results")
+    criterion = models.ForeignKey(VersionCriterion, on_delete=models.PROTECT, related_name="+")
+    result = models.CharField(max_length=10, choices=CheckResult.choices)
+    evidence_seen = models.CharField(max_length=10, choices=EVIDENCE_CHOICES, blank=True)
+    value_seen = models.CharField(max_length=200, blank=True)
+    # Set when a person checked a criterion that has no rule.
+    marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    marked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["criterion__stage__position", "criterion__position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lead_check", "criterion"], name="criterion_result_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(result__in=CheckResult.values), name="criterion_result_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.criterion_id}: {self.result}"
+
+
+class RejectionReasonQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(active=True)
+
+
+class RejectionReason(models.Model):
+    """A reason a rep gives: backed by a criterion (by its stable key) or unwritten."""
+
+    class Kind(models.TextChoices):
+        CRITERION = "criterion", "Backed by a criterion"
+        UNWRITTEN = "unwritten", "Unwritten (not in the definition)"
+
+    label = models.CharField(max_length=120, unique=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    criterion_key = models.CharField(
+        max_length=40, blank=True, help_text="The key of the criterion this reason points at."
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+    active = models.BooleanField(default=True)
+
+    history = HistoricalRecords()
+    objects = RejectionReasonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["kind", "position", "label"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="criterion", criterion_key__gt="")
+                | Q(kind="unwritten", criterion_key=""),
+                name="reason_criterion_key_matches_kind",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def is_unwritten(self) -> bool:
+        return self.kind == self.Kind.UNWRITTEN
+
+
+class LeadFeedbackQuerySet(models.QuerySet):
+    def in_cycle(self, cycle):
+        return self.filter(cycle=cycle)
+
+    def by(self, rep):
+        return self.filter(rep=rep)
+
+
+class LeadFeedback(models.Model):
+    """A rep's verdict on one lead in one cycle."""
+
+    class Decision(models.TextChoices):
+        ACCEPTED = "accepted", "Accepted into the sales process"
+        REJECTED = "rejected", "Rejected"
+        RECYCLED = "recycled", "Recycled to nurture"
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="feedback")
+    cycle = models.ForeignKey(ReviewCycle, on_delete=models.PROTECT, related_name="feedback")
+    # The version in force when the lead was handed over (copied from the lead).
+    version = models.ForeignKey(Version, on_delete=models.PROTECT, related_name="+")
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="lead_feedback"
+    )
+    agrees_with_stage = models.BooleanField("is it a lead at the stage it was handed over?")
+    decision = models.CharField(max_length=10, choices=Decision.choices)
+    reasons = models.ManyToManyField(RejectionReason, blank=True, related_name="feedback")
+    wanted_to_know = models.TextField("what else would you have liked to know?", blank=True)
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords(m2m_fields=[reasons])
+    objects = LeadFeedbackQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lead", "cycle"], name="feedback_one_per_lead_per_cycle"
+            ),
+            models.CheckConstraint(
+                condition=Q(decision__in=["accepted", "rejected", "recycled"]),
+                name="feedback_decision_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lead}: {self.get_decision_display()}"
+
+
+class Outcome(models.Model):
+    """What later became of a lead, so rejected leads that bought can be counted."""
+
+    class Result(models.TextChoices):
+        OPPORTUNITY = "opportunity", "Opportunity created"
+        BOUGHT = "bought", "Bought"
+        LOST = "lost", "Lost"
+        NO_DECISION = "no_decision", "No decision"
+        OPEN = "open", "Still open"
+
+    lead = models.OneToOneField(Lead, on_delete=models.CASCADE, related_name="outcome")
+    result = models.CharField(max_length=20, choices=Result.choices)
+    occurred_on = models.DateField()
+    amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(result__in=["opportunity", "bought", "lost", "no_decision", "open"]),
+                name="outcome_result_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__isnull=True) | Q(amount__gte=0), name="outcome_amount_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lead}: {self.get_result_display()}"
+
+
+class Suggestion(models.Model):
+    """Stop / start / continue: what a rep suggests for the process, once per cycle or more."""
+
+    class Kind(models.TextChoices):
+        STOP = "stop", "Stop"
+        START = "start", "Start"
+        CONTINUE = "continue", "Continue"
+
+    cycle = models.ForeignKey(ReviewCycle, on_delete=models.CASCADE, related_name="suggestions")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    text = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["kind", "created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["stop", "start", "continue"]), name="suggestion_kind_valid"
+            ),
+            models.CheckConstraint(condition=~Q(text=""), name="suggestion_has_text"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.text[:40]}"
+
+
+class LeadImport(models.Model):
+    """An uploaded CSV between its steps (mapping, dry run, import); the file lives here so
+    any app server can carry on with it."""
+
+    class Kind(models.TextChoices):
+        LEADS = "leads", "Leads"
+        OUTCOMES = "outcomes", "Outcomes"
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", "Uploaded"
+        CHECKED = "checked", "Dry run passed"
+        FAILED = "failed", "Dry run found errors"
+        IMPORTED = "imported", "Imported"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.LEADS)
+    cycle = models.ForeignKey(
+        ReviewCycle, null=True, blank=True, on_delete=models.CASCADE, related_name="imports"
+    )
+    fallback_rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    filename = models.CharField(max_length=255)
+    content = models.BinaryField()
+    format_name = models.CharField(max_length=40, blank=True)
+    mapping = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.UPLOADED)
+    errors = models.JSONField(default=list, blank=True)
+    row_count = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    changed = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    imported_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("feedback:import", args=[self.pk])

@@ -1,0 +1,80 @@
+"""The qualification check as a pure computation: a lead's values against a version's ladder.
+
+A lead reaches a stage when every criterion of that stage and of every stage before it is
+met. A stage with no criteria cannot be reached by the check (nothing says the lead is
+there: a customer is a customer because it signed, which the check cannot see), so the
+climb stops before it. A criterion with a rule is evaluated; one without is checked by a
+person, and counts as met only when a person marked it met.
+"""
+
+from dataclasses import dataclass
+
+from definitions.rules import LEAD_FIELDS, MET, MISSED, UNKNOWN, rule_evaluate
+
+EVIDENCE_FIELDS = {"need_evidence", "budget_evidence", "authority_evidence"}
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A person's verdict on a criterion without a rule."""
+
+    result: str
+    evidence: str
+    by_id: int | None
+    at: object
+
+
+@dataclass(frozen=True)
+class Outcome:
+    criterion: object
+    result: str
+    evidence_seen: str
+    value_seen: str
+    mark: Mark | None = None
+
+
+def lead_values(lead) -> dict:
+    """The lead's values keyed by the rule vocabulary's field names."""
+    return {name: getattr(lead, name) for name in LEAD_FIELDS}
+
+
+def _value_text(value) -> str:
+    if value is None:
+        return ""
+    if value is True:
+        return "yes"
+    if value is False:
+        return "no"
+    return str(value)[:200]
+
+
+def criterion_outcome(criterion, values: dict, mark: Mark | None = None) -> Outcome:
+    rule = criterion.rule
+    if not rule:
+        if mark is None:
+            return Outcome(criterion, UNKNOWN, "", "")
+        return Outcome(criterion, mark.result, mark.evidence, "", mark)
+    field = rule["field"]
+    value = values.get(field)
+    evidence = value if field in EVIDENCE_FIELDS and value else ""
+    return Outcome(criterion, rule_evaluate(rule, values), evidence, _value_text(value))
+
+
+def ladder_check(stages: list, values: dict, marks: dict | None = None):
+    """`stages` is [(stage, [criteria...]), ...] in funnel order.
+
+    Returns (the highest stage reached or None, [Outcome per criterion]).
+    """
+    marks = marks or {}
+    reached, climbing, outcomes = None, True, []
+    for stage, criteria in stages:
+        stage_outcomes = [criterion_outcome(c, values, marks.get(c.pk)) for c in criteria]
+        outcomes.extend(stage_outcomes)
+        if climbing and criteria and all(o.result == MET for o in stage_outcomes):
+            reached = stage
+        else:
+            climbing = False
+    return reached, outcomes
+
+
+__all__ = ["MET", "MISSED", "UNKNOWN", "Mark", "Outcome", "ladder_check", "lead_values"]

@@ -1,0 +1,963 @@
+"""Every write of the feedback app: cycles, leads, checks, feedback, outcomes, imports."""
+
+import bisect
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from accounts.models import Department, User
+from definitions.models import Definition, Version, VersionCriterion, VersionStage
+from definitions.rules import EVIDENCE_LEVELS
+from definitions.selectors import version_in_force
+from feedback import csv_io
+from feedback.checks import Mark, ladder_check, lead_values
+from feedback.models import (
+    CheckResult,
+    CriterionResult,
+    Lead,
+    LeadCheck,
+    LeadFeedback,
+    LeadImport,
+    Outcome,
+    RejectionReason,
+    ReviewCadence,
+    ReviewCycle,
+    Suggestion,
+)
+
+BATCH = 2000
+Progress = Callable[[int, int], None]
+
+
+def _require(user: User, perm: str, action: str) -> None:
+    if not user.has_perm(perm):
+        raise PermissionDenied(f"Only a facilitator can {action}.")
+
+
+def _chunks(items: list, size: int = BATCH):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+# --- cycles --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def cadence_set(*, definition: Definition, cycle_days: int, by: User) -> ReviewCadence:
+    """Set how many days a definition's review cycles last."""
+    _require(by, "feedback.facilitate", "set the review cadence")
+    cadence = ReviewCadence.objects.filter(definition=definition).first() or ReviewCadence(
+        definition=definition
+    )
+    cadence.cycle_days = cycle_days
+    cadence.full_clean()
+    cadence._change_reason = f"Cycles last {cycle_days} days"
+    cadence.save()
+    return cadence
+
+
+def cycle_days_for(definition: Definition) -> int:
+    cadence = ReviewCadence.objects.filter(definition=definition).first()
+    return cadence.cycle_days if cadence else 14
+
+
+@transaction.atomic
+def cycle_open(
+    *,
+    definition: Definition,
+    by: User,
+    starts_at: datetime | None = None,
+    days: int | None = None,
+    meeting_id: int | None = None,
+) -> ReviewCycle:
+    """Open a review cycle tied to the version in force when it starts."""
+    _require(by, "feedback.facilitate", "open a review cycle")
+    # Lock the definition so two facilitators cannot open overlapping cycles at once.
+    definition = Definition.objects.select_for_update().get(pk=definition.pk)
+    starts_at = starts_at or timezone.now()
+    ends_at = starts_at + timedelta(days=days or cycle_days_for(definition))
+    version = version_in_force(definition, starts_at)
+    if version is None:
+        raise ValidationError(
+            {"starts_at": f"No version of “{definition}” was in force then; publish one first."}
+        )
+    overlapping = ReviewCycle.objects.for_definition(definition).filter(
+        starts_at__lt=ends_at, ends_at__gt=starts_at
+    )
+    if overlapping.exists():
+        raise ValidationError(
+            {
+                "starts_at": f"This would overlap the cycle {overlapping.first()}; "
+                "cycles do not overlap."
+            }
+        )
+    cycle = ReviewCycle(
+        definition=definition,
+        version=version,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        opened_by=by,
+        meeting_id=meeting_id,
+    )
+    cycle.full_clean()
+    cycle._change_reason = "Opened"
+    cycle.save()
+    return cycle
+
+
+# --- versions at hand-over -----------------------------------------------------------------
+
+
+class VersionClock:
+    """The version in force at any moment, for many moments, from one query."""
+
+    def __init__(self, definition: Definition, fallback: Version):
+        versions = list(Version.objects.for_definition(definition).order_by("published_at"))
+        self._times = [v.published_at for v in versions]
+        self._versions = versions
+        self._fallback = fallback
+
+    def at(self, moment: datetime) -> Version:
+        # A lead handed over before any version existed is judged by its cycle's version.
+        index = bisect.bisect_right(self._times, moment) - 1
+        return self._versions[index] if index >= 0 else self._fallback
+
+
+# --- leads by form -------------------------------------------------------------------------
+
+LEAD_FORM_FIELDS = [
+    "crm_reference",
+    "company",
+    "contact_name",
+    "email",
+    "phone",
+    "title",
+    "seniority",
+    "industry",
+    "company_size",
+    "region",
+    "source",
+    "permission_to_follow_up",
+    "asked_for_information",
+    "need_evidence",
+    "need_note",
+    "budget_evidence",
+    "budget_note",
+    "authority_evidence",
+    "authority_note",
+    "stage_handed_over",
+    "handed_over_at",
+]
+
+
+def _rep_check(rep: User) -> None:
+    if rep.department != Department.SALES or not rep.is_active:
+        raise ValidationError({"rep": f"{rep} is not an active sales rep."})
+
+
+@transaction.atomic
+def lead_create(*, cycle: ReviewCycle, rep: User, by: User, **fields) -> Lead:
+    """Enter one lead by hand; it is checked at once."""
+    _require(by, "feedback.facilitate", "enter leads")
+    _rep_check(rep)
+    unknown = set(fields) - set(LEAD_FORM_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown lead fields: {', '.join(sorted(unknown))}")
+    fields.setdefault("handed_over_at", timezone.now())
+    if not fields.get("seniority") and fields.get("title"):
+        fields["seniority"] = csv_io.seniority_from_title(fields["title"])
+    lead = Lead(definition=cycle.definition, cycle=cycle, rep=rep, **fields)
+    lead.version = VersionClock(cycle.definition, cycle.version).at(lead.handed_over_at)
+    taken = {"crm_reference": f"A lead with CRM reference “{lead.crm_reference}” already exists."}
+    if Lead.objects.filter(definition=cycle.definition, crm_reference=lead.crm_reference).exists():
+        raise ValidationError(taken)
+    lead.full_clean()
+    lead._change_reason = "Entered by hand"
+    try:
+        with transaction.atomic():
+            lead.save()
+    except IntegrityError:
+        raise ValidationError(taken) from None
+    leads_check([lead], fresh=True)
+    return lead
+
+
+@transaction.atomic
+def lead_update(*, lead: Lead, by: User, **fields) -> Lead:
+    _require(by, "feedback.facilitate", "change leads")
+    lead = Lead.objects.select_for_update().get(pk=lead.pk)
+    for name, value in fields.items():
+        if name not in LEAD_FORM_FIELDS and name != "rep":
+            raise TypeError(f"Unknown lead field: {name}")
+        setattr(lead, name, value)
+    if "rep" in fields:
+        _rep_check(lead.rep)
+    lead.version = VersionClock(lead.definition, lead.cycle.version).at(lead.handed_over_at)
+    lead.full_clean()
+    lead._change_reason = "Changed by hand"
+    lead.save()
+    leads_check([lead])
+    return lead
+
+
+# --- the qualification check ---------------------------------------------------------------
+
+
+def _ladders(version_ids: Iterable[int]) -> dict[int, list]:
+    """{version id: [(stage, [criteria]), ...]} in funnel order, in two queries."""
+    ladders: dict[int, list] = {}
+    by_stage: dict[int, list] = {}
+    for stage in VersionStage.objects.filter(version_id__in=set(version_ids)).order_by(
+        "version_id", "position"
+    ):
+        criteria: list = []
+        by_stage[stage.pk] = criteria
+        ladders.setdefault(stage.version_id, []).append((stage, criteria))
+    for criterion in VersionCriterion.objects.filter(stage_id__in=by_stage).order_by(
+        "stage_id", "position"
+    ):
+        by_stage[criterion.stage_id].append(criterion)
+    return ladders
+
+
+def leads_check(leads: list[Lead], *, fresh: bool = False, now=None) -> int:
+    """Check leads against the version in force at their hand-over and store the results.
+
+    Marks a person made on criteria without a rule are kept. `fresh` says the leads have
+    never been checked (a new import), which saves looking for old results.
+    """
+    if not leads:
+        return 0
+    now = now or timezone.now()
+    ladders = _ladders({lead.version_id for lead in leads})
+    marks: dict[tuple[int, int], Mark] = {}
+    if not fresh:
+        for ids in _chunks([lead.pk for lead in leads]):
+            for row in CriterionResult.objects.filter(
+                lead_check__lead_id__in=ids, marked_by__isnull=False
+            ).values(
+                "lead_check__lead_id",
+                "criterion_id",
+                "result",
+                "evidence_seen",
+                "marked_by_id",
+                "marked_at",
+            ):
+                marks[(row["lead_check__lead_id"], row["criterion_id"])] = Mark(
+                    row["result"], row["evidence_seen"], row["marked_by_id"], row["marked_at"]
+                )
+            CriterionResult.objects.filter(lead_check__lead_id__in=ids).delete()
+            LeadCheck.objects.filter(lead_id__in=ids).delete()
+    checks, outcomes_per_lead = [], []
+    for lead in leads:
+        ladder = ladders.get(lead.version_id, [])
+        lead_marks = {
+            criterion.pk: marks[(lead.pk, criterion.pk)]
+            for _, criteria in ladder
+            for criterion in criteria
+            if (lead.pk, criterion.pk) in marks
+        }
+        reached, outcomes = ladder_check(ladder, lead_values(lead), lead_marks)
+        checks.append(
+            LeadCheck(
+                lead=lead,
+                version_id=lead.version_id,
+                stage_reached=reached,
+                level_reached=reached.level if reached else "",
+                checked_at=now,
+            )
+        )
+        outcomes_per_lead.append(outcomes)
+    results = []
+    for batch_checks, batch_outcomes in zip(
+        _chunks(checks), _chunks(outcomes_per_lead), strict=True
+    ):
+        LeadCheck.objects.bulk_create(batch_checks)
+        for check, outcomes in zip(batch_checks, batch_outcomes, strict=True):
+            results.extend(
+                CriterionResult(
+                    lead_check=check,
+                    criterion=o.criterion,
+                    result=o.result,
+                    evidence_seen=o.evidence_seen,
+                    value_seen=o.value_seen,
+                    marked_by_id=o.mark.by_id if o.mark else None,
+                    marked_at=o.mark.at if o.mark else None,
+                )
+                for o in outcomes
+            )
+        if len(results) >= BATCH * 4:
+            CriterionResult.objects.bulk_create(results, batch_size=BATCH)
+            results = []
+    CriterionResult.objects.bulk_create(results, batch_size=BATCH)
+    return len(checks)
+
+
+@transaction.atomic
+def cycle_recheck(*, cycle: ReviewCycle, by: User) -> int:
+    """Re-run the check for every lead of a cycle; returns how many were checked."""
+    _require(by, "feedback.facilitate", "re-run the check")
+    return leads_check(list(Lead.objects.in_cycle(cycle).order_by("pk")))
+
+
+def criterion_markable_by(user: User, lead: Lead) -> bool:
+    return user.has_perm("feedback.facilitate") or lead.rep_id == user.pk
+
+
+@transaction.atomic
+def criterion_mark(
+    *, lead: Lead, criterion: VersionCriterion, result: str, evidence: str, by: User
+) -> CriterionResult:
+    """A person checks a criterion that has no rule. Met needs the criterion's evidence."""
+    if not criterion_markable_by(by, lead):
+        raise PermissionDenied("Only the lead's rep or a facilitator can check its criteria.")
+    if criterion.rule:
+        raise ValidationError("This criterion has a rule; the check decides it.")
+    if criterion.stage.version_id != lead.version_id:
+        raise ValidationError("This criterion is not in the version the lead is checked against.")
+    if result not in CheckResult.values:
+        raise ValidationError({"result": "Choose met, missed or unknown."})
+    if evidence not in EVIDENCE_LEVELS:
+        raise ValidationError({"evidence": "Choose the evidence seen."})
+    if result == CheckResult.MET and EVIDENCE_LEVELS.index(evidence) < EVIDENCE_LEVELS.index(
+        criterion.evidence
+    ):
+        raise ValidationError(
+            {
+                "evidence": f"This criterion needs evidence that is at least "
+                f"{criterion.get_evidence_display().lower()}; with less it is not met."
+            }
+        )
+    check = LeadCheck.objects.filter(lead=lead).first()
+    if check is None:
+        leads_check([lead], fresh=True)
+        check = LeadCheck.objects.get(lead=lead)
+    row = CriterionResult.objects.select_for_update().get(lead_check=check, criterion=criterion)
+    row.result, row.evidence_seen = result, evidence if result != CheckResult.UNKNOWN else ""
+    row.marked_by, row.marked_at = by, timezone.now()
+    row.full_clean()
+    row.save()
+    leads_check([lead])
+    return CriterionResult.objects.get(lead_check__lead=lead, criterion=criterion)
+
+
+# --- feedback ------------------------------------------------------------------------------
+
+NEEDS_REASON = {LeadFeedback.Decision.REJECTED, LeadFeedback.Decision.RECYCLED}
+
+
+@transaction.atomic
+def feedback_record(
+    *,
+    lead: Lead,
+    rep: User,
+    agrees_with_stage: bool,
+    decision: str,
+    reasons: Iterable[RejectionReason] = (),
+    wanted_to_know: str = "",
+    comment: str = "",
+    keep_text: bool = False,
+) -> LeadFeedback:
+    """The rep's verdict on a lead, for the cycle it was handed over in (one per cycle)."""
+    if lead.rep_id != rep.pk:
+        raise PermissionDenied("Only the rep the lead was handed to can give feedback on it.")
+    reasons = list(reasons)
+    if decision in NEEDS_REASON and not reasons:
+        raise ValidationError(
+            {"reasons": "Give at least one reason when a lead is rejected or recycled."}
+        )
+    inactive = [r.label for r in reasons if not r.active]
+    if inactive:
+        raise ValidationError({"reasons": f"“{inactive[0]}” is no longer in the catalogue."})
+    feedback = (
+        LeadFeedback.objects.select_for_update().filter(lead=lead, cycle_id=lead.cycle_id).first()
+    )
+    created = feedback is None
+    if created:
+        feedback = LeadFeedback(lead=lead, cycle_id=lead.cycle_id, version_id=lead.version_id)
+    feedback.rep = rep
+    feedback.agrees_with_stage = agrees_with_stage
+    feedback.decision = decision
+    if not keep_text:
+        feedback.wanted_to_know = wanted_to_know.strip()
+        feedback.comment = comment.strip()
+    feedback.updated_at = timezone.now()
+    feedback.full_clean(validate_constraints=not created)
+    feedback._change_reason = "Given" if created else "Changed"
+    try:
+        with transaction.atomic():
+            feedback.save()
+    except IntegrityError:
+        # Someone (the same rep in another tab) saved first: this save becomes a change.
+        existing = LeadFeedback.objects.select_for_update().get(lead=lead, cycle_id=lead.cycle_id)
+        feedback.pk, feedback.created_at = existing.pk, existing.created_at
+        feedback._state.adding = False
+        feedback.save()
+    feedback.reasons.set(reasons if decision in NEEDS_REASON else [])
+    return feedback
+
+
+@transaction.atomic
+def feedback_bulk(
+    *,
+    cycle: ReviewCycle,
+    rep: User,
+    lead_ids: Iterable[int],
+    decision: str,
+    reasons: Iterable[RejectionReason] = (),
+) -> int:
+    """Accept (or reject with a reason) several of the rep's leads at once."""
+    lead_ids = {int(pk) for pk in lead_ids}
+    if not lead_ids:
+        raise ValidationError({"leads": "Select at least one lead."})
+    reasons = list(reasons)
+    if decision in NEEDS_REASON and not reasons:
+        raise ValidationError(
+            {"reasons": "A bulk reject or recycle still needs at least one reason."}
+        )
+    leads = list(Lead.objects.in_cycle(cycle).handed_to(rep).filter(pk__in=lead_ids))
+    if len(leads) != len(lead_ids):
+        raise PermissionDenied("Some of the selected leads were not handed to you in this cycle.")
+    for lead in leads:
+        feedback_record(
+            lead=lead,
+            rep=rep,
+            agrees_with_stage=decision == LeadFeedback.Decision.ACCEPTED,
+            decision=decision,
+            reasons=reasons,
+            keep_text=True,
+        )
+    return len(leads)
+
+
+@transaction.atomic
+def suggestion_add(*, cycle: ReviewCycle, author: User, kind: str, text: str) -> Suggestion:
+    suggestion = Suggestion(cycle=cycle, author=author, kind=kind, text=text.strip())
+    suggestion.full_clean()
+    suggestion._change_reason = "Suggested"
+    suggestion.save()
+    return suggestion
+
+
+# --- the reason catalogue ------------------------------------------------------------------
+
+
+@transaction.atomic
+def reason_save(
+    *,
+    by: User,
+    label: str,
+    criterion_key: str = "",
+    active: bool = True,
+    reason: RejectionReason | None = None,
+) -> RejectionReason:
+    """Add a reason to the catalogue, or change one. Blank criterion = unwritten."""
+    _require(by, "feedback.facilitate", "keep the reason catalogue")
+    reason = reason or RejectionReason(
+        position=(RejectionReason.objects.count() + 1),
+    )
+    reason.label = label.strip()
+    reason.criterion_key = criterion_key.strip()
+    reason.kind = (
+        RejectionReason.Kind.CRITERION if reason.criterion_key else RejectionReason.Kind.UNWRITTEN
+    )
+    reason.active = active
+    reason.full_clean()
+    reason._change_reason = "Added" if reason._state.adding else "Changed"
+    reason.save()
+    return reason
+
+
+# --- outcomes ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def outcome_record(
+    *, lead: Lead, result: str, occurred_on: date, amount: Decimal | None, by: User
+) -> Outcome:
+    """What later became of a lead (one current outcome per lead; history keeps the rest)."""
+    if not (by.has_perm("feedback.facilitate") or lead.rep_id == by.pk):
+        raise PermissionDenied("Only the lead's rep or a facilitator can record its outcome.")
+    outcome = Outcome.objects.select_for_update().filter(lead=lead).first() or Outcome(lead=lead)
+    outcome.result, outcome.occurred_on, outcome.amount = result, occurred_on, amount
+    outcome.recorded_by = by
+    outcome.full_clean()
+    outcome._change_reason = "Recorded" if outcome._state.adding else "Changed"
+    outcome.save()
+    return outcome
+
+
+# --- imports -------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportReport:
+    row_count: int = 0
+    created: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    errors: list[dict] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def error(self, line: int | None, column: str | None, message: str) -> None:
+        self.errors.append({"line": line, "field": column or "", "message": message})
+
+
+class ImportFailed(Exception):
+    def __init__(self, report: ImportReport):
+        super().__init__(f"{len(report.errors)} row errors")
+        self.report = report
+
+
+CHAR_LIMITS = {
+    f.name: f.max_length
+    for f in Lead._meta.get_fields()
+    if getattr(f, "max_length", None) and f.get_internal_type() == "CharField"
+}
+
+CELL_PARSERS = {
+    "email": csv_io.parse_email,
+    "seniority": csv_io.parse_seniority,
+    "company_size": csv_io.parse_size,
+    "source": csv_io.parse_source,
+    "permission_to_follow_up": csv_io.parse_bool,
+    "opted_out": csv_io.parse_bool,
+    "asked_for_information": csv_io.parse_bool,
+    "need_evidence": csv_io.parse_evidence,
+    "budget_evidence": csv_io.parse_evidence,
+    "authority_evidence": csv_io.parse_evidence,
+    "stage_handed_over": csv_io.parse_stage,
+    "handed_over_at": csv_io.parse_datetime,
+}
+
+
+def sales_reps_by_key() -> dict[str, User]:
+    """Active sales reps by lower-case e-mail and by folded full name (unambiguous only)."""
+    reps: dict[str, User] = {}
+    ambiguous = set()
+    for rep in User.objects.active().in_department(Department.SALES):
+        reps[rep.email.lower()] = rep
+        name = rep.full_name.casefold().strip()
+        if name in reps:
+            ambiguous.add(name)
+        reps[name] = rep
+    for name in ambiguous:
+        reps.pop(name, None)
+    return reps
+
+
+def _row_cells(table: csv_io.Table, line: int, cells: list[str], report: ImportReport):
+    width = len(table.header)
+    if len(cells) > width and any(cell.strip() for cell in cells[width:]):
+        report.error(line, None, f"The row has {len(cells)} cells; the header has {width}.")
+        return None
+    return cells + [""] * (width - len(cells))
+
+
+def lead_rows_parse(
+    table: csv_io.Table,
+    mapping: dict[str, str],
+    *,
+    fallback_rep: User | None,
+    report: ImportReport,
+) -> list[tuple[int, dict]]:
+    """Each row as lead field values, or errors naming its line and column."""
+    columns = [(table.header.index(c), c, t) for c, t in mapping.items() if t and c in table.header]
+    column_of = {target: column for _, column, target in columns}
+    reps = sales_reps_by_key()
+    seen: dict[str, int] = {}
+    parsed = []
+    for line, raw_cells in table.rows:
+        cells = _row_cells(table, line, raw_cells, report)
+        if cells is None:
+            continue
+        before = len(report.errors)
+        values: dict = {}
+        for index, column, target in columns:
+            raw = cells[index]
+            parser = CELL_PARSERS.get(target)
+            try:
+                value = parser(raw) if parser else raw.strip()
+            except csv_io.CellError as error:
+                report.error(line, column, str(error))
+                continue
+            limit = CHAR_LIMITS.get(target)
+            if limit and isinstance(value, str) and len(value) > limit:
+                report.error(line, column, f"Longer than {limit} characters.")
+                continue
+            values[target] = value
+        reference = values.get("crm_reference", "")
+        if "crm_reference" in values and not reference:
+            report.error(line, column_of["crm_reference"], "The CRM reference is missing.")
+        elif reference in seen:
+            report.error(
+                line,
+                column_of["crm_reference"],
+                f"“{reference}” is already on line {seen[reference]}; each lead once per file.",
+            )
+        elif reference:
+            seen[reference] = line
+        if "company" in values and not values["company"]:
+            report.error(line, column_of["company"], "The company is missing.")
+        if "owner" in values:
+            owner = values.pop("owner")
+            rep = (reps.get(owner.lower()) or reps.get(owner.casefold())) if owner else None
+            # Leads whose owner is not a known rep (e.g. a Salesforce OwnerId) go to the
+            # fallback rep when the facilitator named one.
+            rep = rep or fallback_rep
+            if rep is None:
+                report.error(
+                    line,
+                    column_of["owner"],
+                    f"No active sales rep is “{owner}”." if owner else "The owner is missing.",
+                )
+            values["rep"] = rep
+        elif fallback_rep is not None:
+            values["rep"] = fallback_rep
+        if "first_name" in values or "last_name" in values:
+            name = f"{values.pop('first_name', '')} {values.pop('last_name', '')}".strip()
+            values.setdefault("contact_name", name[: CHAR_LIMITS["contact_name"]])
+        if "opted_out" in values:
+            opted_out = values.pop("opted_out")
+            values.setdefault(
+                "permission_to_follow_up", None if opted_out is None else not opted_out
+            )
+        if "title" in values and not values.get("seniority"):
+            values["seniority"] = csv_io.seniority_from_title(values["title"])
+        if "handed_over_at" in values and values["handed_over_at"] is None:
+            values.pop("handed_over_at")
+        if len(report.errors) == before:
+            parsed.append((line, values))
+    return parsed
+
+
+def _existing_leads(definition: Definition, references: list[str]) -> dict[str, Lead]:
+    existing = {}
+    for refs in _chunks(references, 5000):
+        for lead in Lead.objects.filter(definition=definition, crm_reference__in=refs):
+            existing[lead.crm_reference] = lead
+    return existing
+
+
+@transaction.atomic
+def leads_import(
+    *,
+    table: csv_io.Table,
+    mapping: dict[str, str],
+    cycle: ReviewCycle,
+    by: User,
+    fallback_rep: User | None = None,
+    dry_run: bool = False,
+    source_name: str = "a CSV file",
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Create or update leads by CRM reference, all or nothing.
+
+    A dry run validates every row and counts what would change, writing nothing. The real
+    run raises ImportFailed (and so rolls back) when any row is bad. History is written for
+    created and changed leads only.
+    """
+    _require(by, "feedback.facilitate", "import leads")
+    if fallback_rep is not None:
+        _rep_check(fallback_rep)
+    report = ImportReport(row_count=len(table.rows))
+    for problem in csv_io.mapping_problems(
+        mapping,
+        csv_io.LEAD_TARGETS,
+        ["crm_reference", "company"] + ([] if fallback_rep else ["owner"]),
+    ):
+        report.error(None, None, problem)
+    if report.errors:
+        if dry_run:
+            return report
+        raise ImportFailed(report)
+    rows = lead_rows_parse(table, mapping, fallback_rep=fallback_rep, report=report)
+    if report.errors:
+        if dry_run:
+            return report
+        raise ImportFailed(report)
+    definition = cycle.definition
+    existing = _existing_leads(definition, [values["crm_reference"] for _, values in rows])
+    clock = VersionClock(definition, cycle.version)
+    now = timezone.now()
+    new, changed, changed_fields = [], [], set()
+    for _, values in rows:
+        lead = existing.get(values["crm_reference"])
+        if lead is None:
+            lead = Lead(definition=definition, cycle=cycle, handed_over_at=now, **values)
+            lead.version = clock.at(lead.handed_over_at)
+            new.append(lead)
+            continue
+        differs = [name for name, value in values.items() if _differs(lead, name, value)]
+        if differs:
+            for name in differs:
+                setattr(lead, name, values[name])
+            if "handed_over_at" in differs:
+                lead.version = clock.at(lead.handed_over_at)
+                differs.append("version")
+            changed.append(lead)
+            changed_fields.update("rep" if name == "rep" else name for name in differs)
+    report.created, report.changed = len(new), len(changed)
+    report.unchanged = len(rows) - len(new) - len(changed)
+    if dry_run:
+        return report
+    total, done = len(new) + len(changed), 0
+    reason = f"Imported from {source_name}"
+    for batch in _chunks(new):
+        bulk_create_with_history(
+            batch, Lead, batch_size=BATCH, default_user=by, default_change_reason=reason
+        )
+        done += len(batch)
+        if progress:
+            progress(done, total)
+    for batch in _chunks(changed):
+        bulk_update_with_history(
+            batch,
+            Lead,
+            fields=sorted(changed_fields),
+            batch_size=BATCH,
+            default_user=by,
+            default_change_reason=reason,
+        )
+        done += len(batch)
+        if progress:
+            progress(done, total)
+    leads_check(new, fresh=True, now=now)
+    leads_check(changed, now=now)
+    return report
+
+
+def _differs(lead: Lead, name: str, value) -> bool:
+    if name == "rep":
+        return lead.rep_id != (value.pk if value else None)
+    return getattr(lead, name) != value
+
+
+def outcome_rows_parse(
+    table: csv_io.Table, mapping: dict[str, str], report: ImportReport
+) -> list[tuple[int, dict]]:
+    columns = [(table.header.index(c), c, t) for c, t in mapping.items() if t and c in table.header]
+    parsers = {
+        "crm_reference": str.strip,
+        "result": csv_io.parse_outcome,
+        "occurred_on": csv_io.parse_date,
+        "amount": csv_io.parse_amount,
+    }
+    column_of = {target: column for _, column, target in columns}
+    parsed, seen = [], {}
+    for line, raw_cells in table.rows:
+        cells = _row_cells(table, line, raw_cells, report)
+        if cells is None:
+            continue
+        before, values = len(report.errors), {}
+        for index, column, target in columns:
+            try:
+                values[target] = parsers[target](cells[index])
+            except csv_io.CellError as error:
+                report.error(line, column, str(error))
+        reference = values.get("crm_reference")
+        if not reference and "crm_reference" in column_of:
+            report.error(line, column_of["crm_reference"], "The CRM reference is missing.")
+        elif reference in seen:
+            report.error(
+                line,
+                column_of["crm_reference"],
+                f"“{reference}” is already on line {seen[reference]}.",
+            )
+        elif reference:
+            seen[reference] = line
+        if "occurred_on" in values and values["occurred_on"] is None:
+            report.error(line, column_of["occurred_on"], "The date is missing.")
+        if len(report.errors) == before:
+            parsed.append((line, values))
+    return parsed
+
+
+@transaction.atomic
+def outcomes_import(
+    *,
+    table: csv_io.Table,
+    mapping: dict[str, str],
+    definition: Definition,
+    by: User,
+    dry_run: bool = False,
+    source_name: str = "a CSV file",
+) -> ImportReport:
+    """Create or update outcomes by the lead's CRM reference, all or nothing."""
+    _require(by, "feedback.facilitate", "import outcomes")
+    report = ImportReport(row_count=len(table.rows))
+    for problem in csv_io.mapping_problems(
+        mapping, csv_io.OUTCOME_TARGETS, ["crm_reference", "result", "occurred_on"]
+    ):
+        report.error(None, None, problem)
+    rows = [] if report.errors else outcome_rows_parse(table, mapping, report)
+    column_of = {t: c for c, t in mapping.items() if t}
+    leads = _existing_leads(definition, [values["crm_reference"] for _, values in rows])
+    for line, values in rows:
+        if values["crm_reference"] not in leads:
+            report.error(
+                line,
+                column_of["crm_reference"],
+                f"No lead has the CRM reference “{values['crm_reference']}”.",
+            )
+    if report.errors:
+        if dry_run:
+            return report
+        raise ImportFailed(report)
+    current = {
+        o.lead_id: o
+        for ids in _chunks([lead.pk for lead in leads.values()])
+        for o in Outcome.objects.filter(lead_id__in=ids)
+    }
+    new, changed = [], []
+    for _, values in rows:
+        lead = leads[values["crm_reference"]]
+        fields = {
+            "result": values["result"],
+            "occurred_on": values["occurred_on"],
+            "amount": values.get("amount"),
+        }
+        outcome = current.get(lead.pk)
+        if outcome is None:
+            new.append(Outcome(lead=lead, recorded_by=by, **fields))
+        elif any(getattr(outcome, k) != v for k, v in fields.items()):
+            for k, v in fields.items():
+                setattr(outcome, k, v)
+            outcome.recorded_by = by
+            changed.append(outcome)
+    report.created, report.changed = len(new), len(changed)
+    report.unchanged = len(rows) - len(new) - len(changed)
+    if dry_run:
+        return report
+    reason = f"Imported from {source_name}"
+    bulk_create_with_history(
+        new, Outcome, batch_size=BATCH, default_user=by, default_change_reason=reason
+    )
+    bulk_update_with_history(
+        changed,
+        Outcome,
+        fields=["result", "occurred_on", "amount", "recorded_by"],
+        batch_size=BATCH,
+        default_user=by,
+        default_change_reason=reason,
+    )
+    return report
+
+
+# --- the import pages' steps ---------------------------------------------------------------
+
+
+@transaction.atomic
+def import_upload(
+    *,
+    data: bytes,
+    filename: str,
+    by: User,
+    kind: str = LeadImport.Kind.LEADS,
+    cycle: ReviewCycle | None = None,
+    fallback_rep: User | None = None,
+) -> LeadImport:
+    """Keep an upload for its next steps; raises CsvRejected when the file cannot be read."""
+    _require(by, "feedback.facilitate", "import leads")
+    if fallback_rep is not None:
+        _rep_check(fallback_rep)
+    table = csv_io.csv_read(data)
+    if kind == LeadImport.Kind.LEADS:
+        crm, mapping = csv_io.format_recognise(table.header)
+        if crm is None:
+            mapping = csv_io.mapping_guess(table.header, csv_io.LEAD_TARGETS)
+    else:
+        crm, mapping = None, csv_io.mapping_guess(table.header, csv_io.OUTCOME_TARGETS)
+    lead_import = LeadImport(
+        kind=kind,
+        cycle=cycle,
+        fallback_rep=fallback_rep,
+        filename=filename[:255],
+        content=data,
+        format_name=crm.name if crm else "",
+        mapping=mapping,
+        row_count=len(table.rows),
+        uploaded_by=by,
+    )
+    lead_import.full_clean(exclude=["content"])
+    lead_import.save()
+    return lead_import
+
+
+def _import_run(lead_import: LeadImport, *, by: User, dry_run: bool, progress=None):
+    table = csv_io.csv_read(bytes(lead_import.content))
+    if lead_import.kind == LeadImport.Kind.LEADS:
+        return leads_import(
+            table=table,
+            mapping=lead_import.mapping,
+            cycle=lead_import.cycle,
+            by=by,
+            fallback_rep=lead_import.fallback_rep,
+            dry_run=dry_run,
+            source_name=lead_import.filename,
+            progress=progress,
+        )
+    return outcomes_import(
+        table=table,
+        mapping=lead_import.mapping,
+        definition=lead_import.cycle.definition,
+        by=by,
+        dry_run=dry_run,
+        source_name=lead_import.filename,
+    )
+
+
+def _import_note(lead_import: LeadImport, report: ImportReport, status: str) -> None:
+    lead_import.errors = report.errors[:1000]
+    lead_import.created, lead_import.changed = report.created, report.changed
+    lead_import.unchanged = report.unchanged
+    lead_import.status = status
+    if status == LeadImport.Status.IMPORTED:
+        lead_import.imported_at = timezone.now()
+    lead_import.save()
+
+
+def import_map(*, lead_import: LeadImport, mapping: dict[str, str], by: User) -> LeadImport:
+    _require(by, "feedback.facilitate", "import leads")
+    if lead_import.status == LeadImport.Status.IMPORTED:
+        raise ValidationError("This file has already been imported.")
+    lead_import.mapping = {column: target for column, target in mapping.items() if target}
+    lead_import.status = LeadImport.Status.UPLOADED
+    lead_import.errors = []
+    lead_import.save()
+    return lead_import
+
+
+def import_dry_run(*, lead_import: LeadImport, by: User) -> ImportReport:
+    """Validate every row and count what the import would do; writes nothing but the note."""
+    if lead_import.status == LeadImport.Status.IMPORTED:
+        raise ValidationError("This file has already been imported.")
+    report = _import_run(lead_import, by=by, dry_run=True)
+    _import_note(
+        lead_import,
+        report,
+        LeadImport.Status.CHECKED if report.ok else LeadImport.Status.FAILED,
+    )
+    return report
+
+
+def import_apply(*, lead_import: LeadImport, by: User, progress=None) -> ImportReport:
+    """Import all rows or none; the upload records how it went either way."""
+    if lead_import.status == LeadImport.Status.IMPORTED:
+        raise ValidationError("This file has already been imported.")
+    try:
+        report = _import_run(lead_import, by=by, dry_run=False, progress=progress)
+    except ImportFailed as failure:
+        _import_note(lead_import, failure.report, LeadImport.Status.FAILED)
+        return failure.report
+    _import_note(lead_import, report, LeadImport.Status.IMPORTED)
+    return report
