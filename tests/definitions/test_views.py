@@ -1,0 +1,223 @@
+"""Definition pages: who may open and do what, htmx fragments, and query counts."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from definitions import services
+from definitions.models import Proposal, Submission, Version, Vote
+from tests.accounts.factories import UserFactory
+from tests.definitions.factories import DefinitionFactory, version_published
+from tests.permissions import LOGIN, assert_matrix
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def definition(facilitator, executive):
+    definition = DefinitionFactory(facilitator=facilitator, executive_sponsor=executive)
+    version_published(definition)
+    return definition
+
+
+@pytest.fixture
+def proposal(definition, marketer):
+    return services.proposal_create(
+        definition=definition,
+        by=marketer,
+        kind=Proposal.Kind.ADD_CRITERION,
+        stage_key="mql",
+        payload={"statement": "Works in a served industry", "evidence": "verified"},
+        rationale="Half the rejections were outside our industries.",
+    )
+
+
+def test_every_reading_page_needs_a_sign_in_and_is_open_to_every_role(
+    definition, proposal, marketer, sales_rep, facilitator, executive
+):
+    pages = [
+        reverse("definitions:list"),
+        reverse("definitions:detail", args=[definition.pk]),
+        reverse("definitions:proposals", args=[definition.pk]),
+        proposal.get_absolute_url(),
+        reverse("definitions:draft", args=[definition.pk]),
+        reverse("definitions:versions", args=[definition.pk]),
+        reverse("definitions:version", args=[definition.pk, 1]),
+        reverse("definitions:latest", args=[definition.pk]),
+        reverse("definitions:compare", args=[definition.pk]) + "?from=1&to=1",
+        reverse("definitions:history", args=[definition.pk]),
+    ]
+    for url in pages:
+        assert_matrix(
+            url, {None: LOGIN, marketer: 200, sales_rep: 200, facilitator: 200, executive: 200}
+        )
+
+
+def test_what_does_not_exist_or_belongs_to_another_definition_is_a_404(
+    client_as, definition, proposal, marketer
+):
+    other = DefinitionFactory()
+    client = client_as(marketer)
+    assert client.get(reverse("definitions:detail", args=[99999])).status_code == 404
+    assert (
+        client.get(reverse("definitions:proposal", args=[other.pk, proposal.pk])).status_code == 404
+    )
+    assert client.get(reverse("definitions:version", args=[definition.pk, 7])).status_code == 404
+    assert client.get(reverse("definitions:latest", args=[other.pk])).status_code == 404
+
+
+def test_a_person_outside_marketing_and_sales_cannot_propose(client_as, definition):
+    outsider = UserFactory(department="other")
+    response = client_as(outsider).post(
+        reverse("definitions:proposal_create", args=[definition.pk, "add_stage"]),
+        {"c-name": "Recycled", "c-level": "inquiry", "m-rationale": "Why not"},
+    )
+    assert response.status_code == 403
+    assert "marketing or sales" in response.content.decode()
+    assert not Proposal.objects.exists()
+
+
+def test_a_member_proposes_a_criterion_with_a_rule_and_sees_it_open(
+    client_as, definition, marketer
+):
+    response = client_as(marketer).post(
+        reverse("definitions:proposal_create", args=[definition.pk, "add_criterion"]),
+        {
+            "c-stage_key": "sql",
+            "c-statement": "Has a timeline within two quarters",
+            "c-evidence": "stated",
+            "c-weight": 1,
+            "c-rule_field": "seniority",
+            "c-rule_operator": "in",
+            "c-rule_value": "vp, c_level",
+            "m-rationale": "Deals without a timeline stall.",
+        },
+    )
+    proposal = Proposal.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == proposal.get_absolute_url()
+    assert proposal.payload["rule"] == {
+        "field": "seniority",
+        "operator": "in",
+        "value": ["vp", "c_level"],
+    }
+    page = client_as(marketer).get(proposal.get_absolute_url()).content.decode()
+    assert "Seniority is one of VP, C-level." in page
+
+
+def test_a_bad_rule_is_refused_with_a_message_naming_it(client_as, definition, marketer):
+    response = client_as(marketer).post(
+        reverse("definitions:proposal_create", args=[definition.pk, "add_criterion"]),
+        {
+            "c-stage_key": "sql",
+            "c-statement": "Big enough",
+            "c-evidence": "stated",
+            "c-weight": 1,
+            "c-rule_field": "company_size",
+            "c-rule_operator": "at_least",
+            "c-rule_value": "lots",
+            "m-rationale": "Size matters.",
+        },
+    )
+    assert response.status_code == 200
+    assert "“lots” is not a number (company size (employees))." in response.content.decode()
+    assert not Proposal.objects.exists()
+
+
+def test_voting_over_htmx_returns_the_voting_fragment_with_the_new_tally(
+    client_as, proposal, sales_rep
+):
+    response = client_as(sales_rep).post(
+        reverse("definitions:vote", args=[proposal.definition_id, proposal.pk]),
+        {"position": "live_with"},
+        headers={"HX-Request": "true", "HX-Target": "voting"},
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert body.lstrip().startswith('<div id="voting">')
+    assert "<html" not in body
+    assert "Your vote is recorded: Can live with it." in body
+    assert Vote.objects.get().position == "live_with"
+
+
+def test_a_block_without_a_comment_is_refused_naming_the_comment(client_as, proposal, sales_rep):
+    response = client_as(sales_rep).post(
+        reverse("definitions:vote", args=[proposal.definition_id, proposal.pk]),
+        {"position": "block"},
+        headers={"HX-Request": "true", "HX-Target": "voting"},
+    )
+    assert "Comment: Say why you disagree or block" in response.content.decode()
+    assert not Vote.objects.exists()
+
+
+def test_the_tally_poll_returns_only_the_tally(client_as, proposal, marketer):
+    response = client_as(marketer).get(
+        proposal.get_absolute_url(), headers={"HX-Request": "true", "HX-Target": "tally"}
+    )
+    body = response.content.decode()
+    assert body.lstrip().startswith('<section id="tally"')
+    assert "Marketing: 0 of 1 voted" in body
+
+
+def test_only_an_executive_approves_and_publishes(
+    client_as, definition, proposal, facilitator, executive, marketer, sales_rep
+):
+    for voter in (marketer, sales_rep, executive):
+        services.vote_cast(proposal=proposal, voter=voter, position="agree")
+    services.proposal_close(proposal=proposal, by=facilitator)
+    draft_url = reverse("definitions:draft", args=[definition.pk])
+    assert client_as(marketer).post(draft_url, {"change_summary": "x"}).status_code == 403
+    client_as(facilitator).post(draft_url, {"change_summary": "Adds industries."})
+    submission = Submission.objects.get(status="submitted")
+    url = submission.get_absolute_url()
+
+    refused = client_as(facilitator).post(url, {"action": "approve"})
+    assert refused.status_code == 403
+    assert "Executive role" in refused.content.decode()
+    assert client_as(facilitator).post(url, {"action": "publish"}).status_code == 403
+
+    sent_back = client_as(executive).post(url, {"action": "send_back", "comment": ""})
+    assert "Say what must change" in sent_back.content.decode()
+    submission.refresh_from_db()
+    assert submission.status == "submitted"
+
+    client_as(executive).post(url, {"action": "approve"})
+    published = client_as(executive).post(url, {"action": "publish"})
+    assert published["Location"] == reverse("definitions:version", args=[definition.pk, 2])
+    assert list(Version.objects.values_list("number", flat=True)) == [1, 2]
+
+
+def _queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def _grow(definition, people, proposals: int):
+    """More stages, criteria, versions, proposals and votes."""
+    for n in range(proposals):
+        proposal = services.proposal_create(
+            definition=definition,
+            by=people[0],
+            kind=Proposal.Kind.ADD_STAGE,
+            payload={"name": f"Extra stage {n}", "level": "lead"},
+            rationale="More",
+        )
+        for person in people:
+            services.vote_cast(proposal=proposal, voter=person, position="agree")
+    version_published(definition)
+
+
+def test_the_definition_and_proposal_pages_do_not_grow_in_queries(
+    client_as, definition, proposal, marketer, sales_rep, executive
+):
+    people = [marketer, sales_rep, executive]
+    client = client_as(marketer)
+    detail = reverse("definitions:detail", args=[definition.pk])
+    before = (_queries(client, detail), _queries(client, proposal.get_absolute_url()))
+    for person in people:
+        services.vote_cast(proposal=proposal, voter=person, position="agree")
+    _grow(definition, people + [UserFactory(department="sales")], proposals=6)
+    after = (_queries(client, detail), _queries(client, proposal.get_absolute_url()))
+    assert after == before
