@@ -1,0 +1,257 @@
+"""Forms parse and validate input; the services in meetings.services enforce the rules."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+
+from accounts.models import User
+from definitions.models import Definition, EvidenceStandard, Proposal, Vote
+from meetings.models import Confirmation, Meeting
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class PersonChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, person):
+        return f"{person.full_name} ({person.get_department_display()}, {person.title})"
+
+
+def people():
+    return User.objects.active().order_by("department", "full_name")
+
+
+class MeetingForm(forms.Form):
+    definition = forms.ModelChoiceField(
+        queryset=Definition.objects.all(), label="Definition", empty_label=None
+    )
+    kind = forms.ChoiceField(choices=Meeting.Kind.choices, label="Kind of meeting")
+    title = forms.CharField(max_length=200, label="Title")
+    starts_at = forms.DateTimeField(
+        label="Starts at",
+        widget=DateTimeInput(),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        help_text="Local time.",
+    )
+    duration_minutes = forms.IntegerField(
+        label="Length (minutes)", min_value=5, max_value=480, initial=60
+    )
+    place = forms.CharField(max_length=200, required=False, label="Place")
+    call_link = forms.URLField(
+        required=False, label="Call link", assume_scheme="https", help_text="https://…"
+    )
+    sponsor = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        label="Executive sponsor",
+        help_text="Seed 001: an executive who can settle a disagreement. Invited automatically.",
+    )
+    invitees = PersonChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        label="Invite",
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Everyone in customer acquisition: marketing and sales.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sponsor"].queryset = (
+            User.objects.active().with_permission("definitions.approve_version").order_by("pk")
+        )
+        self.fields["invitees"].queryset = people()
+
+    def clean_call_link(self):
+        link = self.cleaned_data["call_link"]
+        if link and not link.lower().startswith(("https://", "http://")):
+            raise ValidationError("Give a web address starting with https://.")
+        return link
+
+
+class InviteForm(forms.Form):
+    people = PersonChoiceField(
+        queryset=User.objects.none(), label="People to invite", widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, meeting: Meeting, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["people"].queryset = people().exclude(meeting_attendances__meeting=meeting)
+
+
+class AttendanceForm(forms.Form):
+    present = forms.ModelMultipleChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        label="Present",
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, meeting: Meeting, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["present"].queryset = User.objects.filter(
+            meeting_attendances__meeting=meeting
+        ).order_by("department", "full_name")
+
+
+class AgendaItemForm(forms.Form):
+    title = forms.CharField(max_length=200, required=False, label="Agenda item")
+    proposal = forms.ModelChoiceField(
+        queryset=Proposal.objects.none(),
+        required=False,
+        label="Or a proposal to vote on",
+        empty_label="(none)",
+    )
+
+    def __init__(self, *args, meeting: Meeting, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["proposal"].queryset = (
+            Proposal.objects.for_definition(meeting.definition)
+            .open()
+            .exclude(meeting_agenda_items__meeting=meeting)
+        )
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("title", "").strip() and not data.get("proposal"):
+            self.add_error("title", "Say what the agenda item is about, or choose a proposal.")
+        return data
+
+
+class QuestionForm(forms.Form):
+    text = forms.CharField(max_length=300, label="New question")
+
+
+class AnswerForm(forms.Form):
+    """One text box per question of the meeting, filled with the person's current answers."""
+
+    def __init__(self, *args, questions, answers: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        for question in questions:
+            self.fields[f"question_{question.pk}"] = forms.CharField(
+                label=question.text,
+                required=False,
+                max_length=5000,
+                initial=answers.get(question.pk, ""),
+                widget=forms.Textarea(attrs={"rows": 4}),
+            )
+        self.questions = questions
+
+    def texts(self) -> dict[int, str]:
+        return {q.pk: self.cleaned_data.get(f"question_{q.pk}", "") for q in self.questions}
+
+
+class MinutesForm(forms.Form):
+    text = forms.CharField(
+        label="Minutes",
+        required=False,
+        max_length=50_000,
+        widget=forms.Textarea(attrs={"rows": 16}),
+        help_text="Markdown: # headings, **bold**, - lists, [links](https://…).",
+    )
+
+
+class ActionItemForm(forms.Form):
+    text = forms.CharField(max_length=300, label="Action")
+    owner = forms.ModelChoiceField(queryset=User.objects.none(), label="Owner")
+    due = forms.DateField(label="Due date", widget=DateInput())
+
+    def __init__(self, *args, meeting: Meeting, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = User.objects.filter(
+            Q(pk=meeting.facilitator_id) | Q(meeting_attendances__meeting=meeting)
+        ).order_by("full_name")
+
+
+class SummaryForm(forms.Form):
+    text = forms.CharField(
+        label="Summary",
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="What the meeting concluded. Each attendee confirms it or raises a concern.",
+    )
+
+
+class ConfirmationForm(forms.Form):
+    position = forms.ChoiceField(
+        choices=Confirmation.Position.choices, widget=forms.RadioSelect, label="Your answer"
+    )
+    comment = forms.CharField(
+        required=False,
+        max_length=5000,
+        label="Comment",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Required when you raise a concern.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("position") == Confirmation.Position.CONCERN
+            and not (data.get("comment") or "").strip()
+        ):
+            self.add_error("comment", "Say what your concern is: a comment is required.")
+        return data
+
+
+class AnswerChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, answer):
+        text = answer.text if len(answer.text) <= 120 else answer.text[:119] + "…"
+        return f"{answer.person.full_name} ({answer.person.get_department_display()}): {text}"
+
+
+class ProposalFromAnswersForm(forms.Form):
+    answers = AnswerChoiceField(
+        queryset=None, label="Answers it comes from", widget=forms.CheckboxSelectMultiple
+    )
+    stage_key = forms.ChoiceField(label="Stage", choices=())
+    statement = forms.CharField(
+        max_length=300, label="Criterion", help_text="What must be true of the lead."
+    )
+    guidance = forms.CharField(
+        required=False, label="Guidance", widget=forms.Textarea(attrs={"rows": 3})
+    )
+    evidence = forms.ChoiceField(
+        choices=EvidenceStandard.choices, initial=EvidenceStandard.STATED, label="Evidence"
+    )
+    weight = forms.IntegerField(min_value=1, max_value=10, initial=1, label="Weight")
+    rationale = forms.CharField(
+        required=False, label="Rationale", widget=forms.Textarea(attrs={"rows": 6})
+    )
+
+    def __init__(self, *args, answers, stages, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["answers"].queryset = answers
+        self.fields["stage_key"].choices = stages
+
+
+class VoteForm(forms.Form):
+    position = forms.ChoiceField(
+        choices=Vote.Position.choices, widget=forms.RadioSelect, label="Your vote"
+    )
+    comment = forms.CharField(
+        required=False,
+        max_length=5000,
+        label="Comment",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Required when you disagree or block.",
+    )
+
+
+def errors_from(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form, on the field it names where it has one."""
+    if hasattr(error, "error_dict"):
+        for name, messages in error.message_dict.items():
+            form.add_error(name if name in form.fields else None, messages)
+    else:
+        form.add_error(None, error.messages)

@@ -1,0 +1,309 @@
+"""Meeting pages: who may open what, and what bad input looks like."""
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from definitions.models import Proposal, Vote
+from meetings import services
+from meetings.models import ActionItem, Answer, Confirmation, Meeting
+from tests.accounts.factories import UserFactory
+from tests.permissions import LOGIN, assert_matrix
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def outsider(db):
+    return UserFactory(department="sales", full_name="Oscar Outsider")
+
+
+@pytest.fixture
+def other_facilitator(db):
+    return UserFactory(department="other", roles=["Facilitator"], full_name="Otto Other")
+
+
+def url(name, meeting, *args):
+    return reverse(f"meetings:{name}", args=[meeting.pk, *args])
+
+
+@pytest.mark.parametrize("name", ["detail", "answers", "calendar"])
+def test_meeting_pages_are_for_invited_people_and_facilitators(
+    name, meeting, marketer, facilitator, other_facilitator, outsider
+):
+    assert_matrix(
+        url(name, meeting),
+        {None: LOGIN, outsider: 404, marketer: 200, facilitator: 200, other_facilitator: 200},
+    )
+
+
+def test_the_answer_form_is_for_invited_people(meeting, marketer, other_facilitator, outsider):
+    assert_matrix(
+        url("answer", meeting),
+        {None: LOGIN, outsider: 404, other_facilitator: 403, marketer: 200},
+    )
+
+
+@pytest.mark.parametrize("name", ["minutes", "summary", "propose"])
+def test_facilitator_pages_need_the_role_and_the_meeting(
+    name, meeting, marketer, facilitator, other_facilitator, outsider
+):
+    expectations = {None: LOGIN, marketer: 403, outsider: 403, facilitator: 200}
+    assert_matrix(url(name, meeting), expectations)
+
+
+def test_another_facilitator_cannot_edit_this_meetings_minutes(meeting, other_facilitator):
+    assert_matrix(
+        url("minutes", meeting), {other_facilitator: 403}, method="post", data={"text": "x"}
+    )
+    assert_matrix(url("propose", meeting), {other_facilitator: 403})
+
+
+def test_scheduling_needs_the_facilitator_role(marketer, facilitator):
+    assert_matrix(reverse("meetings:schedule"), {None: LOGIN, marketer: 403, facilitator: 200})
+
+
+def test_the_list_shows_only_my_meetings(client_as, meeting, marketer, outsider):
+    assert meeting.title in client_as(marketer).get(reverse("meetings:list")).text
+    assert meeting.title not in client_as(outsider).get(reverse("meetings:list")).text
+
+
+def test_scheduling_a_meeting_without_sales_warns(client_as, facilitator, marketer, meeting):
+    response = client_as(facilitator).post(
+        reverse("meetings:schedule"),
+        {
+            "definition": meeting.definition.pk,
+            "kind": "kickoff",
+            "title": "Marketing only",
+            "starts_at": "2030-01-10T10:00",
+            "duration_minutes": 45,
+            "invitees": [marketer.pk],
+        },
+        follow=True,
+    )
+    created = Meeting.objects.get(title="Marketing only")
+    assert response.redirect_chain[-1][0] == created.get_absolute_url()
+    assert "Nobody from sales is invited" in response.text
+    assert "No executive is invited" in response.text
+
+
+def test_bad_schedule_input_names_the_field(client_as, facilitator, meeting):
+    response = client_as(facilitator).post(
+        reverse("meetings:schedule"),
+        {
+            "definition": meeting.definition.pk,
+            "kind": "kickoff",
+            "title": "",
+            "starts_at": "soon",
+            "duration_minutes": 1,
+            "call_link": "javascript:alert(1)",
+        },
+    )
+    assert response.status_code == 400
+    for label in ("Title", "Starts at", "Length (minutes)", "Call link"):
+        assert f"{label}: " in response.text
+    assert not Meeting.objects.filter(title="").exists()
+
+
+def test_answering_through_the_form(client_as, meeting, marketer):
+    question = meeting.questions.first()
+    response = client_as(marketer).post(
+        url("answer", meeting), {f"question_{question.pk}": "A VP with a budget"}
+    )
+    assert response.status_code == 302
+    assert Answer.objects.get(person=marketer).text == "A VP with a budget"
+
+
+def test_answering_a_closed_meeting_shows_the_reason(client_as, meeting, facilitator, marketer):
+    services.meeting_close(meeting=meeting, by=facilitator)
+    question = meeting.questions.first()
+    response = client_as(marketer).post(url("answer", meeting), {f"question_{question.pk}": "Hi"})
+    assert response.status_code == 400
+    assert "This meeting is closed" in response.text
+
+
+def test_the_participation_board_names_who_is_missing(client_as, meeting, marketer, sales_rep):
+    for question in meeting.questions.all():
+        services.answer_save(question=question, person=marketer, text="Yes")
+    response = client_as(marketer).get(
+        url("detail", meeting), headers={"HX-Request": "true", "HX-Target": "participation"}
+    )
+    assert response.status_code == 200
+    assert response.text.lstrip().startswith('<section class="card" id="participation"')
+    assert "<h1" not in response.text
+    missing = response.text.split("data-missing")[1]
+    assert sales_rep.full_name in missing
+    assert marketer.full_name not in missing
+
+
+def test_the_facilitator_turns_answers_into_a_prefilled_proposal(
+    client_as, meeting, facilitator, marketer
+):
+    answer = services.answer_save(
+        question=meeting.questions.first(), person=marketer, text="Asked for a demo\nand more"
+    )
+    client = client_as(facilitator)
+    page = client.get(url("propose", meeting), {"answers": [answer.pk]})
+    assert 'value="Asked for a demo"' in page.text
+    assert marketer.full_name in page.text
+    response = client.post(
+        url("propose", meeting),
+        {
+            "answers": [answer.pk],
+            "stage_key": "mql",
+            "statement": "Asked for a demo",
+            "evidence": "stated",
+            "weight": 2,
+            "rationale": "Marketing said so",
+        },
+    )
+    assert response.status_code == 302
+    proposal = Proposal.objects.get(origin=Proposal.Origin.MEETING)
+    assert proposal.origin_url == url("answers", meeting)
+    assert list(answer.proposals.all()) == [proposal]
+    answers_page = client.get(url("answers", meeting))
+    assert proposal.title in answers_page.text
+
+
+def test_a_proposal_with_a_bad_weight_names_the_field(client_as, meeting, facilitator, marketer):
+    answer = services.answer_save(question=meeting.questions.first(), person=marketer, text="x")
+    response = client_as(facilitator).post(
+        url("propose", meeting),
+        {
+            "answers": [answer.pk],
+            "stage_key": "mql",
+            "statement": "x",
+            "evidence": "stated",
+            "weight": 99,
+        },
+    )
+    assert response.status_code == 400
+    assert "Weight: " in response.text
+
+
+def test_a_concern_without_comment_is_refused_naming_the_field(
+    client_as, meeting, facilitator, marketer
+):
+    services.summary_publish(meeting=meeting, by=facilitator, text="We agreed")
+    response = client_as(marketer).post(url("confirm", meeting), {"position": "concern"})
+    assert response.status_code == 400
+    assert "Comment: Say what your concern is" in response.text
+    assert not Confirmation.objects.exists()
+
+
+def test_confirm_and_concern_show_on_the_page(client_as, meeting, facilitator, marketer, sales_rep):
+    services.summary_publish(meeting=meeting, by=facilitator, text="We agreed")
+    client_as(marketer).post(url("confirm", meeting), {"position": "confirm"})
+    client_as(sales_rep).post(
+        url("confirm", meeting), {"position": "concern", "comment": "Budget is missing"}
+    )
+    page = client_as(facilitator).get(url("detail", meeting)).text
+    assert "Budget is missing" in page
+    assert page.count('data-confirmation="confirm"') == 1
+    assert page.count('data-confirmation="concern"') == 1
+
+
+def test_closing_and_reopening_from_the_page(client_as, meeting, facilitator, marketer):
+    client = client_as(facilitator)
+    client.post(url("status", meeting), {"action": "close"})
+    meeting.refresh_from_db()
+    assert meeting.is_closed
+    assert client_as(marketer).post(url("status", meeting), {"action": "reopen"}).status_code == 403
+    client.post(url("status", meeting), {"action": "reopen"})
+    meeting.refresh_from_db()
+    assert meeting.status == Meeting.Status.IN_PROGRESS
+
+
+def test_the_calendar_file_describes_the_meeting(client_as, meeting, marketer):
+    response = client_as(marketer).get(url("calendar", meeting))
+    assert response["Content-Type"].startswith("text/calendar")
+    body = response.content.decode()
+    assert "BEGIN:VEVENT" in body
+    assert f"UID:meeting-{meeting.pk}@accord" in body
+    assert meeting.starts_at.strftime("DTSTART:%Y%m%dT") in body.replace("\r\n ", "")
+    assert marketer.email in body.replace("\r\n ", "")
+    assert all(len(line.encode()) <= 75 for line in body.split("\r\n"))
+
+
+def test_the_next_review_is_scheduled_in_one_step(client_as, meeting, facilitator):
+    response = client_as(facilitator).post(url("next-review", meeting))
+    review = Meeting.objects.get(kind=Meeting.Kind.REVIEW)
+    assert response["Location"] == review.get_absolute_url()
+
+
+def test_a_reminder_is_sent_from_the_page(client_as, meeting, facilitator, marketer):
+    response = client_as(facilitator).post(url("remind", meeting), follow=True)
+    assert "Reminder sent to" in response.text
+    assert len(mail.outbox) == 3
+    assert url("answer", meeting) in mail.outbox[0].body
+
+
+def test_the_owner_ticks_an_action_item(client_as, meeting, facilitator, marketer, sales_rep):
+    from django.utils import timezone
+
+    item = services.action_item_add(
+        meeting=meeting, by=facilitator, text="Send ICP", owner=marketer, due=timezone.localdate()
+    )
+    assert client_as(sales_rep).post(url("action-mark", meeting, item.pk)).status_code == 403
+    client_as(marketer).post(url("action-mark", meeting, item.pk))
+    assert ActionItem.objects.get().is_done
+
+
+def test_attendees_vote_from_the_meeting_page(client_as, meeting, facilitator, marketer):
+    answer = services.answer_save(question=meeting.questions.first(), person=marketer, text="x")
+    proposal = services.proposal_from_answers(
+        meeting=meeting,
+        by=facilitator,
+        answers=[answer],
+        stage_key="mql",
+        statement="Asked for a demo",
+        origin_url="/",
+    )
+    services.agenda_item_add(meeting=meeting, by=facilitator, proposal=proposal)
+    client = client_as(marketer)
+    page = client.get(url("detail", meeting)).text
+    assert reverse("meetings:vote", args=[meeting.pk, proposal.pk]) in page
+    bad = client.post(
+        reverse("meetings:vote", args=[meeting.pk, proposal.pk]), {"position": "block"}
+    )
+    assert bad.status_code == 400
+    assert "Comment: Say why you disagree or block" in bad.text
+    client.post(reverse("meetings:vote", args=[meeting.pk, proposal.pk]), {"position": "agree"})
+    assert Vote.objects.get(proposal=proposal, voter=marketer).position == "agree"
+
+
+def test_bad_action_item_input_names_the_fields(client_as, meeting, facilitator):
+    response = client_as(facilitator).post(url("action-add", meeting), {"text": "", "due": "x"})
+    assert response.status_code == 400
+    for label in ("Action", "Owner", "Due date"):
+        assert f"{label}: " in response.text
+
+
+def test_the_home_page_lists_questions_summaries_and_action_items(
+    client_as, meeting, facilitator, marketer
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    services.summary_publish(meeting=meeting, by=facilitator, text="We agreed")
+    services.action_item_add(
+        meeting=meeting,
+        by=facilitator,
+        text="Write the ICP",
+        owner=marketer,
+        due=timezone.localdate() - timedelta(days=2),
+    )
+    page = client_as(marketer).get(reverse("home")).text
+    assert "4 questions to answer" in page
+    assert "confirm the summary" in page
+    assert "Write the ICP" in page
+    assert "overdue since" in page
+    services.confirmation_give(meeting=meeting, person=marketer, position="confirm")
+    page = client_as(marketer).get(reverse("home")).text
+    assert "confirm the summary" not in page
+
+
+def test_meetings_is_in_the_navigation(client_as, marketer):
+    page = client_as(marketer).get(reverse("home")).text
+    assert 'data-nav="meetings"' in page
