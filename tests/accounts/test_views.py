@@ -122,6 +122,7 @@ def test_a_redirect_answering_htmx_becomes_hx_location(client_as, facilitator, e
             "executive_sponsor": executive.pk,
             "quorum_percent": 60,
             "threshold_percent": 75,
+            "start": "empty",
         },
         headers={"HX-Request": "true"},
     )

@@ -221,3 +221,25 @@ def test_the_definition_and_proposal_pages_do_not_grow_in_queries(
     _grow(definition, people + [UserFactory(department="sales")], proposals=6)
     after = (_queries(client, detail), _queries(client, proposal.get_absolute_url()))
     assert after == before
+
+
+def test_a_new_definition_starts_from_the_seeds_ladder_as_proposals(
+    client_as, facilitator, executive
+):
+    response = client_as(facilitator).post(
+        reverse("definitions:create"),
+        {
+            "name": "Company-wide",
+            "scope": "company",
+            "facilitator": facilitator.pk,
+            "executive_sponsor": executive.pk,
+            "quorum_percent": 60,
+            "threshold_percent": 75,
+            "start": "ladder",
+        },
+    )
+    assert response.status_code == 302
+    proposals = Proposal.objects.filter(origin="ladder")
+    assert proposals.filter(kind="add_stage").count() == 5
+    assert proposals.filter(kind="add_criterion").count() == 9  # seed 000's criteria
+    assert not Version.objects.exists()  # version 1 is voted like every later one
