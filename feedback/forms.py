@@ -1,0 +1,252 @@
+"""Forms parse input; the services enforce the rules."""
+
+from django import forms
+from django.utils import timezone
+
+from accounts.models import Department, User
+from definitions.models import Definition
+from definitions.rules import EVIDENCE_LEVELS
+from feedback import csv_io
+from feedback.models import (
+    EVIDENCE_CHOICES,
+    CheckResult,
+    Lead,
+    LeadFeedback,
+    LeadImport,
+    Outcome,
+    RejectionReason,
+    ReviewCycle,
+    Suggestion,
+)
+
+
+def sales_reps():
+    return User.objects.active().in_department(Department.SALES).order_by("full_name")
+
+
+class FeedbackForm(forms.Form):
+    """One lead's feedback in the review queue; the reasons come from one shared list so a
+    page of forty leads costs no more queries than a page of four."""
+
+    agrees_with_stage = forms.TypedChoiceField(
+        label="Is it a lead at the stage it was handed over?",
+        choices=[("yes", "Yes"), ("no", "No")],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )
+    decision = forms.ChoiceField(
+        label="Did it enter the sales process?",
+        choices=LeadFeedback.Decision.choices,
+        widget=forms.RadioSelect,
+    )
+    reasons = forms.MultipleChoiceField(
+        label="Reasons",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="At least one when you reject or recycle the lead.",
+    )
+    wanted_to_know = forms.CharField(
+        label="What else would you have liked to know?",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, reasons: list[RejectionReason], **kwargs):
+        super().__init__(*args, **kwargs)
+        self._reasons = {str(reason.pk): reason for reason in reasons}
+        self.fields["reasons"].choices = [
+            (str(reason.pk), f"{reason.label}{' (unwritten)' if reason.is_unwritten else ''}")
+            for reason in reasons
+        ]
+
+    @classmethod
+    def for_feedback(cls, feedback: LeadFeedback | None, *, prefix: str, reasons):
+        initial = {}
+        if feedback is not None:
+            initial = {
+                "agrees_with_stage": "yes" if feedback.agrees_with_stage else "no",
+                "decision": feedback.decision,
+                "reasons": [str(reason.pk) for reason in feedback.reasons.all()],
+                "wanted_to_know": feedback.wanted_to_know,
+                "comment": feedback.comment,
+            }
+        return cls(initial=initial, prefix=prefix, reasons=reasons)
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["reasons"] = [self._reasons[pk] for pk in cleaned.get("reasons", [])]
+        if cleaned.get("decision") in ("rejected", "recycled") and not cleaned["reasons"]:
+            self.add_error("reasons", "Give at least one reason when you reject or recycle a lead.")
+        return cleaned
+
+
+class BulkForm(forms.Form):
+    decision = forms.ChoiceField(
+        choices=[("accepted", "Accept"), ("rejected", "Reject"), ("recycled", "Recycle")]
+    )
+    leads = forms.TypedMultipleChoiceField(coerce=int, required=True)
+    reason = forms.ModelChoiceField(
+        queryset=RejectionReason.objects.active(),
+        required=False,
+        label="Reason (for a bulk reject or recycle)",
+    )
+
+    def __init__(self, *args, lead_ids, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["leads"].choices = [(pk, pk) for pk in lead_ids]
+        self.fields["leads"].error_messages["required"] = "Select at least one lead."
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") in ("rejected", "recycled") and not cleaned.get("reason"):
+            self.add_error("reason", "A bulk reject or recycle still needs a reason.")
+        return cleaned
+
+
+class SuggestionForm(forms.ModelForm):
+    class Meta:
+        model = Suggestion
+        fields = ["kind", "text"]
+        labels = {"kind": "Stop, start or continue?", "text": "Your suggestion"}
+        widgets = {"text": forms.Textarea(attrs={"rows": 2})}
+
+
+class CycleForm(forms.Form):
+    definition = forms.ModelChoiceField(queryset=Definition.objects.filter(versions__isnull=False))
+    starts_at = forms.DateTimeField(
+        label="Starts",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        initial=lambda: timezone.localtime().replace(second=0, microsecond=0),
+    )
+    days = forms.IntegerField(
+        label="Length in days",
+        min_value=1,
+        max_value=92,
+        required=False,
+        help_text="Leave empty for the definition's cadence (two weeks unless set).",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["definition"].queryset = Definition.objects.filter(
+            versions__isnull=False
+        ).distinct()
+
+
+class UploadForm(forms.Form):
+    kind = forms.ChoiceField(choices=LeadImport.Kind.choices, label="What the file holds")
+    cycle = forms.ModelChoiceField(
+        queryset=ReviewCycle.objects.select_related("definition"),
+        help_text="Leads go into this review cycle; outcomes are matched within its definition.",
+    )
+    fallback_rep = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        label="Rep for leads without a known owner",
+        help_text="Optional. Otherwise a row whose owner is not a sales rep here is an error.",
+    )
+    file = forms.FileField(
+        label="CSV file",
+        help_text="HubSpot or Salesforce exports are recognised; other files are mapped "
+        f"column by column. Up to {csv_io.MAX_BYTES // 1024 // 1024} MB and "
+        f"{csv_io.MAX_ROWS:,} rows.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["fallback_rep"].queryset = sales_reps()
+
+
+class MappingForm(forms.Form):
+    """One select per column of the file: which field it fills, if any."""
+
+    def __init__(self, *args, header: list[str], targets: dict[str, str], mapping, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", "(ignore this column)"), *targets.items()]
+        self.columns = []
+        for index, column in enumerate(header):
+            name = f"col_{index}"
+            self.fields[name] = forms.ChoiceField(
+                label=column, choices=choices, required=False, initial=mapping.get(column, "")
+            )
+            self.columns.append((name, column))
+
+    def mapping(self) -> dict[str, str]:
+        return {
+            column: self.cleaned_data[name]
+            for name, column in self.columns
+            if self.cleaned_data.get(name)
+        }
+
+
+class CriterionMarkForm(forms.Form):
+    result = forms.ChoiceField(choices=CheckResult.choices)
+    evidence = forms.ChoiceField(choices=EVIDENCE_CHOICES, label="Evidence seen")
+
+
+class OutcomeForm(forms.ModelForm):
+    class Meta:
+        model = Outcome
+        fields = ["result", "occurred_on", "amount"]
+        labels = {"occurred_on": "Date", "amount": "Amount (if known)"}
+        widgets = {"occurred_on": forms.DateInput(attrs={"type": "date"})}
+
+
+class LeadForm(forms.ModelForm):
+    rep = forms.ModelChoiceField(queryset=User.objects.none(), label="Sales rep")
+    cycle = forms.ModelChoiceField(queryset=ReviewCycle.objects.select_related("definition"))
+
+    class Meta:
+        model = Lead
+        fields = [
+            "cycle",
+            "rep",
+            "crm_reference",
+            "company",
+            "contact_name",
+            "email",
+            "phone",
+            "title",
+            "seniority",
+            "industry",
+            "company_size",
+            "region",
+            "source",
+            "permission_to_follow_up",
+            "asked_for_information",
+            "need_evidence",
+            "need_note",
+            "budget_evidence",
+            "budget_note",
+            "authority_evidence",
+            "authority_note",
+            "stage_handed_over",
+        ]
+        widgets = {
+            "need_note": forms.Textarea(attrs={"rows": 2}),
+            "budget_note": forms.Textarea(attrs={"rows": 2}),
+            "authority_note": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["rep"].queryset = sales_reps()
+
+    def validate_unique(self):
+        # The service checks the CRM reference within the cycle's definition.
+        pass
+
+
+class ReasonForm(forms.Form):
+    label = forms.CharField(max_length=120)
+    criterion_key = forms.ChoiceField(
+        label="Backed by the criterion", required=False, help_text="Empty: an unwritten reason."
+    )
+
+    def __init__(self, *args, criteria: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["criterion_key"].choices = [("", "(none: unwritten)"), *criteria]
+
+
+__all__ = ["EVIDENCE_LEVELS"]

@@ -1,0 +1,287 @@
+"""Reads for the feedback pages: the review queue, a cycle's feedback, exports, home."""
+
+from datetime import timedelta
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from definitions.rules import rule_sentence
+from feedback.models import (
+    CriterionResult,
+    Lead,
+    LeadFeedback,
+    RejectionReason,
+    ReviewCycle,
+    Suggestion,
+)
+
+
+def reads_all_feedback(user) -> bool:
+    """Facilitators and executives read everyone's feedback; a rep reads their own."""
+    return user.is_authenticated and (
+        user.has_perm("feedback.facilitate") or user.has_perm("definitions.approve_version")
+    )
+
+
+def cycles_for(user):
+    cycles = ReviewCycle.objects.select_related("definition", "version").annotate(
+        lead_count=Count("leads", distinct=True)
+    )
+    if reads_all_feedback(user):
+        return cycles
+    return cycles.filter(Exists(Lead.objects.filter(cycle=OuterRef("pk"), rep=user)))
+
+
+def leads_with_review(queryset):
+    """Leads with their check (stage reached, every criterion) and their feedback, in a
+    fixed number of queries whatever the number of leads."""
+    return queryset.select_related("qualification__stage_reached", "rep").prefetch_related(
+        Prefetch(
+            "qualification__results",
+            queryset=CriterionResult.objects.select_related("criterion__stage").order_by(
+                "criterion__stage__position", "criterion__position"
+            ),
+        ),
+        Prefetch(
+            "feedback",
+            queryset=LeadFeedback.objects.prefetch_related("reasons"),
+            to_attr="feedback_list",
+        ),
+    )
+
+
+def lead_summary(lead) -> None:
+    """Attach what the queue shows of a lead's check and its feedback in this cycle."""
+    check = getattr(lead, "qualification", None)
+    results = list(check.results.all()) if check else []
+    lead.check_counts = {
+        state: sum(1 for r in results if r.result == state)
+        for state in ("met", "missed", "unknown")
+    }
+    lead.check_missed = [r.criterion.statement for r in results if r.result != "met"][:4]
+    lead.stage_reached = check.stage_reached if check else None
+    lead.cycle_feedback = next(
+        (f for f in getattr(lead, "feedback_list", []) if f.cycle_id == lead.cycle_id), None
+    )
+
+
+def review_queue(cycle: ReviewCycle, rep) -> list[Lead]:
+    leads = list(leads_with_review(Lead.objects.in_cycle(cycle).handed_to(rep)))
+    for lead in leads:
+        lead_summary(lead)
+    return leads
+
+
+def queue_progress(cycle: ReviewCycle, rep) -> tuple[int, int]:
+    counts = (
+        Lead.objects.in_cycle(cycle)
+        .handed_to(rep)
+        .aggregate(
+            total=Count("pk", distinct=True),
+            reviewed=Count("pk", distinct=True, filter=Q(feedback__cycle=cycle)),
+        )
+    )
+    return counts["reviewed"], counts["total"]
+
+
+def reasons_for_review() -> list[RejectionReason]:
+    return list(RejectionReason.objects.active())
+
+
+def cycle_leads(cycle: ReviewCycle) -> list[Lead]:
+    leads = list(
+        leads_with_review(Lead.objects.in_cycle(cycle).order_by("rep__full_name", "company"))
+    )
+    for lead in leads:
+        lead_summary(lead)
+    return leads
+
+
+def cycle_progress_by_rep(cycle: ReviewCycle):
+    return (
+        Lead.objects.in_cycle(cycle)
+        .values("rep__pk", "rep__full_name")
+        .annotate(
+            total=Count("pk", distinct=True),
+            reviewed=Count("pk", distinct=True, filter=Q(feedback__cycle=cycle)),
+            accepted=Count("pk", filter=Q(feedback__cycle=cycle, feedback__decision="accepted")),
+        )
+        .order_by("rep__full_name")
+    )
+
+
+def cycle_suggestions(cycle: ReviewCycle):
+    return Suggestion.objects.filter(cycle=cycle).select_related("author")
+
+
+def lead_checklist(lead: Lead) -> list[dict]:
+    """The lead's check as stages of criteria, each with its result and evidence."""
+    check = getattr(lead, "qualification", None)
+    if check is None:
+        return []
+    results = (
+        CriterionResult.objects.filter(lead_check=check)
+        .select_related("criterion__stage", "marked_by")
+        .order_by("criterion__stage__position", "criterion__position")
+    )
+    stages: list[dict] = []
+    for result in results:
+        stage = result.criterion.stage
+        if not stages or stages[-1]["stage"].pk != stage.pk:
+            stages.append({"stage": stage, "results": []})
+        result.sentence = rule_sentence(result.criterion.rule)
+        stages[-1]["results"].append(result)
+    return stages
+
+
+# --- exports -------------------------------------------------------------------------------
+
+LEAD_EXPORT_HEADER = [
+    "CRM reference",
+    "Company",
+    "Owner",
+    "Contact name",
+    "E-mail address",
+    "Phone",
+    "Job title",
+    "Seniority",
+    "Industry",
+    "Company size",
+    "Region",
+    "Lead source",
+    "Permission to follow up",
+    "Asked for information",
+    "Need: evidence",
+    "Need: note",
+    "Budget: evidence",
+    "Budget: note",
+    "Authority: evidence",
+    "Authority: note",
+    "Stage handed over at",
+    "Handed over on",
+    "Version",
+    "Stage reached by the check",
+]
+
+
+def _yes_no(value) -> str:
+    return "" if value is None else ("yes" if value else "no")
+
+
+def lead_export_rows(cycle: ReviewCycle):
+    leads = (
+        Lead.objects.in_cycle(cycle)
+        .select_related("rep", "version", "qualification")
+        .order_by("pk")
+    )
+    for lead in leads.iterator(chunk_size=2000):
+        check = getattr(lead, "qualification", None)
+        yield [
+            lead.crm_reference,
+            lead.company,
+            lead.rep.email,
+            lead.contact_name,
+            lead.email,
+            lead.phone,
+            lead.title,
+            lead.seniority,
+            lead.industry,
+            "" if lead.company_size is None else lead.company_size,
+            lead.region,
+            lead.source,
+            _yes_no(lead.permission_to_follow_up),
+            _yes_no(lead.asked_for_information),
+            lead.need_evidence,
+            lead.need_note,
+            lead.budget_evidence,
+            lead.budget_note,
+            lead.authority_evidence,
+            lead.authority_note,
+            lead.stage_handed_over,
+            timezone.localtime(lead.handed_over_at).isoformat(),
+            lead.version.number,
+            check.level_reached if check else "",
+        ]
+
+
+FEEDBACK_EXPORT_HEADER = [
+    "CRM reference",
+    "Company",
+    "Rep",
+    "Version",
+    "Stage handed over at",
+    "Stage reached by the check",
+    "Is a lead",
+    "Decision",
+    "Reasons",
+    "Unwritten reasons",
+    "Wanted to know",
+    "Comment",
+    "Updated",
+]
+
+
+def feedback_export_rows(cycle: ReviewCycle):
+    feedback = (
+        LeadFeedback.objects.in_cycle(cycle)
+        .select_related("lead__qualification", "rep", "version")
+        .prefetch_related("reasons")
+        .order_by("lead__company", "pk")
+    )
+    for item in feedback:
+        reasons = list(item.reasons.all())
+        check = getattr(item.lead, "qualification", None)
+        yield [
+            item.lead.crm_reference,
+            item.lead.company,
+            item.rep.email,
+            item.version.number,
+            item.lead.stage_handed_over,
+            check.level_reached if check else "",
+            "yes" if item.agrees_with_stage else "no",
+            item.decision,
+            "; ".join(r.label for r in reasons if not r.is_unwritten),
+            "; ".join(r.label for r in reasons if r.is_unwritten),
+            item.wanted_to_know,
+            item.comment,
+            timezone.localtime(item.updated_at).isoformat(),
+        ]
+
+
+# --- the shared pages ----------------------------------------------------------------------
+
+
+def home_sections(user) -> list[dict]:
+    """Leads waiting for my feedback, per open cycle, with the cycle's deadline."""
+    now = timezone.now()
+    # Closed cycles stay listed for a week: late feedback is better than none.
+    rows = (
+        Lead.objects.awaiting_feedback_from(user)
+        .filter(cycle__ends_at__gt=now - timedelta(days=7), cycle__starts_at__lte=now)
+        .values("cycle", "cycle__ends_at", "cycle__definition__name")
+        .annotate(waiting=Count("pk"))
+        .order_by("cycle__ends_at")
+    )
+    items = []
+    for row in rows:
+        ends_at, waiting = row["cycle__ends_at"], row["waiting"]
+        items.append(
+            {
+                "url": reverse("feedback:review", args=[row["cycle"]]),
+                "label": f"{waiting} lead{'s' if waiting != 1 else ''} to review · "
+                f"{row['cycle__definition__name']}",
+                "detail": f"deadline {timezone.localtime(ends_at):%a %d %b, %H:%M}"
+                + (" (passed)" if ends_at <= now else ""),
+            }
+        )
+    if not items and user.department != "sales":
+        return []
+    return [
+        {
+            "id": "feedback-waiting",
+            "title": "Leads waiting for my feedback",
+            "items": items,
+            "empty": "No leads are waiting for your feedback.",
+        }
+    ]

@@ -1,0 +1,520 @@
+"""Feedback pages: thin views over the services and selectors."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.decorators import permission_required
+from config.htmx import render_htmx
+from definitions.models import VersionCriterion
+from feedback import csv_io, forms, selectors, services
+from feedback.models import Lead, LeadImport, RejectionReason, ReviewCycle
+
+FACILITATE = "feedback.facilitate"
+
+
+def feedback_reader_required(view):
+    """Facilitators and executives read everyone's feedback; others get a 403 saying so."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not selectors.reads_all_feedback(request.user):
+            raise PermissionDenied(
+                "To read everyone's feedback, you need the Facilitator role or the Executive role."
+            )
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _errors_of(error: ValidationError) -> list[str]:
+    if hasattr(error, "message_dict"):
+        return [m for messages_ in error.message_dict.values() for m in messages_]
+    return list(error.messages)
+
+
+# --- cycles --------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def index(request):
+    cycles = selectors.cycles_for(request.user)
+    now = timezone.now()
+    return render(
+        request,
+        "feedback/index.html",
+        {
+            "cycles": cycles,
+            "now": now,
+            "reads_all": selectors.reads_all_feedback(request.user),
+            "facilitates": request.user.has_perm(FACILITATE),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(FACILITATE, action="open a review cycle")
+def cycle_new(request):
+    form = forms.CycleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            cycle = services.cycle_open(
+                definition=form.cleaned_data["definition"],
+                by=request.user,
+                starts_at=form.cleaned_data["starts_at"],
+                days=form.cleaned_data["days"],
+            )
+        except ValidationError as error:
+            for message in _errors_of(error):
+                form.add_error("starts_at", message)
+        else:
+            messages.success(request, f"The review cycle {cycle} is open.")
+            return redirect(cycle)
+    return render(request, "feedback/cycle_new.html", {"form": form})
+
+
+@require_GET
+@feedback_reader_required
+def cycle_detail(request, pk: int):
+    cycle = get_object_or_404(ReviewCycle.objects.select_related("definition", "version"), pk=pk)
+    progress = list(selectors.cycle_progress_by_rep(cycle))
+    return render(
+        request,
+        "feedback/cycle.html",
+        {
+            "cycle": cycle,
+            "leads": selectors.cycle_leads(cycle),
+            "progress": progress,
+            "reviewed": sum(row["reviewed"] for row in progress),
+            "total": sum(row["total"] for row in progress),
+            "suggestions": selectors.cycle_suggestions(cycle),
+            "facilitates": request.user.has_perm(FACILITATE),
+        },
+    )
+
+
+@require_POST
+@permission_required(FACILITATE, action="re-run the qualification check")
+def cycle_recheck(request, pk: int):
+    cycle = get_object_or_404(ReviewCycle, pk=pk)
+    checked = services.cycle_recheck(cycle=cycle, by=request.user)
+    messages.success(request, f"The check ran again for {checked} lead{'s' * (checked != 1)}.")
+    return redirect(cycle)
+
+
+def _csv_response(filename: str, header, rows) -> HttpResponse:
+    response = HttpResponse(csv_io.csv_write(header, rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_GET
+@feedback_reader_required
+def export_leads(request, pk: int):
+    cycle = get_object_or_404(ReviewCycle, pk=pk)
+    return _csv_response(
+        f"leads-cycle-{cycle.pk}.csv",
+        selectors.LEAD_EXPORT_HEADER,
+        selectors.lead_export_rows(cycle),
+    )
+
+
+@require_GET
+@feedback_reader_required
+def export_feedback(request, pk: int):
+    cycle = get_object_or_404(ReviewCycle, pk=pk)
+    return _csv_response(
+        f"feedback-cycle-{cycle.pk}.csv",
+        selectors.FEEDBACK_EXPORT_HEADER,
+        selectors.feedback_export_rows(cycle),
+    )
+
+
+# --- the rep's review queue ----------------------------------------------------------------
+
+
+def _queue_context(request, cycle, *, bound: dict | None = None, bulk_form=None):
+    reasons = selectors.reasons_for_review()
+    leads = selectors.review_queue(cycle, request.user)
+    for lead in leads:
+        prefix = f"lead-{lead.pk}"
+        if bound and lead.pk in bound:
+            lead.form = bound[lead.pk]
+        else:
+            lead.form = forms.FeedbackForm.for_feedback(
+                lead.cycle_feedback, prefix=prefix, reasons=reasons
+            )
+    reviewed, total = selectors.queue_progress(cycle, request.user)
+    return {
+        "cycle": cycle,
+        "leads": leads,
+        "reviewed": reviewed,
+        "total": total,
+        "bulk_form": bulk_form or forms.BulkForm(lead_ids=[lead.pk for lead in leads]),
+        "suggestion_form": forms.SuggestionForm(),
+        "is_open": cycle.is_open(),
+    }
+
+
+@require_GET
+@login_required
+def review(request, pk: int):
+    cycle = get_object_or_404(ReviewCycle.objects.select_related("definition"), pk=pk)
+    context = _queue_context(request, cycle)
+    return render_htmx(request, "feedback/review.html", context, partials=["review-queue"])
+
+
+def _row_response(request, cycle, lead, form, *, status=200):
+    reviewed, total = selectors.queue_progress(cycle, request.user)
+    context = {"cycle": cycle, "lead": lead, "reviewed": reviewed, "total": total}
+    lead.form = form
+    html = render_to_string("feedback/review.html#lead-row", context, request=request)
+    html += render_to_string(
+        "feedback/review.html#review-progress", {**context, "oob": True}, request=request
+    )
+    return HttpResponse(html, status=status)
+
+
+@require_POST
+@login_required
+def review_save(request, pk: int, lead_pk: int):
+    cycle = get_object_or_404(ReviewCycle, pk=pk)
+    # Only the rep's own leads are found: anyone else's is a 404.
+    lead = get_object_or_404(Lead.objects.in_cycle(cycle).handed_to(request.user), pk=lead_pk)
+    reasons = selectors.reasons_for_review()
+    form = forms.FeedbackForm(request.POST, prefix=f"lead-{lead.pk}", reasons=reasons)
+    saved = False
+    if form.is_valid():
+        try:
+            services.feedback_record(lead=lead, rep=request.user, **form.cleaned_data)
+            saved = True
+        except ValidationError as error:
+            for message in _errors_of(error):
+                form.add_error(None, message)
+    if not request.htmx:
+        if saved:
+            messages.success(request, f"Feedback on {lead.company} saved.")
+            return redirect("feedback:review", pk=cycle.pk)
+        context = _queue_context(request, cycle, bound={lead.pk: form})
+        return render(request, "feedback/review.html", context, status=400)
+    lead = selectors.review_queue(cycle, request.user)
+    lead = next(item for item in lead if item.pk == lead_pk)
+    if saved:
+        form = forms.FeedbackForm.for_feedback(
+            lead.cycle_feedback, prefix=f"lead-{lead.pk}", reasons=reasons
+        )
+        lead.just_saved = True
+    return _row_response(request, cycle, lead, form)
+
+
+@require_POST
+@login_required
+def review_bulk(request, pk: int):
+    cycle = get_object_or_404(ReviewCycle.objects.select_related("definition"), pk=pk)
+    lead_ids = list(
+        Lead.objects.in_cycle(cycle).handed_to(request.user).values_list("pk", flat=True)
+    )
+    form = forms.BulkForm(request.POST, lead_ids=lead_ids)
+    if form.is_valid():
+        reason = form.cleaned_data["reason"]
+        try:
+            count = services.feedback_bulk(
+                cycle=cycle,
+                rep=request.user,
+                lead_ids=form.cleaned_data["leads"],
+                decision=form.cleaned_data["decision"],
+                reasons=[reason] if reason else [],
+            )
+        except ValidationError as error:
+            for message in _errors_of(error):
+                form.add_error(None, message)
+        else:
+            messages.success(request, f"Feedback saved for {count} lead{'s' * (count != 1)}.")
+            if not request.htmx:
+                return redirect("feedback:review", pk=cycle.pk)
+            form = None
+    context = _queue_context(request, cycle, bulk_form=form)
+    status = 200 if form is None or request.htmx else 400
+    return render_htmx(
+        request, "feedback/review.html", context, partials=["review-queue"], status=status
+    )
+
+
+@require_POST
+@login_required
+def suggestion_add(request, pk: int):
+    cycle = get_object_or_404(ReviewCycle, pk=pk)
+    form = forms.SuggestionForm(request.POST)
+    if form.is_valid():
+        services.suggestion_add(cycle=cycle, author=request.user, **form.cleaned_data)
+        messages.success(request, "Thank you: your suggestion is recorded for the review.")
+    else:
+        messages.error(request, "Write the suggestion and say whether to stop, start or continue.")
+    return redirect("feedback:review", pk=cycle.pk)
+
+
+# --- leads ---------------------------------------------------------------------------------
+
+
+def _visible_lead(request, pk: int) -> Lead:
+    return get_object_or_404(
+        Lead.objects.visible_to(request.user).select_related(
+            "cycle__definition", "rep", "version", "qualification__stage_reached"
+        ),
+        pk=pk,
+    )
+
+
+@require_GET
+@login_required
+def lead_detail(request, pk: int):
+    return _lead_page(request, _visible_lead(request, pk))
+
+
+def _lead_page(request, lead: Lead, *, outcome_form=None, status=200):
+    outcome = getattr(lead, "outcome", None)
+    can_mark = services.criterion_markable_by(request.user, lead)
+    feedback = (
+        lead.feedback.filter(cycle=lead.cycle)
+        .select_related("rep")
+        .prefetch_related("reasons")
+        .first()
+    )
+    return render(
+        request,
+        "feedback/lead.html",
+        {
+            "lead": lead,
+            "checklist": selectors.lead_checklist(lead),
+            "feedback": feedback,
+            "outcome": outcome,
+            "can_mark": can_mark,
+            "mark_form": forms.CriterionMarkForm(),
+            "outcome_form": outcome_form or forms.OutcomeForm(instance=outcome),
+        },
+        status=status,
+    )
+
+
+@require_POST
+@login_required
+def criterion_mark(request, pk: int, criterion_pk: int):
+    lead = _visible_lead(request, pk)
+    criterion = get_object_or_404(VersionCriterion.objects.select_related("stage"), pk=criterion_pk)
+    form = forms.CriterionMarkForm(request.POST)
+    if form.is_valid():
+        try:
+            services.criterion_mark(
+                lead=lead, criterion=criterion, by=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(_errors_of(error)))
+        else:
+            messages.success(request, f"“{criterion.statement}” checked.")
+    else:
+        messages.error(request, "Choose a result and the evidence seen.")
+    return redirect(lead)
+
+
+@require_POST
+@login_required
+def outcome_save(request, pk: int):
+    lead = _visible_lead(request, pk)
+    form = forms.OutcomeForm(request.POST)
+    if form.is_valid():
+        services.outcome_record(lead=lead, by=request.user, **form.cleaned_data)
+        messages.success(request, "Outcome recorded.")
+        return redirect(lead)
+    return _lead_page(request, lead, outcome_form=form, status=400)
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(FACILITATE, action="enter leads")
+def lead_new(request):
+    form = forms.LeadForm(request.POST or None, initial={"cycle": request.GET.get("cycle")})
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k not in ("cycle", "rep")}
+        try:
+            lead = services.lead_create(
+                cycle=form.cleaned_data["cycle"],
+                rep=form.cleaned_data["rep"],
+                by=request.user,
+                **data,
+            )
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for field, errors in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, error.messages)
+        else:
+            messages.success(request, f"{lead.company} was handed to {lead.rep} and checked.")
+            return redirect(lead)
+    return render(request, "feedback/lead_new.html", {"form": form})
+
+
+# --- imports -------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(FACILITATE, action="import leads")
+def import_new(request):
+    form = forms.UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > csv_io.MAX_BYTES:
+            form.add_error(
+                "file", f"The file is over the {csv_io.MAX_BYTES // 1024 // 1024} MB limit."
+            )
+        else:
+            try:
+                lead_import = services.import_upload(
+                    data=upload.read(),
+                    filename=upload.name,
+                    by=request.user,
+                    kind=form.cleaned_data["kind"],
+                    cycle=form.cleaned_data["cycle"],
+                    fallback_rep=form.cleaned_data["fallback_rep"],
+                )
+            except csv_io.CsvRejected as error:
+                form.add_error("file", str(error))
+            else:
+                return redirect(lead_import)
+    open_cycle = ReviewCycle.objects.open().first()
+    if request.method == "GET" and open_cycle:
+        form.initial["cycle"] = open_cycle.pk
+    return render(request, "feedback/import_new.html", {"form": form})
+
+
+PREVIEW_ROWS = 5
+
+
+def _import_context(lead_import: LeadImport, *, mapping_form=None, report=None):
+    table = csv_io.csv_read(bytes(lead_import.content))
+    targets = (
+        csv_io.LEAD_TARGETS if lead_import.kind == LeadImport.Kind.LEADS else csv_io.OUTCOME_TARGETS
+    )
+    mapping_form = mapping_form or forms.MappingForm(
+        header=table.header, targets=targets, mapping=lead_import.mapping
+    )
+    width = len(table.header)
+    preview = [(line, (cells + [""] * width)[:width]) for line, cells in table.rows[:PREVIEW_ROWS]]
+    return {
+        "lead_import": lead_import,
+        "header": table.header,
+        "preview": preview,
+        "mapping_form": mapping_form,
+        "report": report,
+        "encoding": table.encoding,
+        "delimiter": {",": "comma", ";": "semicolon", "\t": "tab"}[table.delimiter],
+    }
+
+
+def progress_key(pk: int) -> str:
+    return f"feedback:import:{pk}:progress"
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(FACILITATE, action="import leads")
+def import_detail(request, pk: int):
+    lead_import = get_object_or_404(
+        LeadImport.objects.select_related("cycle__definition", "fallback_rep"), pk=pk
+    )
+    report, mapping_form = None, None
+    if request.method == "POST" and lead_import.status != LeadImport.Status.IMPORTED:
+        action = request.POST.get("action")
+        if action == "dry_run":
+            context = _import_context(lead_import)
+            mapping_form = forms.MappingForm(
+                request.POST,
+                header=context["header"],
+                targets=(
+                    csv_io.LEAD_TARGETS
+                    if lead_import.kind == LeadImport.Kind.LEADS
+                    else csv_io.OUTCOME_TARGETS
+                ),
+                mapping=lead_import.mapping,
+            )
+            if mapping_form.is_valid():
+                services.import_map(
+                    lead_import=lead_import, mapping=mapping_form.mapping(), by=request.user
+                )
+                report = services.import_dry_run(lead_import=lead_import, by=request.user)
+        elif action == "import":
+
+            def progress(done, total):
+                cache.set(progress_key(pk), {"done": done, "total": total}, 600)
+
+            cache.set(progress_key(pk), {"done": 0, "total": lead_import.row_count}, 600)
+            report = services.import_apply(
+                lead_import=lead_import, by=request.user, progress=progress
+            )
+            cache.delete(progress_key(pk))
+            if report.ok:
+                messages.success(
+                    request,
+                    f"Imported: {report.created} created, {report.changed} changed, "
+                    f"{report.unchanged} unchanged.",
+                )
+    context = _import_context(lead_import, mapping_form=mapping_form, report=report)
+    return render_htmx(request, "feedback/import.html", context, partials=["import-result"])
+
+
+@require_GET
+@permission_required(FACILITATE, action="import leads")
+def import_progress(request, pk: int):
+    return JsonResponse(cache.get(progress_key(pk)) or {"done": None, "total": None})
+
+
+# --- the reason catalogue ------------------------------------------------------------------
+
+
+def _criteria_choices() -> list[tuple[str, str]]:
+    rows = VersionCriterion.objects.order_by("key", "-stage__version__published_at").values_list(
+        "key", "statement"
+    )
+    seen = {}
+    for key, statement in rows:
+        seen.setdefault(key, statement)
+    return [(key, f"{statement} ({key})") for key, statement in seen.items()]
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(FACILITATE, action="keep the reason catalogue")
+def reasons(request):
+    criteria = _criteria_choices()
+    form = forms.ReasonForm(request.POST or None, criteria=criteria)
+    if request.method == "POST":
+        if "toggle" in request.POST:
+            reason = get_object_or_404(RejectionReason, pk=request.POST["toggle"])
+            services.reason_save(
+                by=request.user,
+                label=reason.label,
+                criterion_key=reason.criterion_key,
+                active=not reason.active,
+                reason=reason,
+            )
+            return redirect("feedback:reasons")
+        if form.is_valid():
+            try:
+                services.reason_save(by=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                for message in _errors_of(error):
+                    form.add_error("label", message)
+            else:
+                messages.success(request, "Reason added to the catalogue.")
+                return redirect("feedback:reasons")
+    catalogue = RejectionReason.objects.all()
+    return render(request, "feedback/reasons.html", {"form": form, "catalogue": catalogue})

@@ -1,0 +1,105 @@
+// The review queue from the keyboard, and an import's progress. Pages work without it.
+(function () {
+  "use strict";
+
+  function cards() { return Array.prototype.slice.call(document.querySelectorAll("[data-lead]")); }
+
+  function currentCard() {
+    var active = document.activeElement;
+    return active && active.closest ? active.closest("[data-lead]") : null;
+  }
+
+  function focusCard(card) {
+    if (!card) return;
+    card.focus();
+    card.scrollIntoView({ block: "nearest" });
+  }
+
+  function nextCard(card, step) {
+    var all = cards();
+    var index = all.indexOf(card);
+    return all[Math.min(Math.max(index + step, 0), all.length - 1)] || all[0];
+  }
+
+  function choose(card, suffix, value) {
+    var input = card.querySelector('input[name$="-' + suffix + '"][value="' + value + '"]');
+    if (input) input.checked = true;
+  }
+
+  function save(card) {
+    var form = card.querySelector("[data-lead-form]");
+    if (form) form.requestSubmit();
+  }
+
+  function typing(target) {
+    var tag = target.tagName;
+    if (tag === "TEXTAREA" || tag === "SELECT") return true;
+    return tag === "INPUT" && !/^(checkbox|radio|button|submit)$/.test(target.type);
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (!document.querySelector("[data-lead]")) return;
+    var card = currentCard();
+    if ((event.ctrlKey || event.metaKey) && event.key === "Enter" && card) {
+      event.preventDefault();
+      save(card);
+      return;
+    }
+    if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
+    if (event.key === "j" || event.key === "k") {
+      event.preventDefault();
+      focusCard(card ? nextCard(card, event.key === "j" ? 1 : -1) : cards()[0]);
+    } else if (card && event.key === "a") {
+      event.preventDefault();
+      choose(card, "agrees_with_stage", "yes");
+      choose(card, "decision", "accepted");
+      save(card);
+    } else if (card && (event.key === "r" || event.key === "n")) {
+      event.preventDefault();
+      choose(card, "agrees_with_stage", "no");
+      choose(card, "decision", event.key === "r" ? "rejected" : "recycled");
+      var reason = card.querySelector("[data-reasons] input");
+      if (reason) reason.focus();
+    }
+  });
+
+  // After a lead is saved, move on to the next one still waiting, so the keyboard flows.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var card = event.detail.target;
+    if (!card || !card.matches || !card.matches("[data-lead]")) return;
+    var fresh = document.getElementById(card.id);
+    if (!fresh) return;
+    if (fresh.querySelector("[data-error-summary], .errorlist")) { focusCard(fresh); return; }
+    var all = cards();
+    var after = all.slice(all.indexOf(fresh) + 1).concat(all.slice(0, all.indexOf(fresh)));
+    var waiting = after.filter(function (c) { return c.querySelector("[data-waiting]"); })[0];
+    focusCard(waiting || fresh);
+  });
+
+  // A long import: poll its progress while the request runs.
+  var timer = null;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var form = event.detail.elt.closest && event.detail.elt.closest("[data-import-form]");
+    if (!form) return;
+    var box = form.querySelector("[data-import-progress]");
+    var bar = box.querySelector("progress");
+    var text = box.querySelector("span");
+    box.hidden = false;
+    text.textContent = "Importing…";
+    timer = window.setInterval(function () {
+      fetch(form.getAttribute("data-progress-url"), { credentials: "same-origin" })
+        .then(function (r) { return r.json(); })
+        .then(function (p) {
+          if (p.total) {
+            bar.max = p.total;
+            bar.value = p.done;
+            text.textContent = p.done + " of " + p.total + " rows written";
+          }
+        })
+        .catch(function () { /* the import itself reports errors */ });
+    }, 1000);
+  });
+  document.addEventListener("htmx:afterRequest", function () {
+    if (timer) { window.clearInterval(timer); timer = null; }
+  });
+})();

@@ -1,0 +1,292 @@
+"""The feedback pages: who may see what, the queue over htmx, the import steps, exports."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from feedback import services
+from feedback.models import Lead, LeadFeedback, LeadImport, RejectionReason
+from tests.feedback.csvs import hubspot_file, hubspot_row
+from tests.feedback.factories import QUALIFIED, cycle_make, lead_make, rep_make
+from tests.permissions import LOGIN, assert_matrix
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def cycle():
+    return cycle_make()
+
+
+def test_the_cycle_feedback_page_is_for_facilitators_and_executives(
+    cycle, facilitator, executive, sales_rep, marketer
+):
+    assert_matrix(
+        reverse("feedback:cycle", args=[cycle.pk]),
+        {None: LOGIN, sales_rep: 403, marketer: 403, facilitator: 200, executive: 200},
+    )
+    assert_matrix(reverse("feedback:cycle", args=[cycle.pk + 99]), {facilitator: 404})
+
+
+def test_facilitator_pages_refuse_others_with_a_403_naming_the_role(client_as, sales_rep):
+    for name in ("cycle_new", "import_new", "reasons", "lead_new"):
+        response = client_as(sales_rep).get(reverse(f"feedback:{name}"))
+        assert response.status_code == 403
+        assert "Facilitator role" in response.content.decode()
+
+
+def test_a_rep_sees_their_lead_but_not_anothers(cycle, client_as, sales_rep, executive):
+    mine = lead_make(cycle, rep=sales_rep, **QUALIFIED)
+    theirs = lead_make(cycle)
+    assert_matrix(
+        reverse("feedback:lead", args=[mine.pk]),
+        {None: LOGIN, sales_rep: 200, executive: 200, theirs.rep: 404},
+    )
+    page = client_as(sales_rep).get(reverse("feedback:lead", args=[mine.pk])).content.decode()
+    assert 'data-criterion="sql-budget"' in page
+    assert "Sales Qualified Lead / Opportunity" in page
+
+
+def post_feedback(client, cycle, lead, **fields):
+    prefix = f"lead-{lead.pk}-"
+    data = {prefix + key: value for key, value in fields.items()}
+    return client.post(
+        reverse("feedback:review_save", args=[cycle.pk, lead.pk]),
+        data,
+        HTTP_HX_TARGET=f"lead-{lead.pk}",
+        **HTMX,
+    )
+
+
+def test_saving_a_lead_over_htmx_returns_the_row_and_the_progress(cycle, client_as, sales_rep):
+    leads = [lead_make(cycle, rep=sales_rep) for _ in range(2)]
+    client = client_as(sales_rep)
+    response = post_feedback(client, cycle, leads[0], agrees_with_stage="yes", decision="accepted")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lstrip().startswith(
+        f'<article class="card lead-card lead-card--done" id="lead-{leads[0].pk}"'
+    )
+    assert 'hx-swap-oob="true"' in html
+    assert "1 of 2 reviewed" in html
+    assert "<html" not in html
+
+
+def test_a_rejection_without_a_reason_shows_the_error_in_the_row(cycle, client_as, sales_rep):
+    lead = lead_make(cycle, rep=sales_rep)
+    response = post_feedback(
+        client_as(sales_rep), cycle, lead, agrees_with_stage="no", decision="rejected"
+    )
+    assert "Give at least one reason" in response.content.decode()
+    assert not LeadFeedback.objects.exists()
+
+
+def test_a_rep_cannot_save_feedback_on_someone_elses_lead(cycle, client_as, sales_rep):
+    lead = lead_make(cycle)
+    response = post_feedback(
+        client_as(sales_rep), cycle, lead, agrees_with_stage="yes", decision="accepted"
+    )
+    assert response.status_code == 404
+
+
+def test_without_javascript_a_save_redirects_back_to_the_queue(cycle, client_as, sales_rep):
+    lead = lead_make(cycle, rep=sales_rep)
+    response = client_as(sales_rep).post(
+        reverse("feedback:review_save", args=[cycle.pk, lead.pk]),
+        {f"lead-{lead.pk}-agrees_with_stage": "yes", f"lead-{lead.pk}-decision": "accepted"},
+    )
+    assert response.status_code == 302
+    assert LeadFeedback.objects.get().decision == "accepted"
+
+
+def queue_queries(client, cycle) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("feedback:review", args=[cycle.pk]))
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_the_review_queue_runs_as_many_queries_for_30_leads_as_for_3(cycle, client_as, sales_rep):
+    client = client_as(sales_rep)
+    timing = RejectionReason.objects.get(label="Timing")
+    for n in range(3):
+        lead = lead_make(cycle, rep=sales_rep, **QUALIFIED)
+        if n == 0:
+            services.feedback_record(
+                lead=lead,
+                rep=sales_rep,
+                agrees_with_stage=False,
+                decision="recycled",
+                reasons=[timing],
+            )
+    few = queue_queries(client, cycle)
+    for n in range(27):
+        lead = lead_make(cycle, rep=sales_rep, **QUALIFIED)
+        if n % 3 == 0:
+            services.feedback_record(
+                lead=lead,
+                rep=sales_rep,
+                agrees_with_stage=False,
+                decision="recycled",
+                reasons=[timing],
+            )
+    assert queue_queries(client, cycle) == few
+
+
+def test_bulk_accept_and_a_bulk_reject_that_asks_for_a_reason(cycle, client_as, sales_rep):
+    leads = [lead_make(cycle, rep=sales_rep) for _ in range(3)]
+    client = client_as(sales_rep)
+    url = reverse("feedback:review_bulk", args=[cycle.pk])
+    response = client.post(
+        url,
+        {"decision": "rejected", "leads": [leads[0].pk]},
+        HTTP_HX_TARGET="review-queue",
+        **HTMX,
+    )
+    assert "still needs a reason" in response.content.decode()
+    assert not LeadFeedback.objects.exists()
+    response = client.post(
+        url,
+        {"decision": "accepted", "leads": [leads[0].pk, leads[1].pk]},
+        HTTP_HX_TARGET="review-queue",
+        **HTMX,
+    )
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="review-queue">')
+    assert "2 of 3 reviewed" in html
+    assert LeadFeedback.objects.filter(decision="accepted").count() == 2
+
+
+def test_the_import_steps_upload_dry_run_and_import(cycle, client_as, facilitator):
+    rep = rep_make(email="sam@northwind.example")
+    client = client_as(facilitator)
+    rows = [hubspot_row(n, rep.email) for n in range(1, 5)]
+    rows[1] = hubspot_row(2, rep.email, Email="nope")
+    upload = hubspot_file(4, rep.email, rows=rows)
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = client.post(
+        reverse("feedback:import_new"),
+        {
+            "kind": "leads",
+            "cycle": cycle.pk,
+            "file": SimpleUploadedFile("hubspot.csv", upload, "text/csv"),
+        },
+    )
+    lead_import = LeadImport.objects.get()
+    assert response.status_code == 302
+    page = client.get(lead_import.get_absolute_url()).content.decode()
+    assert "Recognised: HubSpot contact export" in page
+    assert "Ana1" in page  # the preview
+    mapping = {
+        f"col_{i}": target
+        for i, target in enumerate(
+            [
+                "crm_reference",
+                "first_name",
+                "last_name",
+                "email",
+                "phone",
+                "company",
+                "title",
+                "industry",
+                "company_size",
+                "stage_handed_over",
+                "",
+                "owner",
+                "source",
+                "",
+            ]
+        )
+    }
+    page = client.post(
+        lead_import.get_absolute_url(), {"action": "dry_run", **mapping}
+    ).content.decode()
+    assert "Line 3, Email: “nope” is not an e-mail address." in page
+    page = client.post(lead_import.get_absolute_url(), {"action": "import"}).content.decode()
+    assert "nothing was imported" in page
+    assert not Lead.objects.exists()
+
+
+def test_an_unreadable_upload_is_a_form_error(cycle, client_as, facilitator):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = client_as(facilitator).post(
+        reverse("feedback:import_new"),
+        {
+            "kind": "leads",
+            "cycle": cycle.pk,
+            "file": SimpleUploadedFile("empty.csv", b"Record ID,Email\r\n", "text/csv"),
+        },
+    )
+    assert response.status_code == 200
+    assert "header row but no rows" in response.content.decode()
+
+
+def test_exports_are_spreadsheet_safe_and_reimport_unchanged(cycle, client_as, facilitator):
+    rep = rep_make()
+    lead_make(cycle, rep=rep, company='=HYPERLINK("http://evil")', **QUALIFIED)
+    response = client_as(facilitator).get(reverse("feedback:export_leads", args=[cycle.pk]))
+    assert response["Content-Type"].startswith("text/csv")
+    body = response.content.decode("utf-8-sig")
+    assert '"\'=HYPERLINK(""http://evil"")"' in body
+    from feedback import csv_io
+
+    table = csv_io.csv_read(response.content)
+    mapping = csv_io.mapping_guess(table.header, csv_io.LEAD_TARGETS)
+    assert {"crm_reference", "company", "owner", "need_evidence", "handed_over_at"} <= set(
+        mapping.values()
+    )
+    report = services.leads_import(table=table, mapping=mapping, cycle=cycle, by=facilitator)
+    # Only the neutralised company differs from what went out.
+    assert (report.created, report.changed, report.unchanged) == (0, 1, 0)
+    assert Lead.objects.get().company == '\'=HYPERLINK("http://evil")'
+
+
+def test_the_feedback_export_names_unwritten_reasons(cycle, client_as, executive):
+    rep = rep_make()
+    lead = lead_make(cycle, rep=rep)
+    services.feedback_record(
+        lead=lead,
+        rep=rep,
+        agrees_with_stage=False,
+        decision="rejected",
+        reasons=RejectionReason.objects.filter(label__in=["Title below VP", "No verified budget"]),
+        comment="-they said no",
+    )
+    body = (
+        client_as(executive)
+        .get(reverse("feedback:export_feedback", args=[cycle.pk]))
+        .content.decode("utf-8-sig")
+    )
+    assert '"No verified budget","Title below VP"' in body
+    assert '"\'-they said no"' in body
+
+
+def test_home_lists_the_leads_waiting_with_the_deadline(cycle, client_as, sales_rep):
+    lead_make(cycle, rep=sales_rep)
+    lead_make(cycle, rep=sales_rep)
+    page = client_as(sales_rep).get(reverse("home")).content.decode()
+    assert "Leads waiting for my feedback" in page
+    assert "2 leads to review" in page
+    assert "deadline" in page
+    assert reverse("feedback:review", args=[cycle.pk]) in page
+
+
+def test_the_facilitator_marks_criteria_and_records_outcomes_by_form(cycle, client_as, sales_rep):
+    lead = lead_make(cycle, rep=sales_rep)
+    response = client_as(sales_rep).post(
+        reverse("feedback:outcome", args=[lead.pk]),
+        {"result": "bought", "occurred_on": "2027-01-15", "amount": "-5"},
+    )
+    assert response.status_code == 400
+    assert "Amount" in response.content.decode()
+    response = client_as(sales_rep).post(
+        reverse("feedback:outcome", args=[lead.pk]),
+        {"result": "bought", "occurred_on": "2027-01-15", "amount": "5000"},
+    )
+    assert response.status_code == 302
+    assert lead.__class__.objects.get(pk=lead.pk).outcome.result == "bought"
