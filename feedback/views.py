@@ -241,8 +241,8 @@ def review_bulk(request, pk: int):
             for message in _errors_of(error):
                 form.add_error(None, message)
         else:
-            messages.success(request, f"Feedback saved for {count} lead{'s' * (count != 1)}.")
             if not request.htmx:
+                messages.success(request, f"Feedback saved for {count} lead{'s' * (count != 1)}.")
                 return redirect("feedback:review", pk=cycle.pk)
             form = None
     context = _queue_context(request, cycle, bulk_form=form)
