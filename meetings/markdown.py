@@ -1,5 +1,7 @@
 """Markdown for minutes, rendered through an allow-list so that hostile input stays inert."""
 
+import re
+
 import markdown as markdown_lib
 import nh3
 from django.utils.safestring import SafeString, mark_safe
@@ -33,6 +35,8 @@ ALLOWED_TAGS = {
 # No event handlers, no style, no hx-* or data-*: only what a link needs.
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"scope"}, "td": set()}
 ALLOWED_SCHEMES = {"http", "https", "mailto"}
+# nh3 leaves headings without attributes, so the tag is exactly <hN> or </hN>.
+HEADING = re.compile(r"<(/?)h([1-6])>")
 
 
 def markdown_render(text: str) -> SafeString:
@@ -51,5 +55,7 @@ def markdown_render(text: str) -> SafeString:
         strip_comments=True,
         clean_content_tags={"script", "style"},
     )
+    # Minutes sit under the page's h1 and a section's h2: their headings start at h3.
+    clean = HEADING.sub(lambda m: f"<{m[1]}h{min(int(m[2]) + 2, 6)}>", clean)
     # Safe: nh3 has kept only the allow-listed tags, attributes and link schemes.
     return mark_safe(clean)
