@@ -32,3 +32,21 @@ def refusal_message(perm: str, action: str) -> str:
     roles = roles_needing(perm)
     who = " or ".join(f"the {role} role" for role in roles) or "a permission you do not have"
     return f"To {action}, you need {who}."
+
+
+def login_or_token_required(view):
+    """For read-only exports (feed, Markdown, JSON, embed): a signed-in session, or a personal
+    API token in `?token=` for feed readers and intranet frames that carry no session."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            from accounts.services import api_token_authenticate
+
+            token = api_token_authenticate(request.GET.get("token", ""))
+            if token is None:
+                return redirect_to_login(request.get_full_path())
+            request.user = token.user
+        return view(request, *args, **kwargs)
+
+    return wrapped

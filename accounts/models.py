@@ -62,6 +62,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         "staff status", default=False, help_text="Can sign in to the admin site."
     )
     date_joined = models.DateTimeField(default=timezone.now)
+    announcements = models.BooleanField("e-mail me when a new version is published", default=True)
 
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
@@ -100,3 +101,29 @@ class User(AbstractBaseUser, PermissionsMixin):
         from accounts.roles import roles_of
 
         return roles_of(self)
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(revoked_at__isnull=True, user__is_active=True)
+
+
+class ApiToken(models.Model):
+    """A personal API token: stored as a SHA-256 digest, shown once, carries its owner's rights."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=80, help_text="What it is for, e.g. “HubSpot sync”.")
+    prefix = models.CharField(max_length=12)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["digest", "last_used_at"])
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"token {self.pk} ({self.prefix}…)"

@@ -1,12 +1,16 @@
 """The home page ("What needs me"), the profile page and the health check."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts import selectors
+from accounts import selectors, services
+from accounts.forms import PreferencesForm, TokenForm
+from accounts.models import ApiToken
 
 
 @require_GET
@@ -19,10 +23,47 @@ def home(request):
     return render(request, "accounts/home.html", context)
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @login_required
+@never_cache
 def profile(request):
-    return render(request, "accounts/profile.html")
+    """Preferences and personal API tokens; a new token's secret is shown on this response only."""
+    preferences = PreferencesForm(initial={"announcements": request.user.announcements})
+    token_form = TokenForm()
+    new_token = None
+    if request.method == "POST" and request.POST.get("form") == "preferences":
+        preferences = PreferencesForm(request.POST)
+        if preferences.is_valid():
+            services.profile_preferences_update(user=request.user, **preferences.cleaned_data)
+            messages.success(request, "Your preferences are saved.")
+            return redirect("accounts:profile")
+    elif request.method == "POST" and request.POST.get("form") == "token":
+        token_form = TokenForm(request.POST)
+        if token_form.is_valid():
+            try:
+                _, new_token = services.api_token_create(
+                    user=request.user, name=token_form.cleaned_data["name"]
+                )
+            except ValidationError as error:
+                token_form.add_error("name", error.messages)
+            else:
+                token_form = TokenForm()
+    context = {
+        "preferences": preferences,
+        "token_form": token_form,
+        "new_token": new_token,
+        "tokens": request.user.api_tokens.all(),
+    }
+    return render(request, "accounts/profile.html", context)
+
+
+@require_POST
+@login_required
+def token_revoke(request, pk: int):
+    token = get_object_or_404(ApiToken, pk=pk, user=request.user)
+    services.api_token_revoke(token=token, by=request.user)
+    messages.success(request, f"The token “{token.name}” is revoked: it no longer works.")
+    return redirect("accounts:profile")
 
 
 @require_GET

@@ -46,6 +46,11 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,local
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when ACCORD_ENV=production.")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# The address people reach Accord at, for links in e-mails and feeds.
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
+# Where the read-only embed of a definition may be framed (the company intranet).
+EMBED_FRAME_ANCESTORS = env_list("EMBED_FRAME_ANCESTORS", "'self'")
+API_RATE_LIMIT = env("API_RATE_LIMIT", "120/m")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -140,6 +145,14 @@ STORAGES = {
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
+}
+
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "accord_cache"}
+        if env("CACHE_BACKEND") == "database"
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
 }
 
 # Sessions live in the database so that any number of app servers can serve a person.

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts import views as account_views
+from config.api import api
 
 urlpatterns = [
     path("", account_views.home, name="home"),
@@ -12,5 +13,6 @@ urlpatterns = [
     path("definitions/", include("definitions.urls")),
     path("meetings/", include("meetings.urls")),
     path("feedback/", include("feedback.urls")),
+    path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

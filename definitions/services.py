@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.decorators import refusal_message
 from accounts.models import User
-from definitions import selectors
+from definitions import publication, selectors
 from definitions.content import (
     CRITERION_FIELDS,
     STAGE_FIELDS,
@@ -250,6 +250,14 @@ def proposal_create(
     if kind == Kind.ADD_CRITERION and check_draft and not find_stage(content, stage_key):
         raise ValidationError({"stage_key": "Choose a stage of the current draft."})
 
+    # The rule in force is the one stored now, not the caller's copy of the definition (it
+    # may predate a rule change); the lock queues us behind a rule change in progress.
+    rule = (
+        Definition.objects.select_for_update()
+        .values("quorum_percent", "threshold_percent")
+        .get(pk=definition.pk)
+    )
+
     if supersedes is not None:
         supersedes = Proposal.objects.select_for_update().get(pk=supersedes.pk)
         if supersedes.definition_id != definition.pk or supersedes.status != Proposal.Status.OPEN:
@@ -267,8 +275,8 @@ def proposal_create(
         origin_label=origin_label,
         origin_url=origin_url,
         proposed_by=by,
-        quorum_percent=definition.quorum_percent,
-        threshold_percent=definition.threshold_percent,
+        quorum_percent=rule["quorum_percent"],
+        threshold_percent=rule["threshold_percent"],
         opened_at=now,
         closes_at=closes_at,
     )
@@ -529,6 +537,8 @@ def version_publish(*, submission: Submission, by: User) -> Version:
     submission.status = Submission.Status.PUBLISHED
     submission._change_reason = f"Published as version {version.number}"
     submission.save()
+    # Announce only once the publication has committed: a rolled-back one sends nothing.
+    transaction.on_commit(lambda: publication.version_announce(version.pk))
     return version
 
 

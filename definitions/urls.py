@@ -22,6 +22,22 @@ urlpatterns = [
     path("<int:pk>/versions/", views.version_list, name="versions"),
     path("<int:pk>/versions/latest/", views.version_detail, {"number": "latest"}, name="latest"),
     path("<int:pk>/versions/<int:number>/", views.version_detail, name="version"),
+    path(
+        "<int:pk>/versions/latest.md",
+        views.version_markdown,
+        {"number": "latest"},
+        name="latest_md",
+    ),
+    path("<int:pk>/versions/<int:number>.md", views.version_markdown, name="version_md"),
+    path(
+        "<int:pk>/versions/latest.json",
+        views.version_json,
+        {"number": "latest"},
+        name="latest_json",
+    ),
+    path("<int:pk>/versions/<int:number>.json", views.version_json, name="version_json"),
+    path("<int:pk>/feed.atom", views.version_feed, name="feed"),
+    path("<int:pk>/embed/", views.version_embed, name="embed"),
     path("<int:pk>/compare/", views.version_compare, name="compare"),
     path("<int:pk>/history/", views.definition_history, name="history"),
 ]

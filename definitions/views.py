@@ -1,17 +1,21 @@
 """Definition pages: thin views over services and selectors."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import Http404
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.text import slugify
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.decorators import permission_required, refusal_message
+from accounts.decorators import login_or_token_required, permission_required, refusal_message
 from config.htmx import render_htmx
-from definitions import selectors, services
+from definitions import publication, selectors, services
 from definitions.content import (
     content_apply,
     content_diff,
@@ -19,6 +23,7 @@ from definitions.content import (
     find_criterion,
     find_stage,
 )
+from definitions.feeds import VersionFeed
 from definitions.forms import (
     CriterionProposalForm,
     DefinitionForm,
@@ -550,3 +555,54 @@ def definition_history(request, pk: int):
     return render(
         request, "definitions/history.html", {"definition": definition, "entries": entries}
     )
+
+
+# --- publication: exports, feed, embed --------------------------------------------------
+
+
+@require_GET
+@login_or_token_required
+def version_markdown(request, pk: int, number):
+    definition = _definition(request, pk)
+    version = _version(definition, number)
+    text = publication.version_markdown(version, selectors.version_content(version))
+    response = HttpResponse(text, content_type="text/markdown; charset=utf-8")
+    filename = f"{slugify(definition.name)}-v{version.number}.md"
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+@require_GET
+@login_or_token_required
+def version_json(request, pk: int, number):
+    definition = _definition(request, pk)
+    version = _version(definition, number)
+    document = publication.version_document(version, selectors.version_content(version))
+    return JsonResponse(document, json_dumps_params={"indent": 2})
+
+
+@require_GET
+@login_or_token_required
+def version_feed(request, pk: int):
+    return VersionFeed()(request, pk=pk)
+
+
+@require_GET
+@xframe_options_exempt
+@login_or_token_required
+def version_embed(request, pk: int):
+    """The version in force, without navigation, for framing in the company intranet."""
+    definition = _definition(request, pk)
+    version = _version(definition, "latest")
+    context = {
+        "definition": definition,
+        "version": version,
+        "content": selectors.version_content(version),
+    }
+    response = render(request, "definitions/embed.html", context)
+    return response
+
+
+version_embed = csp_override(
+    {**settings.SECURE_CSP, "frame-ancestors": settings.EMBED_FRAME_ANCESTORS}
+)(version_embed)

@@ -1,0 +1,65 @@
+"""Writes about people: profile preferences and personal API tokens."""
+
+import hashlib
+import secrets
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import ApiToken, User
+
+TOKEN_PREFIX = "acc_"
+
+
+def token_digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
+    """Create a token; returns it with the raw secret, which is never stored nor shown again."""
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "Name the token after what will use it."})
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user=user, name=name, prefix=raw[:12], digest=token_digest(raw))
+    token.full_clean()
+    token._change_reason = "Token created"
+    token.save()
+    return token, raw
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken, by: User) -> ApiToken:
+    if token.user_id != by.pk:
+        raise ValidationError("You can only revoke your own tokens.")
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token._change_reason = "Token revoked"
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+def api_token_authenticate(raw: str) -> ApiToken | None:
+    """The active token matching `raw`, or None. Marks when it was last used (once a minute)."""
+    if not raw or not raw.startswith(TOKEN_PREFIX):
+        return None
+    token = (
+        ApiToken.objects.active().select_related("user").filter(digest=token_digest(raw)).first()
+    )
+    if token is None:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        # last_used_at is excluded from the token's history, so this update leaves no hole.
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token
+
+
+@transaction.atomic
+def profile_preferences_update(*, user: User, announcements: bool) -> User:
+    user.announcements = announcements
+    user._change_reason = "Preferences changed"
+    user.save(update_fields=["announcements"])
+    return user

@@ -1,0 +1,90 @@
+"""Accord's read-only-first JSON API, version 1, with its OpenAPI schema at /api/v1/openapi.json.
+
+Token authentication (personal tokens, created on the profile page); a token carries its
+owner's permissions. Errors are JSON: 400 with messages per field, 401, 403, 404, 409, 413, 429.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer
+from ninja.throttling import AuthRateThrottle
+
+from accounts.services import api_token_authenticate
+
+
+class TokenAuth(HttpBearer):
+    openapi_description = "A personal API token from your Accord profile page."
+
+    def authenticate(self, request, token):
+        found = api_token_authenticate(token)
+        if found is None:
+            return None
+        request.user = found.user
+        return found
+
+
+api = NinjaAPI(
+    title="Accord API",
+    version="1",
+    description="Read the lead definition, check leads against it, submit leads and feedback.",
+    auth=TokenAuth(),
+    throttle=[AuthRateThrottle(settings.API_RATE_LIMIT)],
+    urls_namespace="api",
+    docs_url=None,  # the interactive docs load assets from a CDN; the schema is enough
+)
+
+
+def _error(request, status: int, detail: str, errors: dict | None = None):
+    body = {"detail": detail}
+    if errors:
+        body["errors"] = errors
+    return api.create_response(request, body, status=status)
+
+
+@api.exception_handler(NinjaValidationError)
+def request_invalid(request, exc):
+    errors: dict[str, list[str]] = {}
+    for error in exc.errors:
+        location = [str(part) for part in error.get("loc", []) if part not in ("body", "payload")]
+        errors.setdefault(".".join(location) or "__all__", []).append(error.get("msg", "Invalid"))
+    return _error(request, 400, "The request is invalid.", errors)
+
+
+@api.exception_handler(DjangoValidationError)
+def rule_refused(request, exc):
+    if hasattr(exc, "error_dict"):
+        return _error(request, 400, "The request is invalid.", exc.message_dict)
+    return _error(request, 400, " ".join(exc.messages))
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request, exc):
+    return _error(request, 401, "A valid API token is required (Authorization: Bearer <token>).")
+
+
+@api.exception_handler(PermissionDenied)
+def forbidden(request, exc):
+    return _error(request, 403, str(exc) or "Your role does not allow this.")
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    return _error(request, 404, "Not found.")
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc):
+    return _error(request, exc.status_code, str(exc))
+
+
+@api.exception_handler(ObjectDoesNotExist)
+def object_not_found(request, exc):
+    return _error(request, 404, "Not found.")
+
+
+api.add_router("/definitions", "definitions.api.router")

@@ -1,0 +1,172 @@
+"""Publish everywhere: Markdown, JSON, Atom, the embed, and the announcement e-mail."""
+
+from unittest import mock
+
+import feedparser
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from accounts.services import api_token_create
+from definitions import services
+from definitions.models import Submission, Version
+from tests.accounts.factories import UserFactory
+from tests.definitions.factories import DefinitionFactory, version_published
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def version(facilitator, executive):
+    return version_published(
+        DefinitionFactory(facilitator=facilitator, executive_sponsor=executive)
+    )
+
+
+def test_the_markdown_export_keeps_every_stage_and_criterion_wording(client_as, version, marketer):
+    response = client_as(marketer).get(
+        reverse("definitions:version_md", args=[version.definition_id, 1])
+    )
+    text = response.content.decode()
+    assert response["Content-Type"].startswith("text/markdown")
+    for stage in version.stages.prefetch_related("criteria"):
+        assert stage.name.replace("/", "/") in text
+        for criterion in stage.criteria.all():
+            assert criterion.statement in text
+            assert criterion.guidance in text
+
+
+def test_markdown_escapes_what_would_be_read_as_formatting():
+    from definitions.publication import _md
+
+    assert _md("**bold** <script>") == "\\*\\*bold\\*\\* \\<script\\>"
+
+
+def test_the_json_export_is_the_api_document(client_as, version, marketer):
+    data = (
+        client_as(marketer)
+        .get(reverse("definitions:latest_json", args=[version.definition_id]))
+        .json()
+    )
+    assert data["number"] == 1
+    assert [s["name"] for s in data["stages"]][0] == "Name / Inquiry"
+    assert (
+        data["stages"][1]["criteria"][1]["rule_text"] == "Company size (employees) is at least 50."
+    )
+
+
+def test_the_atom_feed_parses_and_lists_versions_newest_first(client_as, version, marketer):
+    version_published(version.definition, change_summary="Second cut.")
+    response = client_as(marketer).get(reverse("definitions:feed", args=[version.definition_id]))
+    feed = feedparser.parse(response.content)
+    assert not feed.bozo, feed.bozo_exception
+    assert feed.version == "atom10"
+    assert [entry.title for entry in feed.entries] == ["Version 2", "Version 1"]
+    assert "Second cut." in feed.entries[0].summary
+    assert feed.entries[0].link.endswith(f"/definitions/{version.definition_id}/versions/2/")
+
+
+def test_a_feed_reader_uses_a_token_and_an_unknown_one_is_sent_to_sign_in(
+    client, version, marketer
+):
+    _, raw = api_token_create(user=marketer, name="Feed reader")
+    url = reverse("definitions:feed", args=[version.definition_id])
+    assert client.get(url, {"token": raw}).status_code == 200
+    assert client.get(url, {"token": "acc_wrong"}).status_code == 302
+
+
+def test_the_embed_may_be_framed_by_the_configured_intranet_only(client_as, version, marketer):
+    response = client_as(marketer).get(reverse("definitions:embed", args=[version.definition_id]))
+    assert response.status_code == 200
+    assert "X-Frame-Options" not in response
+    assert "frame-ancestors 'self'" in response["Content-Security-Policy"]
+    assert 'aria-label="Main"' not in response.content.decode()  # no navigation
+    page = client_as(marketer).get(reverse("definitions:detail", args=[version.definition_id]))
+    assert page["X-Frame-Options"] == "DENY"
+
+
+def _approved(definition):
+    return Submission.objects.create(
+        definition=definition,
+        content={"stages": []},
+        change_summary="Tightens the opportunity stage.",
+        submitted_by=definition.facilitator,
+        status=Submission.Status.APPROVED,
+        reviewed_by=definition.executive_sponsor,
+        reviewed_at=definition.created_at,
+    )
+
+
+def test_the_announcement_goes_out_once_after_the_publication_commits(
+    version, django_capture_on_commit_callbacks
+):
+    UserFactory(email="quiet@example.com", announcements=False)
+    UserFactory(email="gone@example.com", is_active=False)
+    reader = UserFactory(email="reader@example.com")
+    submission = _approved(version.definition)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.version_publish(submission=submission, by=version.definition.executive_sponsor)
+        assert mail.outbox == []  # nothing before the commit
+    assert len(callbacks) == 1
+    callbacks[0]()
+    recipients = sorted(m.to[0] for m in mail.outbox)
+    assert reader.email in recipients
+    assert "quiet@example.com" not in recipients and "gone@example.com" not in recipients
+    assert len(recipients) == len(set(recipients))
+    message = mail.outbox[0]
+    assert message.subject.endswith("version 2 is published")
+    assert "Tightens the opportunity stage." in message.body
+    assert f"/definitions/{version.definition_id}/versions/2/" in message.body
+    assert message.alternatives[0].mimetype == "text/html"
+
+
+def test_a_publication_that_fails_sends_nothing(version, django_capture_on_commit_callbacks):
+    UserFactory(email="reader@example.com")
+    submission = _approved(version.definition)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with (
+            mock.patch(
+                "definitions.models.VersionCriterion.objects.bulk_create",
+                side_effect=RuntimeError("disk full"),
+            ),
+            pytest.raises(RuntimeError),
+        ):
+            services.version_publish(
+                submission=_with_a_stage(submission), by=version.definition.executive_sponsor
+            )
+    assert callbacks == []
+    assert mail.outbox == []
+    assert Version.objects.count() == 1
+
+
+def _with_a_stage(submission):
+    submission.content = {
+        "stages": [
+            {
+                "key": "s",
+                "level": "lead",
+                "name": "Lead",
+                "meaning": "",
+                "owner": "",
+                "routing": "",
+                "follow_up": "",
+                "criteria": [{"key": "c", "statement": "x", "evidence": "stated"}],
+            }
+        ]
+    }
+    submission.save()
+    return submission
+
+
+def test_a_refused_publication_sends_nothing(
+    version, django_capture_on_commit_callbacks, sales_rep
+):
+    submission = _approved(version.definition)
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(Exception):
+        services.version_publish(submission=submission, by=sales_rep)
+    submission.status = Submission.Status.SUBMITTED
+    submission.save()
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(ValidationError):
+        services.version_publish(submission=submission, by=version.definition.executive_sponsor)
+    assert mail.outbox == []
