@@ -27,10 +27,11 @@ def home(request):
 @login_required
 @never_cache
 def profile(request):
-    """Preferences and personal API tokens; a new token's secret is shown on this response only."""
+    """Preferences and personal API tokens; a new token's secret is shown once, after which
+    only its first characters are ever displayed (post, redirect, then show and forget)."""
     preferences = PreferencesForm(initial={"announcements": request.user.announcements})
     token_form = TokenForm()
-    new_token = None
+    new_token = request.session.pop("new_api_token", None)
     if request.method == "POST" and request.POST.get("form") == "preferences":
         preferences = PreferencesForm(request.POST)
         if preferences.is_valid():
@@ -41,13 +42,14 @@ def profile(request):
         token_form = TokenForm(request.POST)
         if token_form.is_valid():
             try:
-                _, new_token = services.api_token_create(
+                _, raw = services.api_token_create(
                     user=request.user, name=token_form.cleaned_data["name"]
                 )
             except ValidationError as error:
                 token_form.add_error("name", error.messages)
             else:
-                token_form = TokenForm()
+                request.session["new_api_token"] = raw
+                return redirect("accounts:profile")
     context = {
         "preferences": preferences,
         "token_form": token_form,
