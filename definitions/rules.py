@@ -126,7 +126,10 @@ def _coerce(field: LeadField, raw: str):
         try:
             number = Decimal(raw)
         except InvalidOperation:
-            raise RuleError(f"“{raw}” is not a number ({field.label}).") from None
+            number = None
+        # Decimal reads "NaN" and "Infinity"; neither is a company size, nor valid JSON.
+        if number is None or not number.is_finite():
+            raise RuleError(f"“{raw}” is not a number ({field.label}).")
         return int(number) if number == number.to_integral_value() else float(number)
     if field.kind == "ordinal":
         if raw not in field.levels:
@@ -191,6 +194,8 @@ def rule_evaluate(rule: dict | None, lead: dict) -> str:
         try:
             actual_order = actual = Decimal(str(actual))
         except InvalidOperation:
+            return UNKNOWN
+        if not actual.is_finite():  # "NaN" cannot be ordered: comparing it raises
             return UNKNOWN
     else:
         actual = actual_order = str(actual).casefold()
