@@ -106,7 +106,9 @@ def word_diff(old: str, new: str) -> list[tuple[str, str]]:
     """[(op, text)] with op in "same", "del", "ins": a word-level comparison for highlighting."""
     a, b = _WORDS.findall(old or ""), _WORDS.findall(new or "")
     parts: list[tuple[str, str]] = []
-    matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
+    # Spaces are junk: matching the lone spaces between two unrelated phrases would shred
+    # them into alternating one-word changes.
+    matcher = difflib.SequenceMatcher(isjunk=str.isspace, a=a, b=b, autojunk=False)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
             parts.append(("same", "".join(a[i1:i2])))
