@@ -262,6 +262,11 @@ def proposal_create(
         supersedes = Proposal.objects.select_for_update().get(pk=supersedes.pk)
         if supersedes.definition_id != definition.pk or supersedes.status != Proposal.Status.OPEN:
             raise ValidationError("Only an open proposal of this definition can be superseded.")
+        # Superseding closes the old vote: the same people as withdrawing it.
+        if by != supersedes.proposed_by and not by.has_perm("definitions.facilitate"):
+            raise PermissionDenied(
+                "Only the person who proposed it or a facilitator can supersede it."
+            )
 
     proposal = Proposal(
         definition=definition,
