@@ -229,7 +229,9 @@ class LeadCheck(models.Model):
 
 
 class CriterionResult(models.Model):
-    lead_check = models.ForeignKey(LeadCheck, on_delete=models.CASCADE, related_name="results")
+    # Keyed by the lead (its check is one per lead), so a whole import's results can be
+    # written in one COPY without waiting for the checks' ids.
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="criterion_results")
     criterion = models.ForeignKey(VersionCriterion, on_delete=models.PROTECT, related_name="+")
     result = models.CharField(max_length=10, choices=CheckResult.choices)
     evidence_seen = models.CharField(max_length=10, choices=EVIDENCE_CHOICES, blank=True)
@@ -243,9 +245,7 @@ class CriterionResult(models.Model):
     class Meta:
         ordering = ["criterion__stage__position", "criterion__position"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["lead_check", "criterion"], name="criterion_result_unique"
-            ),
+            models.UniqueConstraint(fields=["lead", "criterion"], name="criterion_result_unique"),
             models.CheckConstraint(
                 condition=Q(result__in=CheckResult.values), name="criterion_result_valid"
             ),

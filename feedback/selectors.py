@@ -38,7 +38,7 @@ def leads_with_review(queryset):
     fixed number of queries whatever the number of leads."""
     return queryset.select_related("qualification__stage_reached", "rep").prefetch_related(
         Prefetch(
-            "qualification__results",
+            "criterion_results",
             queryset=CriterionResult.objects.select_related("criterion__stage").order_by(
                 "criterion__stage__position", "criterion__position"
             ),
@@ -54,7 +54,7 @@ def leads_with_review(queryset):
 def lead_summary(lead) -> None:
     """Attach what the queue shows of a lead's check and its feedback in this cycle."""
     check = getattr(lead, "qualification", None)
-    results = list(check.results.all()) if check else []
+    results = list(lead.criterion_results.all())
     lead.check_counts = {
         state: sum(1 for r in results if r.result == state)
         for state in ("met", "missed", "unknown")
@@ -121,7 +121,7 @@ def lead_checklist(lead: Lead) -> list[dict]:
     if check is None:
         return []
     results = (
-        CriterionResult.objects.filter(lead_check=check)
+        CriterionResult.objects.filter(lead=lead)
         .select_related("criterion__stage", "marked_by")
         .order_by("criterion__stage__position", "criterion__position")
     )

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -226,6 +226,37 @@ def _ladders(version_ids: Iterable[int]) -> dict[int, list]:
     return ladders
 
 
+def _rows_write(model, fields: list[str], rows: Iterable[tuple]) -> None:
+    """Insert plain rows of derived data (no history, no signals): COPY on PostgreSQL,
+    batched bulk_create elsewhere."""
+    if connection.vendor == "postgresql":
+        columns = ", ".join(model._meta.get_field(name).column for name in fields)
+        sql = f"COPY {model._meta.db_table} ({columns}) FROM STDIN"
+        with connection.cursor() as cursor, cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    batch = []
+    for row in rows:
+        batch.append(model(**dict(zip(fields, row, strict=True))))
+        if len(batch) >= BATCH:
+            model.objects.bulk_create(batch)
+            batch = []
+    model.objects.bulk_create(batch)
+
+
+CHECK_FIELDS = ["lead_id", "version_id", "stage_reached_id", "level_reached", "checked_at"]
+RESULT_FIELDS = [
+    "lead_id",
+    "criterion_id",
+    "result",
+    "evidence_seen",
+    "value_seen",
+    "marked_by_id",
+    "marked_at",
+]
+
+
 def leads_check(leads: list[Lead], *, fresh: bool = False, now=None) -> int:
     """Check leads against the version in force at their hand-over and store the results.
 
@@ -238,64 +269,54 @@ def leads_check(leads: list[Lead], *, fresh: bool = False, now=None) -> int:
     ladders = _ladders({lead.version_id for lead in leads})
     marks: dict[tuple[int, int], Mark] = {}
     if not fresh:
-        for ids in _chunks([lead.pk for lead in leads]):
+        for ids in _chunks([lead.pk for lead in leads], 5000):
             for row in CriterionResult.objects.filter(
-                lead_check__lead_id__in=ids, marked_by__isnull=False
+                lead_id__in=ids, marked_by__isnull=False
             ).values(
-                "lead_check__lead_id",
-                "criterion_id",
-                "result",
-                "evidence_seen",
-                "marked_by_id",
-                "marked_at",
+                "lead_id", "criterion_id", "result", "evidence_seen", "marked_by_id", "marked_at"
             ):
-                marks[(row["lead_check__lead_id"], row["criterion_id"])] = Mark(
+                marks[(row["lead_id"], row["criterion_id"])] = Mark(
                     row["result"], row["evidence_seen"], row["marked_by_id"], row["marked_at"]
                 )
-            CriterionResult.objects.filter(lead_check__lead_id__in=ids).delete()
+            CriterionResult.objects.filter(lead_id__in=ids).delete()
             LeadCheck.objects.filter(lead_id__in=ids).delete()
-    checks, outcomes_per_lead = [], []
+    checks, results = [], []
     for lead in leads:
         ladder = ladders.get(lead.version_id, [])
-        lead_marks = {
-            criterion.pk: marks[(lead.pk, criterion.pk)]
-            for _, criteria in ladder
-            for criterion in criteria
-            if (lead.pk, criterion.pk) in marks
-        }
+        lead_marks = (
+            {
+                criterion.pk: marks[(lead.pk, criterion.pk)]
+                for _, criteria in ladder
+                for criterion in criteria
+                if (lead.pk, criterion.pk) in marks
+            }
+            if marks
+            else None
+        )
         reached, outcomes = ladder_check(ladder, lead_values(lead), lead_marks)
         checks.append(
-            LeadCheck(
-                lead=lead,
-                version_id=lead.version_id,
-                stage_reached=reached,
-                level_reached=reached.level if reached else "",
-                checked_at=now,
+            (
+                lead.pk,
+                lead.version_id,
+                reached.pk if reached else None,
+                reached.level if reached else "",
+                now,
             )
         )
-        outcomes_per_lead.append(outcomes)
-    results = []
-    for batch_checks, batch_outcomes in zip(
-        _chunks(checks), _chunks(outcomes_per_lead), strict=True
-    ):
-        LeadCheck.objects.bulk_create(batch_checks)
-        for check, outcomes in zip(batch_checks, batch_outcomes, strict=True):
-            results.extend(
-                CriterionResult(
-                    lead_check=check,
-                    criterion=o.criterion,
-                    result=o.result,
-                    evidence_seen=o.evidence_seen,
-                    value_seen=o.value_seen,
-                    marked_by_id=o.mark.by_id if o.mark else None,
-                    marked_at=o.mark.at if o.mark else None,
+        for o in outcomes:
+            results.append(
+                (
+                    lead.pk,
+                    o.criterion.pk,
+                    o.result,
+                    o.evidence_seen,
+                    o.value_seen,
+                    o.mark.by_id if o.mark else None,
+                    o.mark.at if o.mark else None,
                 )
-                for o in outcomes
             )
-        if len(results) >= BATCH * 4:
-            CriterionResult.objects.bulk_create(results, batch_size=BATCH)
-            results = []
-    CriterionResult.objects.bulk_create(results, batch_size=BATCH)
+    _rows_write(LeadCheck, CHECK_FIELDS, checks)
+    _rows_write(CriterionResult, RESULT_FIELDS, results)
     return len(checks)
 
 
@@ -334,17 +355,15 @@ def criterion_mark(
                 f"{criterion.get_evidence_display().lower()}; with less it is not met."
             }
         )
-    check = LeadCheck.objects.filter(lead=lead).first()
-    if check is None:
+    if not LeadCheck.objects.filter(lead=lead).exists():
         leads_check([lead], fresh=True)
-        check = LeadCheck.objects.get(lead=lead)
-    row = CriterionResult.objects.select_for_update().get(lead_check=check, criterion=criterion)
+    row = CriterionResult.objects.select_for_update().get(lead=lead, criterion=criterion)
     row.result, row.evidence_seen = result, evidence if result != CheckResult.UNKNOWN else ""
     row.marked_by, row.marked_at = by, timezone.now()
     row.full_clean()
     row.save()
     leads_check([lead])
-    return CriterionResult.objects.get(lead_check__lead=lead, criterion=criterion)
+    return CriterionResult.objects.get(lead=lead, criterion=criterion)
 
 
 # --- feedback ------------------------------------------------------------------------------

@@ -13,11 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def results_of(lead) -> dict[str, str]:
-    return dict(
-        CriterionResult.objects.filter(lead_check__lead=lead).values_list(
-            "criterion__key", "result"
-        )
-    )
+    return dict(CriterionResult.objects.filter(lead=lead).values_list("criterion__key", "result"))
 
 
 def test_a_lead_meeting_every_rule_reaches_the_opportunity_stage():
@@ -44,7 +40,7 @@ def test_missing_data_is_unknown_and_believed_budget_is_missed():
     results = results_of(lead)
     assert results["mql-target-profile"] == "unknown"
     assert results["sql-budget"] == "missed"
-    row = CriterionResult.objects.get(lead_check__lead=lead, criterion__key="sql-budget")
+    row = CriterionResult.objects.get(lead=lead, criterion__key="sql-budget")
     assert row.evidence_seen == "believed"
 
 
