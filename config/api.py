@@ -88,3 +88,4 @@ def object_not_found(request, exc):
 
 
 api.add_router("/definitions", "definitions.api.router")
+api.add_router("/definitions", "feedback.api.router")

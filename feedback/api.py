@@ -1,0 +1,322 @@
+"""API: check a lead against the definition, submit leads, record feedback and outcomes.
+
+The check uses the same computation as the lead page (`checks.ladder_check`); submitted
+leads go through the CSV import's own parser and rules (`services.leads_import`): all or
+nothing, upsert by CRM reference, every bad item named with its field.
+"""
+
+from datetime import date
+from decimal import Decimal
+from typing import Literal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema
+from ninja.responses import Status
+from pydantic import Field
+
+from config.api_errors import Conflict, PayloadTooLarge, with_errors
+from definitions.models import Definition, Version, VersionCriterion, VersionStage
+from definitions.rules import EVIDENCE_LEVELS, LEAD_FIELDS, SENIORITY_LEVELS
+from feedback import csv_io, services
+from feedback.checks import ladder_check
+from feedback.models import Lead, LeadFeedback, Outcome, RejectionReason, ReviewCycle
+
+router = Router(tags=["leads"])
+
+MAX_LEADS_PER_REQUEST = 5000
+
+Evidence = Literal[tuple(EVIDENCE_LEVELS)]  # type: ignore[valid-type]
+Seniority = Literal[tuple(SENIORITY_LEVELS)]  # type: ignore[valid-type]
+
+
+class LeadFields(Schema):
+    """A lead's fields, as the definition's rules read them; all optional."""
+
+    email: str | None = Field(None, max_length=254)
+    phone: str | None = Field(None, max_length=50)
+    title: str | None = Field(None, max_length=200)
+    seniority: Seniority | None = None
+    industry: str | None = Field(None, max_length=120)
+    company_size: int | None = Field(None, ge=0, le=10_000_000)
+    region: str | None = Field(None, max_length=120)
+    source: str | None = Field(None, max_length=40)
+    permission_to_follow_up: bool | None = None
+    asked_for_information: bool | None = None
+    need_evidence: Evidence | None = None
+    budget_evidence: Evidence | None = None
+    authority_evidence: Evidence | None = None
+
+
+class StageRef(Schema):
+    key: str
+    name: str
+    level: str
+
+
+class CriterionCheck(Schema):
+    key: str
+    stage: str
+    statement: str
+    result: Literal["met", "missed", "unknown"]
+    evidence_seen: str
+    value_seen: str
+
+
+class CheckOut(Schema):
+    definition: int
+    version: int
+    stage_reached: StageRef | None
+    criteria: list[CriterionCheck]
+
+
+def _definition(request, definition_id: int) -> Definition:
+    return get_object_or_404(Definition.objects.visible_to(request.user), pk=definition_id)
+
+
+def _ladder(version: Version) -> list:
+    criteria: dict[int, list] = {}
+    stages = list(VersionStage.objects.filter(version=version).order_by("position"))
+    for criterion in VersionCriterion.objects.filter(stage__version=version).order_by(
+        "stage__position", "position"
+    ):
+        criteria.setdefault(criterion.stage_id, []).append(criterion)
+    return [(stage, criteria.get(stage.pk, [])) for stage in stages]
+
+
+def lead_check_document(version: Version, values: dict) -> dict:
+    """The check of one lead's values under `version`, as the API returns it."""
+    ladder = _ladder(version)
+    reached, outcomes = ladder_check(ladder, values)
+    stage_of = {c.pk: stage for stage, criteria in ladder for c in criteria}
+    return {
+        "definition": version.definition_id,
+        "version": version.number,
+        "stage_reached": (
+            {"key": reached.key, "name": reached.name, "level": reached.level} if reached else None
+        ),
+        "criteria": [
+            {
+                "key": o.criterion.key,
+                "stage": stage_of[o.criterion.pk].name,
+                "statement": o.criterion.statement,
+                "result": o.result,
+                "evidence_seen": o.evidence_seen,
+                "value_seen": o.value_seen,
+            }
+            for o in outcomes
+        ],
+    }
+
+
+@router.post(
+    "/{definition_id}/check",
+    response=with_errors({200: CheckOut}, 404),
+    summary="Check a lead against the version in force (or a numbered one)",
+)
+def lead_check(request, definition_id: int, lead: LeadFields, version: int | None = None):
+    definition = _definition(request, definition_id)
+    versions = Version.objects.for_definition(definition)
+    found = (
+        versions.latest_first().first()
+        if version is None
+        else versions.filter(number=version).first()
+    )
+    if found is None:
+        raise Http404
+    values = {name: getattr(lead, name) for name in LEAD_FIELDS}
+    return lead_check_document(found, values)
+
+
+class LeadIn(LeadFields):
+    crm_reference: str = Field(..., min_length=1, max_length=100)
+    company: str = Field(..., min_length=1, max_length=200)
+    owner: str | None = Field(
+        None, max_length=254, description="The sales rep's e-mail address or full name."
+    )
+    contact_name: str | None = Field(None, max_length=200)
+    need_note: str | None = Field(None, max_length=2000)
+    budget_note: str | None = Field(None, max_length=2000)
+    authority_note: str | None = Field(None, max_length=2000)
+    stage_handed_over: str | None = Field(None, max_length=40)
+    handed_over_at: str | None = Field(None, max_length=40, description="ISO 8601 date-time.")
+
+
+class LeadsIn(Schema):
+    cycle: int | None = Field(None, description="The review cycle; the open one by default.")
+    fallback_owner: str | None = Field(
+        None, max_length=254, description="The rep for leads whose owner is not a known rep."
+    )
+    dry_run: bool = False
+    leads: list[LeadIn]
+
+
+class ImportOut(Schema):
+    dry_run: bool
+    received: int
+    created: int
+    changed: int
+    unchanged: int
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+@router.post(
+    "/{definition_id}/leads",
+    response=with_errors({200: ImportOut}, 403, 404, 409, 413),
+    summary="Submit leads (created or updated by CRM reference, all or nothing)",
+)
+def leads_submit(request, definition_id: int, payload: LeadsIn):
+    definition = _definition(request, definition_id)
+    if not request.user.has_perm("feedback.facilitate"):
+        raise PermissionDenied("Submitting leads needs the Facilitator role.")
+    if len(payload.leads) > MAX_LEADS_PER_REQUEST:
+        raise PayloadTooLarge(
+            f"{len(payload.leads)} leads in one request; send at most {MAX_LEADS_PER_REQUEST}."
+        )
+    cycles = ReviewCycle.objects.for_definition(definition)
+    cycle = (
+        cycles.filter(pk=payload.cycle).first()
+        if payload.cycle
+        else cycles.open().order_by("-starts_at").first()
+    )
+    if cycle is None:
+        raise Conflict("There is no open review cycle for these leads: open one first.")
+    header = list(LeadIn.model_fields)
+    rows = [
+        (number, [_cell(getattr(item, name)) for name in header])
+        for number, item in enumerate(payload.leads, start=1)
+    ]
+    table = csv_io.Table(header=header, rows=rows)
+    fallback = None
+    if payload.fallback_owner:
+        fallback = services.sales_reps_by_key().get(payload.fallback_owner.casefold())
+        if fallback is None:
+            raise ValidationError(
+                {"fallback_owner": f"No active sales rep is “{payload.fallback_owner}”."}
+            )
+    mapping = {name: name for name in header if any(cells[header.index(name)] for _, cells in rows)}
+    mapping.setdefault("crm_reference", "crm_reference")
+    mapping.setdefault("company", "company")
+    try:
+        report = services.leads_import(
+            table=table,
+            mapping=mapping,
+            cycle=cycle,
+            by=request.user,
+            fallback_rep=fallback,
+            dry_run=payload.dry_run,
+            source_name="the API",
+        )
+    except services.ImportFailed as failed:
+        report = failed.report
+    if report.errors:
+        errors: dict[str, list[str]] = {}
+        for error in report.errors:
+            where = (
+                f"leads.{error['line'] - 1}" + (f".{error['field']}" if error["field"] else "")
+                if error["line"]
+                else error["field"] or "leads"
+            )
+            errors.setdefault(where, []).append(error["message"])
+        raise ValidationError(errors)
+    return {
+        "dry_run": payload.dry_run,
+        "received": len(payload.leads),
+        "created": report.created,
+        "changed": report.changed,
+        "unchanged": report.unchanged,
+    }
+
+
+class FeedbackIn(Schema):
+    agrees_with_stage: bool
+    decision: Literal[tuple(LeadFeedback.Decision.values)]  # type: ignore[valid-type]
+    reasons: list[str] = Field(
+        default_factory=list, description="Reason labels from the catalogue."
+    )
+    wanted_to_know: str = Field("", max_length=2000)
+    comment: str = Field("", max_length=4000)
+
+
+class FeedbackOut(Schema):
+    lead: str
+    decision: str
+    version: int
+    reasons: list[str]
+
+
+def _lead(request, definition_id: int, crm_reference: str) -> Lead:
+    definition = _definition(request, definition_id)
+    return get_object_or_404(
+        Lead.objects.select_related("version"), definition=definition, crm_reference=crm_reference
+    )
+
+
+@router.post(
+    "/{definition_id}/leads/{crm_reference}/feedback",
+    response=with_errors({200: FeedbackOut}, 403, 404),
+    summary="Record the rep's feedback on a lead",
+)
+def feedback_submit(request, definition_id: int, crm_reference: str, payload: FeedbackIn):
+    lead = _lead(request, definition_id, crm_reference)
+    reasons = list(RejectionReason.objects.filter(label__in=payload.reasons))
+    unknown = set(payload.reasons) - {reason.label for reason in reasons}
+    if unknown:
+        raise ValidationError({"reasons": f"Not in the catalogue: {', '.join(sorted(unknown))}."})
+    feedback = services.feedback_record(
+        lead=lead,
+        rep=request.user,
+        agrees_with_stage=payload.agrees_with_stage,
+        decision=payload.decision,
+        reasons=reasons,
+        wanted_to_know=payload.wanted_to_know,
+        comment=payload.comment,
+    )
+    return {
+        "lead": lead.crm_reference,
+        "decision": feedback.decision,
+        "version": lead.version.number,
+        "reasons": [reason.label for reason in feedback.reasons.all()],
+    }
+
+
+class OutcomeIn(Schema):
+    result: Literal[tuple(Outcome.Result.values)]  # type: ignore[valid-type]
+    occurred_on: date
+    amount: float | None = Field(
+        None, ge=0, le=999_999_999_999, description="In the deal currency."
+    )
+
+
+class OutcomeOut(Schema):
+    lead: str
+    result: str
+    occurred_on: date
+
+
+@router.post(
+    "/{definition_id}/leads/{crm_reference}/outcome",
+    response=with_errors({201: OutcomeOut}, 403, 404),
+    summary="Record what later became of a lead",
+)
+def outcome_submit(request, definition_id: int, crm_reference: str, payload: OutcomeIn):
+    lead = _lead(request, definition_id, crm_reference)
+    outcome = services.outcome_record(
+        lead=lead,
+        result=payload.result,
+        occurred_on=payload.occurred_on,
+        amount=None if payload.amount is None else Decimal(f"{payload.amount:.2f}"),
+        by=request.user,
+    )
+    return Status(
+        201,
+        {"lead": lead.crm_reference, "result": outcome.result, "occurred_on": outcome.occurred_on},
+    )

@@ -1,0 +1,208 @@
+"""The API's lead endpoints: the check agrees with the lead page, submission follows the
+CSV import's rules, feedback and outcomes obey the same services as the pages."""
+
+import json
+import re
+
+import pytest
+from django.core.cache import cache
+
+from accounts.services import api_token_create
+from feedback import services as feedback_services
+from feedback.models import Lead, LeadFeedback
+from tests.definitions.factories import DefinitionFactory, version_published
+
+pytestmark = pytest.mark.django_db
+
+# One rule per operator, and lead values that meet, miss or leave it unknown.
+OPERATOR_CASES = [
+    ({"field": "industry", "operator": "equals", "value": "Retail"}, {"industry": "retail"}),
+    ({"field": "industry", "operator": "equals", "value": "Retail"}, {"industry": "Banking"}),
+    ({"field": "seniority", "operator": "in", "value": ["vp", "c_level"]}, {"seniority": "vp"}),
+    ({"field": "seniority", "operator": "in", "value": ["vp"]}, {"seniority": "manager"}),
+    ({"field": "region", "operator": "not_in", "value": ["APAC"]}, {"region": "EMEA"}),
+    ({"field": "region", "operator": "not_in", "value": ["APAC"]}, {"region": "apac"}),
+    ({"field": "company_size", "operator": "at_least", "value": 50}, {"company_size": 50}),
+    ({"field": "company_size", "operator": "at_least", "value": 50}, {"company_size": 49}),
+    ({"field": "company_size", "operator": "at_most", "value": 500}, {"company_size": 501}),
+    ({"field": "company_size", "operator": "between", "value": [50, 500]}, {"company_size": 500}),
+    ({"field": "company_size", "operator": "between", "value": [50, 500]}, {}),
+    (
+        {"field": "budget_evidence", "operator": "at_least", "value": "verified"},
+        {"budget_evidence": "proven"},
+    ),
+    (
+        {"field": "budget_evidence", "operator": "at_least", "value": "verified"},
+        {"budget_evidence": "stated"},
+    ),
+    (
+        {"field": "asked_for_information", "operator": "is_true", "value": None},
+        {"asked_for_information": True},
+    ),
+    (
+        {"field": "asked_for_information", "operator": "is_true", "value": None},
+        {"asked_for_information": False},
+    ),
+    ({"field": "phone", "operator": "is_present", "value": None}, {"phone": "+44 20 7946 0000"}),
+    ({"field": "phone", "operator": "is_present", "value": None}, {}),
+]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    cache.clear()
+
+
+def ladder_with(rule) -> dict:
+    return {
+        "stages": [
+            {
+                "key": "mql",
+                "level": "lead",
+                "name": "Marketing Qualified Lead",
+                "meaning": "",
+                "owner": "",
+                "routing": "",
+                "follow_up": "",
+                "criteria": [
+                    {"key": "only", "statement": "The one rule", "evidence": "stated", "rule": rule}
+                ],
+            }
+        ]
+    }
+
+
+def bearer(user) -> dict:
+    return {"Authorization": f"Bearer {api_token_create(user=user, name='t')[1]}"}
+
+
+@pytest.mark.parametrize(("rule", "values"), OPERATOR_CASES)
+def test_the_api_check_and_the_lead_page_agree(
+    client, client_as, facilitator, executive, sales_rep, rule, values
+):
+    definition = DefinitionFactory(facilitator=facilitator, executive_sponsor=executive)
+    version_published(definition, content=ladder_with(rule))
+    cycle = feedback_services.cycle_open(definition=definition, by=facilitator)
+    stored = {"need_evidence": "none", "budget_evidence": "none", "authority_evidence": "none"}
+    lead = feedback_services.lead_create(
+        cycle=cycle,
+        rep=sales_rep,
+        by=facilitator,
+        crm_reference="L-1",
+        company="Acme",
+        **{**stored, **values},
+    )
+    page = client_as(facilitator).get(f"/feedback/leads/{lead.pk}/").content.decode()
+    on_page = re.search(r'checklist__item--(\w+)" data-criterion="only"', page).group(1)
+
+    sent = {**stored, **values}
+    response = client.post(
+        f"/api/v1/definitions/{definition.pk}/check",
+        json.dumps(sent),
+        content_type="application/json",
+        headers=bearer(facilitator),
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["criteria"][0]["result"] == on_page
+
+
+def _cycle(facilitator, executive):
+    definition = DefinitionFactory(facilitator=facilitator, executive_sponsor=executive)
+    version_published(definition)
+    feedback_services.cycle_open(definition=definition, by=facilitator)
+    return definition
+
+
+def post(client, url, body, headers):
+    return client.post(url, json.dumps(body), content_type="application/json", headers=headers)
+
+
+def test_submitted_leads_follow_the_import_rules(client, facilitator, executive, sales_rep):
+    definition = _cycle(facilitator, executive)
+    url = f"/api/v1/definitions/{definition.pk}/leads"
+    auth = bearer(facilitator)
+    good = {
+        "crm_reference": "A-1",
+        "company": "Acme",
+        "owner": sales_rep.email,
+        "company_size": 120,
+    }
+    bad = {"crm_reference": "A-2", "company": "Beta", "owner": "nobody@example.com"}
+    refused = post(client, url, {"leads": [good, bad]}, auth)
+    assert refused.status_code == 400
+    assert list(refused.json()["errors"]) == ["leads.1.owner"]
+    assert not Lead.objects.exists()  # all or nothing
+
+    created = post(client, url, {"leads": [good]}, auth).json()
+    assert (created["created"], created["changed"]) == (1, 0)
+    again = post(client, url, {"leads": [good]}, auth).json()
+    assert (again["created"], again["changed"], again["unchanged"]) == (0, 0, 1)
+    changed = post(client, url, {"leads": [{**good, "company_size": 300}]}, auth).json()
+    assert changed["changed"] == 1
+    assert Lead.objects.get().company_size == 300
+
+
+def test_only_a_facilitator_submits_leads_and_too_many_is_413(
+    client, facilitator, executive, sales_rep, monkeypatch
+):
+    definition = _cycle(facilitator, executive)
+    url = f"/api/v1/definitions/{definition.pk}/leads"
+    lead = {"crm_reference": "A-1", "company": "Acme", "owner": sales_rep.email}
+    assert post(client, url, {"leads": [lead]}, bearer(sales_rep)).status_code == 403
+    monkeypatch.setattr("feedback.api.MAX_LEADS_PER_REQUEST", 1)
+    too_many = post(
+        client, url, {"leads": [lead, {**lead, "crm_reference": "A-2"}]}, bearer(facilitator)
+    )
+    assert too_many.status_code == 413
+
+
+def test_without_an_open_cycle_leads_are_a_conflict(client, facilitator, executive, sales_rep):
+    definition = DefinitionFactory(facilitator=facilitator, executive_sponsor=executive)
+    version_published(definition)
+    response = post(
+        client,
+        f"/api/v1/definitions/{definition.pk}/leads",
+        {"leads": [{"crm_reference": "A-1", "company": "Acme", "owner": sales_rep.email}]},
+        bearer(facilitator),
+    )
+    assert response.status_code == 409
+
+
+def test_a_rep_records_feedback_and_an_outcome_on_their_own_lead_only(
+    client, facilitator, executive, sales_rep
+):
+    definition = _cycle(facilitator, executive)
+    post(
+        client,
+        f"/api/v1/definitions/{definition.pk}/leads",
+        {"leads": [{"crm_reference": "A-1", "company": "Acme", "owner": sales_rep.email}]},
+        bearer(facilitator),
+    )
+    url = f"/api/v1/definitions/{definition.pk}/leads/A-1/feedback"
+    rejected = {"agrees_with_stage": False, "decision": "rejected", "reasons": []}
+    assert post(client, url, rejected, bearer(sales_rep)).json()["errors"]["reasons"]
+    with_reason = {**rejected, "reasons": ["Title below VP"]}
+    assert post(client, url, with_reason, bearer(facilitator)).status_code == 403
+    ok = post(client, url, with_reason, bearer(sales_rep))
+    assert ok.status_code == 200
+    assert ok.json() == {
+        "lead": "A-1",
+        "decision": "rejected",
+        "version": 1,
+        "reasons": ["Title below VP"],
+    }
+    assert LeadFeedback.objects.get().version.number == 1
+    outcome = post(
+        client,
+        f"/api/v1/definitions/{definition.pk}/leads/A-1/outcome",
+        {"result": "bought", "occurred_on": "2026-10-01", "amount": "1500.00"},
+        bearer(sales_rep),
+    )
+    assert outcome.status_code == 201
+    missing = post(
+        client,
+        f"/api/v1/definitions/{definition.pk}/leads/NOPE/feedback",
+        with_reason,
+        bearer(sales_rep),
+    )
+    assert missing.status_code == 404
