@@ -7,6 +7,7 @@ from django.db.models import Q
 from accounts.models import User
 from definitions.models import Definition, EvidenceStandard, Proposal, Vote
 from meetings.models import Confirmation, Meeting
+from meetings.selectors import composition_warnings
 
 
 class DateTimeInput(forms.DateTimeInput):
@@ -21,6 +22,30 @@ class DateInput(forms.DateInput):
 
     def __init__(self, **kwargs):
         super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class PersonAttributes:
+    """Options that carry each person's department, so the schedule page can warn, as
+    people are chosen, when marketing, sales or an executive is missing."""
+
+    executives: set[int] = frozenset()
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        person = getattr(value, "instance", None)
+        if person is not None:
+            option["attrs"]["data-department"] = person.department
+            if person.pk in self.executives:
+                option["attrs"]["data-executive"] = "yes"
+        return option
+
+
+class PeopleCheckboxes(PersonAttributes, forms.CheckboxSelectMultiple):
+    pass
+
+
+class PersonSelect(PersonAttributes, forms.Select):
+    pass
 
 
 class PersonChoiceField(forms.ModelMultipleChoiceField):
@@ -55,13 +80,14 @@ class MeetingForm(forms.Form):
         queryset=User.objects.none(),
         required=False,
         label="Executive sponsor",
+        widget=PersonSelect,
         help_text="Seed 001: an executive who can settle a disagreement. Invited automatically.",
     )
     invitees = PersonChoiceField(
         queryset=User.objects.none(),
         required=False,
         label="Invite",
-        widget=forms.CheckboxSelectMultiple,
+        widget=PeopleCheckboxes,
         help_text="Everyone in customer acquisition: marketing and sales.",
     )
 
@@ -71,6 +97,15 @@ class MeetingForm(forms.Form):
             User.objects.active().with_permission("definitions.approve_version").order_by("pk")
         )
         self.fields["invitees"].queryset = people()
+        executives = set(self.fields["sponsor"].queryset.values_list("pk", flat=True))
+        self.fields["invitees"].widget.executives = executives
+        self.fields["sponsor"].widget.executives = executives
+
+    def composition_warnings(self) -> list[str]:
+        """The warnings for the people ticked so far (all three on an empty form)."""
+        data = self.cleaned_data if self.is_bound and hasattr(self, "cleaned_data") else {}
+        chosen = [data.get("sponsor"), *(data.get("invitees") or [])]
+        return composition_warnings([person for person in chosen if person])
 
     def clean_call_link(self):
         link = self.cleaned_data["call_link"]

@@ -34,14 +34,22 @@ def meeting_get(user, pk: int) -> Meeting:
     )
 
 
+WARNINGS = {
+    "marketing": "Nobody from marketing is invited: invite the people who create leads.",
+    "sales": "Nobody from sales is invited: invite the people who receive leads.",
+    "executive": "No executive is invited: seed 001 asks for a sponsor who can settle "
+    "disagreements.",
+}
+
+
 def composition_warnings(people: list[User]) -> list[str]:
     """Seed 001: everyone in customer acquisition, with an executive sponsor (one query)."""
     departments = {person.department for person in people}
-    warnings = []
-    if Department.MARKETING not in departments:
-        warnings.append("Nobody from marketing is invited: invite the people who create leads.")
-    if Department.SALES not in departments:
-        warnings.append("Nobody from sales is invited: invite the people who receive leads.")
+    warnings = [
+        WARNINGS[department]
+        for department in (Department.MARKETING, Department.SALES)
+        if department not in departments
+    ]
     has_executive = (
         bool(people)
         and User.objects.with_permission("definitions.approve_version")
@@ -49,9 +57,7 @@ def composition_warnings(people: list[User]) -> list[str]:
         .exists()
     )
     if not has_executive:
-        warnings.append(
-            "No executive is invited: seed 001 asks for a sponsor who can settle disagreements."
-        )
+        warnings.append(WARNINGS["executive"])
     return warnings
 
 
@@ -142,6 +148,17 @@ class AgendaEntry:
     is_open: bool = False
 
 
+def participation(meeting: Meeting) -> dict:
+    """Only what the participation board needs, for its htmx refresh (three queries)."""
+    attendances = list(
+        Attendance.objects.filter(meeting=meeting)
+        .select_related("person")
+        .order_by("department", "person__full_name")
+    )
+    questions = list(Question.objects.filter(meeting=meeting))
+    return {"board": participation_board(attendances, questions, _answered_pairs(meeting))}
+
+
 def meeting_page(meeting: Meeting, user) -> dict:
     """Everything the meeting page shows, in a number of queries that does not grow with
     attendees, answers, action items or agenda items."""
@@ -204,6 +221,7 @@ def meeting_page(meeting: Meeting, user) -> dict:
         "actions": actions,
         "is_invited": invited,
         "is_facilitator": user.pk == meeting.facilitator_id,
+        "can_vote": definition_selectors.voter_is_eligible(user),
         "warnings": composition_warnings([a.person for a in attendances]),
     }
 

@@ -54,7 +54,8 @@ def _require_facilitate(user: User, action: str) -> None:
         raise PermissionDenied(refusal_message("meetings.facilitate", action))
 
 
-def _facilitator_only(meeting: Meeting, by: User, action: str) -> None:
+def facilitator_require(meeting: Meeting, by: User, action: str) -> None:
+    """Only the meeting's own facilitator runs it; views call this before parsing input."""
     if by.pk != meeting.facilitator_id:
         raise PermissionDenied(
             f"Only this meeting's facilitator, {meeting.facilitator}, can {action}."
@@ -166,7 +167,7 @@ def _invite(meeting: Meeting, people: Iterable[User]) -> list[Attendance]:
 @transaction.atomic
 def invitations_add(*, meeting: Meeting, by: User, people: Iterable[User]) -> list[Attendance]:
     meeting = _lock(meeting)
-    _facilitator_only(meeting, by, "invite people")
+    facilitator_require(meeting, by, "invite people")
     _refuse_if_closed(meeting, "the invitations")
     return _invite(meeting, people)
 
@@ -175,7 +176,7 @@ def invitations_add(*, meeting: Meeting, by: User, people: Iterable[User]) -> li
 def attendance_record(*, meeting: Meeting, by: User, present: Iterable[User]) -> None:
     """Mark who is present; every other invited person is recorded as absent."""
     meeting = _lock(meeting)
-    _facilitator_only(meeting, by, "take attendance")
+    facilitator_require(meeting, by, "take attendance")
     _refuse_if_closed(meeting, "attendance")
     present_ids = {person.pk for person in present}
     for attendance in Attendance.objects.filter(meeting=meeting):
@@ -188,7 +189,7 @@ def attendance_record(*, meeting: Meeting, by: User, present: Iterable[User]) ->
 @transaction.atomic
 def meeting_start(*, meeting: Meeting, by: User) -> Meeting:
     meeting = _lock(meeting)
-    _facilitator_only(meeting, by, "start the meeting")
+    facilitator_require(meeting, by, "start the meeting")
     if meeting.status != Meeting.Status.PLANNED:
         raise ValidationError("Only a planned meeting can be started.")
     meeting.status = Meeting.Status.IN_PROGRESS
@@ -200,7 +201,7 @@ def meeting_start(*, meeting: Meeting, by: User) -> Meeting:
 def meeting_close(*, meeting: Meeting, by: User) -> Meeting:
     """Close the meeting: answers, minutes, agenda and attendance are frozen."""
     meeting = _lock(meeting)
-    _facilitator_only(meeting, by, "close the meeting")
+    facilitator_require(meeting, by, "close the meeting")
     if meeting.status == Meeting.Status.CLOSED:
         raise ValidationError("This meeting is already closed.")
     meeting.status = Meeting.Status.CLOSED
@@ -213,7 +214,7 @@ def meeting_close(*, meeting: Meeting, by: User) -> Meeting:
 def meeting_reopen(*, meeting: Meeting, by: User) -> Meeting:
     """Reopen a closed meeting; the history records who reopened it and when."""
     meeting = _lock(meeting)
-    _facilitator_only(meeting, by, "reopen the meeting")
+    facilitator_require(meeting, by, "reopen the meeting")
     if meeting.status != Meeting.Status.CLOSED:
         raise ValidationError("Only a closed meeting can be reopened.")
     meeting.status = Meeting.Status.IN_PROGRESS
@@ -251,7 +252,7 @@ def agenda_item_add(
     *, meeting: Meeting, by: User, title: str = "", proposal: Proposal | None = None
 ) -> AgendaItem:
     meeting = _lock(meeting)
-    _facilitator_only(meeting, by, "change the agenda")
+    facilitator_require(meeting, by, "change the agenda")
     _refuse_if_closed(meeting, "the agenda")
     title = title.strip()
     if proposal is not None:
@@ -276,7 +277,7 @@ def agenda_item_add(
 @transaction.atomic
 def agenda_item_remove(*, item: AgendaItem, by: User) -> None:
     meeting = _lock(item.meeting)
-    _facilitator_only(meeting, by, "change the agenda")
+    facilitator_require(meeting, by, "change the agenda")
     _refuse_if_closed(meeting, "the agenda")
     item._change_reason = "Agenda item removed"
     item.delete()
@@ -285,7 +286,7 @@ def agenda_item_remove(*, item: AgendaItem, by: User) -> None:
 @transaction.atomic
 def question_add(*, meeting: Meeting, by: User, text: str) -> Question:
     meeting = _lock(meeting)
-    _facilitator_only(meeting, by, "change the questions")
+    facilitator_require(meeting, by, "change the questions")
     _refuse_if_closed(meeting, "the questions")
     text = text.strip()
     if not text:
@@ -299,7 +300,7 @@ def question_add(*, meeting: Meeting, by: User, text: str) -> Question:
 @transaction.atomic
 def question_remove(*, question: Question, by: User) -> None:
     meeting = _lock(question.meeting)
-    _facilitator_only(meeting, by, "change the questions")
+    facilitator_require(meeting, by, "change the questions")
     _refuse_if_closed(meeting, "the questions")
     if question.answers.exists():
         raise ValidationError("People have answered this question, so it stays.")
@@ -363,7 +364,7 @@ def answers_save(*, meeting: Meeting, person: User, texts: dict[int, str]) -> li
 @transaction.atomic
 def minutes_save(*, meeting: Meeting, by: User, text: str) -> Minutes:
     meeting = _lock(meeting)
-    _facilitator_only(meeting, by, "edit the minutes")
+    facilitator_require(meeting, by, "edit the minutes")
     _refuse_if_closed(meeting, "the minutes")
     minutes = Minutes.objects.filter(meeting=meeting).first() or Minutes(meeting=meeting)
     minutes.text = text.strip()
@@ -376,7 +377,7 @@ def minutes_save(*, meeting: Meeting, by: User, text: str) -> Minutes:
 @transaction.atomic
 def action_item_add(*, meeting: Meeting, by: User, text: str, owner: User, due: date) -> ActionItem:
     meeting = _lock(meeting)
-    _facilitator_only(meeting, by, "add action items")
+    facilitator_require(meeting, by, "add action items")
     _refuse_if_closed(meeting, "the action items")
     if not text.strip():
         raise ValidationError({"text": "Say what has to be done."})
@@ -405,7 +406,7 @@ def action_item_mark(*, item: ActionItem, by: User, done: bool = True) -> Action
 def summary_publish(*, meeting: Meeting, by: User, text: str) -> Summary:
     """Publish or revise the summary; a revised text asks everyone to confirm again."""
     meeting = _lock(meeting)
-    _facilitator_only(meeting, by, "publish the summary")
+    facilitator_require(meeting, by, "publish the summary")
     _refuse_if_closed(meeting, "the summary")
     text = text.strip()
     if not text:
@@ -476,7 +477,7 @@ def proposal_from_answers(
 ) -> Proposal:
     """Turn meeting answers into a proposed criterion; the answers and proposal link both ways."""
     meeting = _lock(meeting)
-    _facilitator_only(meeting, by, "turn answers into a proposal")
+    facilitator_require(meeting, by, "turn answers into a proposal")
     answers = list(answers)
     if not answers:
         raise ValidationError({"answers": "Choose at least one answer."})
@@ -522,7 +523,7 @@ def vote_from_meeting(
 
 def reminders_send(*, meeting: Meeting, by: User, meeting_url: str) -> list[User]:
     """E-mail every invited person who has not answered every question; returns them."""
-    _facilitator_only(meeting, by, "send reminders")
+    facilitator_require(meeting, by, "send reminders")
     _refuse_if_closed(meeting, "answers")
     missing = people_missing_answers(meeting)
     when = timezone.localtime(meeting.starts_at)

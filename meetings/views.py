@@ -27,6 +27,13 @@ def _meeting(request, pk: int) -> Meeting:
         raise Http404("No such meeting, or you are not invited to it.") from None
 
 
+def _run_meeting(request, pk: int, action: str) -> Meeting:
+    """The meeting, if `request.user` is its facilitator; any other facilitator gets a 403."""
+    meeting = _meeting(request, pk)
+    services.facilitator_require(meeting, request.user, action)
+    return meeting
+
+
 def _message_for(error: ValidationError) -> str:
     return " ".join(error.messages)
 
@@ -106,15 +113,23 @@ def meeting_schedule(request):
             for warning in selectors.composition_warnings([p for p in people if p]):
                 messages.warning(request, warning)
             return redirect(meeting)
-    return render(
-        request, "meetings/schedule.html", {"form": form}, status=400 if form.errors else 200
-    )
+    context = {
+        "form": form,
+        "warnings": form.composition_warnings(),
+        "warning_texts": selectors.WARNINGS,
+    }
+    return render(request, "meetings/schedule.html", context, status=400 if form.errors else 200)
 
 
 @require_GET
 @login_required
 def meeting_detail(request, pk: int):
-    return _render_meeting(request, _meeting(request, pk))
+    meeting = _meeting(request, pk)
+    if request.htmx and request.htmx.target == "participation":
+        # The board's refresh (polled while the meeting is open) reads only the board.
+        context = {"meeting": meeting, **selectors.participation(meeting)}
+        return render_htmx(request, "meetings/detail.html", context, partials=["participation"])
+    return _render_meeting(request, meeting)
 
 
 @require_GET
@@ -179,12 +194,7 @@ def answer_edit(request, pk: int):
 @require_http_methods(["GET", "POST"])
 @permission_required(FACILITATE, action="turn answers into a proposal")
 def proposal_from_answers(request, pk: int):
-    meeting = _meeting(request, pk)
-    if request.user.pk != meeting.facilitator_id:
-        raise PermissionDenied(
-            f"Only this meeting's facilitator, {meeting.facilitator}, can turn its answers "
-            "into a proposal."
-        )
+    meeting = _run_meeting(request, pk, "turn its answers into a proposal")
     answers = Answer.objects.for_meeting(meeting).select_related("person", "question")
     stages = selectors.stage_choices(meeting)
     if request.method == "POST":
@@ -225,7 +235,7 @@ def proposal_from_answers(request, pk: int):
 @require_http_methods(["GET", "POST"])
 @permission_required(FACILITATE, action="edit meeting minutes")
 def minutes_edit(request, pk: int):
-    meeting = _meeting(request, pk)
+    meeting = _run_meeting(request, pk, "edit the minutes")
     minutes = getattr(meeting, "minutes", None)
     form = forms.MinutesForm(
         request.POST or None, initial={"text": minutes.text if minutes else ""}
@@ -249,7 +259,7 @@ def minutes_edit(request, pk: int):
 @require_http_methods(["GET", "POST"])
 @permission_required(FACILITATE, action="publish a meeting summary")
 def summary_edit(request, pk: int):
-    meeting = _meeting(request, pk)
+    meeting = _run_meeting(request, pk, "publish the summary")
     summary = getattr(meeting, "summary", None)
     form = forms.SummaryForm(
         request.POST or None,
@@ -291,7 +301,7 @@ def _post_form(request, meeting, form, context_name, action):
 @require_POST
 @permission_required(FACILITATE, action="invite people to a meeting")
 def invite(request, pk: int):
-    meeting = _meeting(request, pk)
+    meeting = _run_meeting(request, pk, "invite people")
 
     def act(data):
         added = services.invitations_add(meeting=meeting, by=request.user, people=data["people"])
@@ -305,7 +315,7 @@ def invite(request, pk: int):
 @require_POST
 @permission_required(FACILITATE, action="take attendance")
 def attendance(request, pk: int):
-    meeting = _meeting(request, pk)
+    meeting = _run_meeting(request, pk, "take attendance")
 
     def act(data):
         services.attendance_record(meeting=meeting, by=request.user, present=data["present"])
@@ -323,7 +333,7 @@ def attendance(request, pk: int):
 @require_POST
 @permission_required(FACILITATE, action="change a meeting's agenda")
 def agenda_add(request, pk: int):
-    meeting = _meeting(request, pk)
+    meeting = _run_meeting(request, pk, "change the agenda")
 
     def act(data):
         item = services.agenda_item_add(
@@ -339,7 +349,7 @@ def agenda_add(request, pk: int):
 @require_POST
 @permission_required(FACILITATE, action="change a meeting's agenda")
 def agenda_remove(request, pk: int, item_pk: int):
-    meeting = _meeting(request, pk)
+    meeting = _run_meeting(request, pk, "change the agenda")
     item = get_object_or_404(AgendaItem, meeting=meeting, pk=item_pk)
     try:
         services.agenda_item_remove(item=item, by=request.user)
@@ -352,7 +362,7 @@ def agenda_remove(request, pk: int, item_pk: int):
 @require_POST
 @permission_required(FACILITATE, action="change a meeting's questions")
 def question_add(request, pk: int):
-    meeting = _meeting(request, pk)
+    meeting = _run_meeting(request, pk, "change the questions")
 
     def act(data):
         services.question_add(meeting=meeting, by=request.user, text=data["text"])
@@ -366,7 +376,7 @@ def question_add(request, pk: int):
 @require_POST
 @permission_required(FACILITATE, action="change a meeting's questions")
 def question_remove(request, pk: int, question_pk: int):
-    meeting = _meeting(request, pk)
+    meeting = _run_meeting(request, pk, "change the questions")
     question = get_object_or_404(Question, meeting=meeting, pk=question_pk)
     try:
         services.question_remove(question=question, by=request.user)
@@ -379,7 +389,7 @@ def question_remove(request, pk: int, question_pk: int):
 @require_POST
 @permission_required(FACILITATE, action="add action items")
 def action_add(request, pk: int):
-    meeting = _meeting(request, pk)
+    meeting = _run_meeting(request, pk, "add action items")
 
     def act(data):
         services.action_item_add(meeting=meeting, by=request.user, **data)
@@ -459,7 +469,7 @@ STATUS_ACTIONS = {
 @require_POST
 @permission_required(FACILITATE, action="start, close or reopen a meeting")
 def status_change(request, pk: int):
-    meeting = _meeting(request, pk)
+    meeting = _run_meeting(request, pk, "start, close or reopen the meeting")
     action = STATUS_ACTIONS.get(request.POST.get("action", ""))
     if action is None:
         messages.error(request, "Choose start, close or reopen.")
@@ -488,7 +498,7 @@ def next_review(request, pk: int):
 @require_POST
 @permission_required(FACILITATE, action="send reminders")
 def remind(request, pk: int):
-    meeting = _meeting(request, pk)
+    meeting = _run_meeting(request, pk, "send reminders")
     try:
         reminded = services.reminders_send(
             meeting=meeting,

@@ -33,6 +33,8 @@ def test_a_kickoff_from_scheduling_to_confirmation(sign_in):
     fran = sign_in(facilitator)
     fran.get_by_role("navigation", name="Main").get_by_role("link", name="Meetings").click()
     fran.get_by_role("link", name="Schedule a meeting").click()
+    warnings = fran.locator("[data-composition-live] li")
+    expect(warnings).to_have_count(3)
     fran.get_by_label("Definition").select_option(label=definition.name)
     fran.get_by_label("Kind of meeting").select_option(label="Kickoff")
     fran.get_by_label("Title").fill("Kickoff: what is a lead?")
@@ -40,6 +42,13 @@ def test_a_kickoff_from_scheduling_to_confirmation(sign_in):
     fran.get_by_label("Executive sponsor").select_option(label=executive.full_name)
     for person in (marketer, seller, pending):
         fran.get_by_label(re.compile(person.full_name)).check()
+    expect(warnings).to_have_count(0)
+    for person in (marketer, pending):
+        fran.get_by_label(re.compile(person.full_name)).uncheck()
+    expect(warnings).to_have_text([re.compile("Nobody from marketing is invited")])
+    for person in (marketer, pending):
+        fran.get_by_label(re.compile(person.full_name)).check()
+    expect(warnings).to_have_count(0)
     fran.get_by_role("button", name="Schedule the meeting").click()
     expect(fran.get_by_role("heading", name="Kickoff: what is a lead?")).to_be_visible()
     expect(fran.locator("[data-composition-warnings]")).to_have_count(0)

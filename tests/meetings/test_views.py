@@ -307,3 +307,58 @@ def test_the_home_page_lists_questions_summaries_and_action_items(
 def test_meetings_is_in_the_navigation(client_as, marketer):
     page = client_as(marketer).get(reverse("home")).text
     assert 'data-nav="meetings"' in page
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("status", {"action": "close"}),
+        ("invite", {}),
+        ("attendance", {}),
+        ("agenda-add", {"title": "More"}),
+        ("question-add", {"text": "Why?"}),
+        ("action-add", {}),
+        ("remind", {}),
+        ("next-review", {}),
+    ],
+)
+def test_facilitator_actions_refuse_members_and_other_facilitators(
+    name, data, meeting, marketer, other_facilitator
+):
+    expectations = {None: LOGIN, marketer: 403}
+    if name != "next-review":  # any facilitator may schedule a follow-up review
+        expectations[other_facilitator] = 403
+    assert_matrix(url(name, meeting), expectations, method="post", data=data)
+    meeting.refresh_from_db()
+    assert meeting.status == Meeting.Status.PLANNED
+
+
+@pytest.mark.parametrize("name", ["confirm", "answer"])
+def test_people_not_invited_get_a_404_when_posting(name, meeting, outsider):
+    assert_matrix(url(name, meeting), {None: LOGIN, outsider: 404}, method="post")
+
+
+def test_the_schedule_form_warns_before_anyone_is_chosen(client_as, facilitator):
+    page = client_as(facilitator).get(reverse("meetings:schedule")).text
+    assert "Nobody from marketing is invited" in page
+    assert "data-department=" in page
+
+
+def test_an_invited_person_outside_marketing_and_sales_is_told_they_do_not_vote(
+    client_as, meeting, facilitator, marketer
+):
+    answer = services.answer_save(question=meeting.questions.first(), person=marketer, text="x")
+    proposal = services.proposal_from_answers(
+        meeting=meeting,
+        by=facilitator,
+        answers=[answer],
+        stage_key="mql",
+        statement="Asked for a demo",
+        origin_url="/",
+    )
+    services.agenda_item_add(meeting=meeting, by=facilitator, proposal=proposal)
+    ops = UserFactory(department="other", full_name="Olga Ops")
+    services.invitations_add(meeting=meeting, by=facilitator, people=[ops])
+    page = client_as(ops).get(url("detail", meeting)).text
+    assert "Only people in marketing or sales, and executives, vote" in page
+    assert reverse("meetings:vote", args=[meeting.pk, proposal.pk]) not in page
