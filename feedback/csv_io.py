@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -316,6 +317,7 @@ TRUE_WORDS = {"yes", "y", "true", "t", "1", "x", "opted in", "opt-in", "checked"
 FALSE_WORDS = {"no", "n", "false", "f", "0", "opted out", "opt-out", "unchecked"}
 
 
+@lru_cache(maxsize=4096)
 def parse_bool(text: str) -> bool | None:
     word = text.strip().casefold()
     if not word:
@@ -327,6 +329,7 @@ def parse_bool(text: str) -> bool | None:
     raise CellError(f"“{text}” is not yes or no.")
 
 
+@lru_cache(maxsize=4096)
 def parse_size(text: str) -> int | None:
     """Employees: "250", "1,200", "51-200" (the lower bound), "10000+"."""
     raw = text.strip().replace(",", "").replace(" ", "").replace("\u00a0", "")
@@ -364,6 +367,7 @@ SOURCE_WORDS = [
 ]
 
 
+@lru_cache(maxsize=4096)
 def parse_source(text: str) -> str:
     """CRM source names vary; anything unrecognised is "other" rather than an error."""
     word = text.strip().casefold().replace("_", " ")
@@ -392,6 +396,7 @@ SENIORITY_WORDS = {
 }
 
 
+@lru_cache(maxsize=4096)
 def seniority_from_title(title: str) -> str:
     """A seniority read from a job title, so rules on seniority can judge imported leads."""
     t = f" {title.casefold()} "
@@ -412,6 +417,7 @@ def seniority_from_title(title: str) -> str:
     return "individual"
 
 
+@lru_cache(maxsize=4096)
 def parse_seniority(text: str) -> str:
     word = text.strip().casefold()
     if not word:
@@ -423,6 +429,7 @@ def parse_seniority(text: str) -> str:
     raise CellError(f"“{text}” is not a seniority ({', '.join(SENIORITY_LEVELS)}).")
 
 
+@lru_cache(maxsize=4096)
 def parse_evidence(text: str) -> str:
     word = text.strip().casefold()
     if not word:
@@ -456,6 +463,7 @@ STAGE_WORDS = {
 }
 
 
+@lru_cache(maxsize=4096)
 def parse_stage(text: str) -> str:
     word = text.strip().casefold()
     if not word:
