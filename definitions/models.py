@@ -328,6 +328,12 @@ class ImmutableQuerySet(models.QuerySet):
     def delete(self):
         raise PublishedVersionError()
 
+    def bulk_create(self, objs, *args, update_conflicts=False, **kwargs):
+        # Inserting is publishing; "insert or update" would rewrite a published row.
+        if update_conflicts:
+            raise PublishedVersionError()
+        return super().bulk_create(objs, *args, **kwargs)
+
 
 class PublishedVersionError(ValidationError):
     def __init__(self):
@@ -388,6 +394,8 @@ class Version(Immutable):
 
     class Meta:
         ordering = ["definition", "number"]
+        # Django's internal manager too, so `_base_manager.update()` is refused like the rest.
+        base_manager_name = "objects"
         constraints = [
             models.UniqueConstraint(fields=["definition", "number"], name="version_number_unique"),
             models.CheckConstraint(condition=Q(number__gte=1), name="version_number_positive"),
@@ -413,6 +421,7 @@ class VersionStage(Immutable):
 
     class Meta:
         ordering = ["version", "position"]
+        base_manager_name = "objects"
         constraints = [
             models.UniqueConstraint(fields=["version", "key"], name="version_stage_key_unique"),
             models.UniqueConstraint(
@@ -436,6 +445,7 @@ class VersionCriterion(Immutable):
 
     class Meta:
         ordering = ["stage", "position"]
+        base_manager_name = "objects"
         constraints = [
             models.UniqueConstraint(fields=["stage", "key"], name="version_criterion_key_unique"),
         ]

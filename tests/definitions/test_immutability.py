@@ -101,6 +101,34 @@ def test_bulk_update_of_published_rows_is_refused(version):
     assert snapshot(version) == before
 
 
+@pytest.mark.parametrize("model", IMMUTABLE, ids=lambda m: m.__name__)
+def test_djangos_base_manager_refuses_updates_and_deletes_too(version, model):
+    before = snapshot(version)
+    rows = model._base_manager.filter(pk=a_row_of(model, version).pk)
+
+    with pytest.raises(PublishedVersionError):
+        rows.update(**{a_text_field_of(model): "Rewritten behind the manager's back"})
+    with pytest.raises(PublishedVersionError):
+        rows.delete()
+
+    assert snapshot(version) == before
+
+
+def test_an_insert_that_would_update_a_published_row_on_conflict_is_refused(version):
+    before = snapshot(version)
+    stage = version.stages.first()
+    clash = VersionStage(
+        version=version, key=stage.key, position=stage.position, level=stage.level, name="Hijack"
+    )
+
+    with pytest.raises(PublishedVersionError), transaction.atomic():
+        VersionStage.objects.bulk_create(
+            [clash], update_conflicts=True, unique_fields=["version", "key"], update_fields=["name"]
+        )
+
+    assert snapshot(version) == before
+
+
 def test_updates_through_related_managers_are_refused_too(version, definition):
     before = snapshot(version)
 
