@@ -169,7 +169,8 @@ def _clean_payload(kind: str, payload: dict) -> dict:
             "statement": str(payload.get("statement") or "").strip(),
             "guidance": str(payload.get("guidance") or "").strip(),
             "evidence": payload.get("evidence") or "",
-            "weight": payload.get("weight") or 1,
+            # Blank means the default; a 0 is bad input, not a default.
+            "weight": 1 if payload.get("weight") in (None, "") else payload["weight"],
         }
         if not clean["statement"]:
             errors["statement"] = "Say what must be true of the lead."

@@ -144,6 +144,16 @@ def test_marketers_and_sellers_may_propose_but_other_people_may_not(definition, 
         ),
         (
             Proposal.Kind.ADD_CRITERION,
+            {"statement": "x", "evidence": "stated", "weight": 0},
+            "weight",
+        ),
+        (
+            Proposal.Kind.ADD_CRITERION,
+            {"statement": "x", "evidence": "stated", "weight": "heavy"},
+            "weight",
+        ),
+        (
+            Proposal.Kind.ADD_CRITERION,
             {"statement": "x", "evidence": "stated", "rule": {"field": "nope", "operator": "in"}},
             "rule",
         ),
@@ -159,6 +169,16 @@ def test_a_proposal_with_bad_wording_is_refused_naming_the_field(
 
     assert field in refused.value.message_dict
     assert not Proposal.objects.exists()
+
+
+def test_a_criterion_without_a_weight_weighs_one(definition, propose):
+    version_published(definition, content=BASE)
+
+    proposal = propose(
+        kind=Proposal.Kind.ADD_CRITERION, payload=criterion_payload(weight=""), stage_key="mql"
+    )
+
+    assert proposal.payload["weight"] == 1
 
 
 def test_a_proposal_must_close_in_the_future(propose):
@@ -887,6 +907,22 @@ def test_a_definition_can_start_empty_or_as_a_copy_of_another(facilitator, execu
         "Add stage: MQL",
         "Add criterion: Asked for more information",
     ]
+
+
+def test_starting_a_copy_needs_the_definition_to_copy_and_writes_nothing_without_it(
+    facilitator, executive
+):
+    with pytest.raises(ValidationError) as refused:
+        services.definition_create(
+            by=facilitator,
+            name="Copy",
+            facilitator=facilitator,
+            executive_sponsor=executive,
+            start="copy",
+        )
+
+    assert "copy_from" in refused.value.message_dict
+    assert not Definition.objects.exists()
 
 
 def test_starting_a_definition_needs_a_facilitator_and_an_executive_sponsor(
