@@ -223,6 +223,12 @@ def meeting_page(meeting: Meeting, user) -> dict:
         "is_facilitator": user.pk == meeting.facilitator_id,
         "can_vote": definition_selectors.voter_is_eligible(user),
         "warnings": composition_warnings([a.person for a in attendances]),
+        "record": list(
+            Meeting.history.filter(id=meeting.pk)
+            .exclude(history_change_reason__isnull=True)
+            .select_related("history_user")
+            .order_by("history_date")
+        ),
     }
 
 

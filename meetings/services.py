@@ -346,6 +346,10 @@ def answer_save(*, question: Question, person: User, text: str) -> Answer:
 @transaction.atomic
 def answers_save(*, meeting: Meeting, person: User, texts: dict[int, str]) -> list[Answer]:
     """Save several answers at once (the answer form); blank ones are left as they were."""
+    meeting = _lock(meeting)
+    if not _is_invited(meeting, person):
+        raise PermissionDenied("Only people invited to this meeting answer its questions.")
+    _refuse_if_closed(meeting, "answers")
     questions = {q.pk: q for q in Question.objects.filter(meeting=meeting)}
     saved = []
     for question_id, text in texts.items():
@@ -353,8 +357,6 @@ def answers_save(*, meeting: Meeting, person: User, texts: dict[int, str]) -> li
             raise ValidationError("That question is not part of this meeting.")
         if text.strip():
             saved.append(answer_save(question=questions[question_id], person=person, text=text))
-    if not saved and not _is_invited(meeting, person):
-        raise PermissionDenied("Only people invited to this meeting answer its questions.")
     return saved
 
 

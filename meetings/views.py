@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.decorators import permission_required
 from config.htmx import render_htmx
-from definitions.models import Proposal
+from definitions.models import Definition, Proposal
 from meetings import forms, selectors, services
 from meetings.ics import meeting_ics
 from meetings.models import ActionItem, AgendaItem, Answer, Meeting, Question
@@ -98,9 +98,9 @@ def meeting_list(request):
 @permission_required(FACILITATE, action="schedule a meeting")
 def meeting_schedule(request):
     initial = {"kind": Meeting.Kind.KICKOFF}
-    definition_id = request.GET.get("definition")
-    if definition_id and definition_id.isdigit():
-        initial["definition"] = definition_id
+    definition = Definition.objects.filter(pk=request.GET.get("definition") or None).first()
+    if definition is not None:
+        initial.update(definition=definition, sponsor=definition.executive_sponsor)
     form = forms.MeetingForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -171,6 +171,9 @@ def answer_edit(request, pk: int):
         Answer.objects.for_meeting(meeting).by(request.user).values_list("question_id", "text")
     )
     form = forms.AnswerForm(request.POST or None, questions=questions, answers=mine)
+    if meeting.is_closed:
+        for field in form.fields.values():
+            field.disabled = True
     if request.method == "POST" and form.is_valid():
         try:
             saved = services.answers_save(meeting=meeting, person=request.user, texts=form.texts())

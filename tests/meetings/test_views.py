@@ -362,3 +362,19 @@ def test_an_invited_person_outside_marketing_and_sales_is_told_they_do_not_vote(
     page = client_as(ops).get(url("detail", meeting)).text
     assert "Only people in marketing or sales, and executives, vote" in page
     assert reverse("meetings:vote", args=[meeting.pk, proposal.pk]) not in page
+
+
+def test_the_meeting_page_records_who_closed_and_reopened_it(client_as, meeting, facilitator):
+    client = client_as(facilitator)
+    client.post(url("status", meeting), {"action": "close"})
+    client.post(url("status", meeting), {"action": "reopen"})
+    page = client.get(url("detail", meeting)).text
+    record = page.split('id="record"')[1]
+    assert record.index("Closed by Fran Facilitator") < record.index("Reopened by Fran Facilitator")
+
+
+def test_scheduling_from_a_definition_prefills_its_sponsor(client_as, facilitator, meeting):
+    definition = meeting.definition
+    page = client_as(facilitator).get(reverse("meetings:schedule"), {"definition": definition.pk})
+    sponsor_select = page.text.split('name="sponsor"')[1].split("</select>")[0]
+    assert f'<option value="{definition.executive_sponsor.pk}" selected' in sponsor_select
