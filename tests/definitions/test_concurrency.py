@@ -219,3 +219,72 @@ def test_votes_racing_the_close_are_either_counted_in_the_outcome_or_refused(
     proposal.refresh_from_db()
     assert proposal.status != Proposal.Status.OPEN
     assert proposal.outcome == selectors.proposal_verdict(proposal).sentence
+
+
+# --- drafts and proposals ------------------------------------------------------------------
+
+
+def test_drafts_submitted_at_the_same_moment_leave_one_in_review(
+    definition, propose, pass_proposal
+):
+    pass_proposal(propose())
+
+    outcomes = at_once(
+        [
+            lambda: services.draft_submit(
+                definition=definition, by=definition.facilitator, change_summary="Mine"
+            )
+            for _ in range(THREADS)
+        ]
+    )
+
+    submitted = [o for o in outcomes if isinstance(o, Submission)]
+    refused = [o for o in outcomes if isinstance(o, ValidationError)]
+    assert len(submitted) == 1
+    assert len(refused) == THREADS - 1, outcomes
+    assert Submission.objects.count() == 1
+
+
+def test_executives_reviewing_one_draft_at_the_same_moment_leave_one_decision(
+    definition, propose, pass_proposal
+):
+    executive = definition.executive_sponsor
+    pass_proposal(propose())
+    submission = services.draft_submit(
+        definition=definition, by=definition.facilitator, change_summary="Mine"
+    )
+    calls = [
+        lambda: services.submission_approve(submission=submission, by=executive),
+        lambda: services.submission_send_back(
+            submission=submission, by=executive, comment="Not yet."
+        ),
+    ] * (THREADS // 2)
+
+    outcomes = at_once(calls)
+
+    decided = [o for o in outcomes if isinstance(o, Submission)]
+    assert len(decided) == 1
+    assert all(isinstance(o, (Submission, ValidationError)) for o in outcomes), outcomes
+    submission.refresh_from_db()
+    assert submission.status == decided[0].status
+    history = submission.history.exclude(history_change_reason="Submitted for approval")
+    assert history.count() == 1
+
+
+def test_one_proposal_superseded_at_the_same_moment_is_superseded_once(definition, propose):
+    old = propose()
+
+    outcomes = at_once(
+        [
+            lambda n=n: propose(payload=stage_payload(f"Wording {n}"), supersedes=old)
+            for n in range(THREADS)
+        ]
+    )
+
+    created = [o for o in outcomes if isinstance(o, Proposal)]
+    assert len(created) == 1
+    assert all(isinstance(o, (Proposal, ValidationError)) for o in outcomes), outcomes
+    old.refresh_from_db()
+    assert old.status == Proposal.Status.SUPERSEDED
+    assert Proposal.objects.count() == 2
+    assert old.superseded_by == created[0]
