@@ -73,6 +73,7 @@ def _render_meeting(request, meeting: Meeting, *, status: int = 200, **bound_for
                 auto_id=auto_id,
                 initial={"position": mine.position, "comment": mine.comment} if mine else None,
             )
+        entry.form.fields["position"].label = f"Your vote on “{proposal.title}”"
     context.update(bound_forms)
     return render_htmx(
         request, "meetings/detail.html", context, partials=["participation"], status=status
