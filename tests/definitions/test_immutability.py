@@ -202,6 +202,18 @@ def test_the_admin_shows_a_version_with_its_stages_and_criteria_read_only(
     assert 'name="stages-0-name"' not in page
 
 
+def test_the_admin_lists_versions_without_an_add_button_or_delete_action(
+    version, superuser, client_as
+):
+    response = client_as(superuser).get(reverse("admin:definitions_version_changelist"))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert str(version) in page or version.definition.name in page
+    assert reverse("admin:definitions_version_add") not in page
+    assert 'value="delete_selected"' not in page
+
+
 def test_the_admin_refuses_to_add_change_or_delete_a_version(version, superuser, client_as):
     client = client_as(superuser)
     before = snapshot(version)

@@ -749,6 +749,17 @@ def test_the_database_refuses_a_draft_sent_back_without_a_comment(
         )
 
 
+def test_the_database_refuses_a_reviewed_draft_without_its_reviewer(
+    definition, propose, pass_proposal
+):
+    pass_proposal(propose())
+    submission = submit(definition)
+
+    assert refused_by_the_database(
+        Submission.objects.filter(pk=submission.pk), status=Submission.Status.APPROVED
+    )
+
+
 def test_publishing_a_draft_no_executive_approved_is_refused_and_writes_nothing(
     definition, propose, pass_proposal
 ):
