@@ -68,6 +68,9 @@ class DefinitionForm(forms.ModelForm):
 
 class StageProposalForm(forms.Form):
     name = forms.CharField(max_length=120)
+    after_key = forms.ChoiceField(
+        label="Place it after", required=False, help_text="Where the stage sits in the funnel."
+    )
     level = forms.ChoiceField(label="Funnel level", choices=StageLevel.choices)
     meaning = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
     owner = forms.CharField(max_length=120, required=False, help_text="Who owns leads here.")
@@ -83,6 +86,12 @@ class StageProposalForm(forms.Form):
         required=False,
         help_text="E.g. contacted within 48 h.",
     )
+
+    def __init__(self, *args, stages=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["after_key"].choices = [("", "At the end")] + [
+            (s["key"], s["name"]) for s in stages
+        ]
 
 
 RULE_FIELD_CHOICES = [("", "No rule: a person checks it")] + [

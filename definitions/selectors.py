@@ -108,13 +108,25 @@ def draft_build(definition: Definition, latest: Version | None = None) -> tuple[
     they passed. Returns (content, proposals applied, [(proposal, why it could not apply)])."""
     latest = version_latest(definition) if latest is None else latest
     content = version_content(latest)
-    applied, skipped = [], []
-    for proposal in (
+    applied = []
+    pending = list(
         Proposal.objects.for_definition(definition).passed_unpublished().order_by("closed_at", "pk")
-    ):
-        content, problem = content_apply(content, proposal)
-        (skipped.append((proposal, problem)) if problem else applied.append(proposal))
-    return content, applied, skipped
+    )
+    # A criterion whose stage passed after it applies once the stage is in: keep going round
+    # the ones that could not apply while any round applies something.
+    while pending:
+        still, problems = [], {}
+        for proposal in pending:
+            content, problem = content_apply(content, proposal)
+            if problem:
+                still.append(proposal)
+                problems[proposal.pk] = problem
+            else:
+                applied.append(proposal)
+        if len(still) == len(pending):
+            return content, applied, [(p, problems[p.pk]) for p in still]
+        pending = still
+    return content, applied, []
 
 
 def submission_in_review(definition: Definition) -> Submission | None:

@@ -448,6 +448,8 @@ def draft_submit(*, definition: Definition, by: User, change_summary: str) -> Su
         raise ValidationError("Nothing has passed since the last version: the draft is unchanged.")
     if not content["stages"]:
         raise ValidationError("The draft has no stages: a version needs at least one.")
+    # The profile is part of what the executive approves: freeze it with the draft.
+    content["ideal_customer_profile"] = definition.ideal_customer_profile
     submission = Submission(
         definition=definition,
         content=content,
@@ -514,7 +516,9 @@ def version_publish(*, submission: Submission, by: User) -> Version:
         definition=definition,
         number=(last["number"] if last else 0) + 1,
         change_summary=submission.change_summary,
-        ideal_customer_profile=definition.ideal_customer_profile,
+        ideal_customer_profile=submission.content.get(
+            "ideal_customer_profile", definition.ideal_customer_profile
+        ),
         submitted_by=submission.submitted_by,
         approved_by=submission.reviewed_by,
         approved_at=submission.reviewed_at,

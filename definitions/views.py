@@ -211,7 +211,7 @@ def proposal_create(request, pk: int, kind: str):
                         )
 
     if kind in ("add_stage", "change_stage"):
-        content_form = StageProposalForm(data, initial=initial, prefix="c")
+        content_form = StageProposalForm(data, initial=initial, stages=draft["stages"], prefix="c")
     elif kind in ("add_criterion", "change_criterion"):
         content_form = CriterionProposalForm(
             data, initial=initial, stages=draft["stages"], prefix="c"
