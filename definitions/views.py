@@ -162,19 +162,13 @@ def proposal_create(request, pk: int, kind: str):
         )
     data = request.POST if request.method == "POST" else None
 
-    initial = {}
     if supersedes is not None:
-        initial = {**supersedes.payload, "stage_key": supersedes.stage_key}
-        if supersedes.payload.get("rule"):
-            rule = supersedes.payload["rule"]
-            value = rule.get("value")
-            initial.update(
-                rule_field=rule["field"],
-                rule_operator=rule["operator"],
-                rule_value=", ".join(map(str, value)) if isinstance(value, list) else (value or ""),
-            )
-    elif request.GET.get("stage"):
-        initial["stage_key"] = request.GET["stage"]
+        initial = _content_initial({**supersedes.payload, "stage_key": supersedes.stage_key})
+    else:
+        # A finding elsewhere (a meeting, the numbers) links here with the proposal prefilled.
+        initial = {f: request.GET[f] for f in PREFILL_FIELDS if request.GET.get(f)}
+        if request.GET.get("stage"):
+            initial["stage_key"] = request.GET["stage"]
 
     target_form = None
     if kind.startswith("change") or kind.startswith("remove"):
@@ -199,16 +193,7 @@ def proposal_create(request, pk: int, kind: str):
             elif kind == "change_criterion":
                 stage, criterion = find_criterion(draft, target_key)
                 if criterion:
-                    initial = {**criterion, "stage_key": stage["key"]}
-                    if criterion.get("rule"):
-                        value = criterion["rule"].get("value")
-                        initial.update(
-                            rule_field=criterion["rule"]["field"],
-                            rule_operator=criterion["rule"]["operator"],
-                            rule_value=", ".join(map(str, value))
-                            if isinstance(value, list)
-                            else (value or ""),
-                        )
+                    initial = _content_initial({**criterion, "stage_key": stage["key"]})
 
     if kind in ("add_stage", "change_stage"):
         content_form = StageProposalForm(data, initial=initial, stages=draft["stages"], prefix="c")
@@ -219,7 +204,11 @@ def proposal_create(request, pk: int, kind: str):
     else:
         content_form = None
     meta_form = ProposalMetaForm(
-        data, initial={"rationale": supersedes.rationale if supersedes else ""}, prefix="m"
+        data,
+        initial={
+            "rationale": supersedes.rationale if supersedes else request.GET.get("rationale", "")
+        },
+        prefix="m",
     )
     forms = [f for f in (target_form, content_form, meta_form) if f is not None]
 
@@ -263,6 +252,33 @@ def proposal_create(request, pk: int, kind: str):
         "operators": OPERATORS,
     }
     return render(request, "definitions/proposal_form.html", context)
+
+
+PREFILL_FIELDS = (
+    "statement",
+    "guidance",
+    "evidence",
+    "rule_field",
+    "rule_operator",
+    "rule_value",
+    "name",
+    "level",
+    "meaning",
+)
+
+
+def _content_initial(content: dict) -> dict:
+    """A stage's or criterion's content as the proposal form's initial values."""
+    initial = dict(content)
+    rule = content.get("rule")
+    if rule:
+        value = rule.get("value")
+        initial.update(
+            rule_field=rule["field"],
+            rule_operator=rule["operator"],
+            rule_value=", ".join(map(str, value)) if isinstance(value, list) else (value or ""),
+        )
+    return initial
 
 
 def _safe_local_url(url: str) -> str:

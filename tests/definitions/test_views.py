@@ -243,3 +243,62 @@ def test_a_new_definition_starts_from_the_seeds_ladder_as_proposals(
     assert proposals.filter(kind="add_stage").count() == 5
     assert proposals.filter(kind="add_criterion").count() == 9  # seed 000's criteria
     assert not Version.objects.exists()  # version 1 is voted like every later one
+
+
+def test_a_finding_opens_a_prefilled_proposal_that_links_back(client_as, definition, facilitator):
+    url = reverse("definitions:proposal_create", args=[definition.pk, "add_criterion"])
+    origin = {
+        "origin": "feedback",
+        "origin_label": "Unwritten reason: title below VP (31% of rejections)",
+        "origin_url": "/feedback/numbers/?finding=reason-4",
+    }
+    page = (
+        client_as(facilitator)
+        .get(
+            url,
+            {
+                "statement": "The contact is a VP or above",
+                "rule_field": "seniority",
+                "rule_operator": "at_least",
+                "rule_value": "vp",
+                "stage": "sal",
+                "rationale": "Sales rejects below VP anyway.",
+                **origin,
+            },
+        )
+        .content.decode()
+    )
+    assert 'value="The contact is a VP or above"' in page
+    assert 'value="/feedback/numbers/?finding=reason-4"' in page
+    client_as(facilitator).post(
+        url,
+        {
+            "c-stage_key": "sal",
+            "c-statement": "The contact is a VP or above",
+            "c-evidence": "verified",
+            "c-weight": 1,
+            "c-rule_field": "seniority",
+            "c-rule_operator": "at_least",
+            "c-rule_value": "vp",
+            "m-rationale": "Sales rejects below VP anyway.",
+            **origin,
+        },
+    )
+    proposal = Proposal.objects.get()
+    assert proposal.origin == "feedback"
+    shown = client_as(facilitator).get(proposal.get_absolute_url()).content.decode()
+    assert '<a href="/feedback/numbers/?finding=reason-4">Unwritten reason: title below VP' in shown
+
+
+def test_an_origin_link_outside_accord_is_dropped(client_as, definition, facilitator):
+    client_as(facilitator).post(
+        reverse("definitions:proposal_create", args=[definition.pk, "add_stage"]),
+        {
+            "c-name": "Recycled",
+            "c-level": "inquiry",
+            "m-rationale": "x",
+            "origin_label": "Evil",
+            "origin_url": "javascript:alert(1)",
+        },
+    )
+    assert Proposal.objects.get().origin_url == ""
