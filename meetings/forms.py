@@ -242,7 +242,11 @@ class ConfirmationForm(forms.Form):
 class AnswerChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, answer):
         text = answer.text if len(answer.text) <= 120 else answer.text[:119] + "…"
-        return f"{answer.person.full_name} ({answer.person.get_department_display()}): {text}"
+        person = answer.person
+        return (
+            f"Q{answer.question.position} · {person.full_name} "
+            f"({person.get_department_display()}): {text}"
+        )
 
 
 class ProposalFromAnswersForm(forms.Form):

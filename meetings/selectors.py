@@ -259,10 +259,9 @@ def answers_side_by_side(meeting: Meeting) -> list[dict]:
     return rows
 
 
-def stage_choices(meeting: Meeting) -> list[tuple[str, str]]:
+def draft_stages(meeting: Meeting) -> list[dict]:
     """The stages of the definition's draft, for choosing where a new criterion goes."""
-    content = definition_selectors.draft_build(meeting.definition)[0]
-    return [(stage["key"], stage["name"]) for stage in content["stages"]]
+    return definition_selectors.draft_build(meeting.definition)[0]["stages"]
 
 
 def proposals_open(meeting: Meeting):
@@ -366,10 +365,17 @@ def proposal_url(proposal: Proposal) -> str:
         return reverse("definitions:detail", args=[proposal.definition_id])
 
 
-def proposal_prefill(meeting: Meeting, answers: list[Answer]) -> dict:
-    """A starting point for a criterion drawn from the chosen answers; the facilitator edits it."""
+def proposal_prefill(meeting: Meeting, answers: list[Answer], stages: list[dict]) -> dict:
+    """A starting point for a criterion drawn from the chosen answers; the facilitator edits it.
+
+    Meeting answers are mostly about what makes a lead, so the stage defaults to the
+    marketing-qualified one."""
+    lead_stage = next((s["key"] for s in stages if s.get("level") == "lead"), None)
     if not answers:
-        return {"rationale": f"From the answers given in “{meeting.title}”."}
+        return {
+            "rationale": f"From the answers given in “{meeting.title}”.",
+            "stage_key": lead_stage,
+        }
     first = answers[0].text.strip().splitlines()[0]
     quoted = "\n".join(
         f"- {a.person.full_name} ({a.person.get_department_display()}), "
@@ -378,6 +384,7 @@ def proposal_prefill(meeting: Meeting, answers: list[Answer]) -> dict:
     )
     return {
         "answers": [a.pk for a in answers],
+        "stage_key": lead_stage,
         "statement": first[:300],
         "rationale": f"From the answers given in “{meeting.title}”:\n{quoted}",
     }

@@ -200,13 +200,16 @@ def answer_edit(request, pk: int):
 def proposal_from_answers(request, pk: int):
     meeting = _run_meeting(request, pk, "turn its answers into a proposal")
     answers = Answer.objects.for_meeting(meeting).select_related("person", "question")
-    stages = selectors.stage_choices(meeting)
+    draft_stages = selectors.draft_stages(meeting)
+    stages = [(stage["key"], stage["name"]) for stage in draft_stages]
     if request.method == "POST":
         form = forms.ProposalFromAnswersForm(request.POST, answers=answers, stages=stages)
     else:
         chosen = [a for a in answers if str(a.pk) in request.GET.getlist("answers")]
         form = forms.ProposalFromAnswersForm(
-            answers=answers, stages=stages, initial=selectors.proposal_prefill(meeting, chosen)
+            answers=answers,
+            stages=stages,
+            initial=selectors.proposal_prefill(meeting, chosen, draft_stages),
         )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -145,6 +145,7 @@ def test_the_facilitator_turns_answers_into_a_prefilled_proposal(
     client = client_as(facilitator)
     page = client.get(url("propose", meeting), {"answers": [answer.pk]})
     assert 'value="Asked for a demo"' in page.text
+    assert '<option value="mql" selected>' in page.text
     assert marketer.full_name in page.text
     response = client.post(
         url("propose", meeting),
