@@ -48,7 +48,9 @@ def _value_text(value) -> str:
     return str(value)[:200]
 
 
-def criterion_outcome(criterion, values: dict, mark: Mark | None = None) -> Outcome:
+def criterion_outcome(
+    criterion, values: dict, mark: Mark | None = None, cache: dict | None = None
+) -> Outcome:
     rule = criterion.rule
     if not rule:
         if mark is None:
@@ -57,18 +59,29 @@ def criterion_outcome(criterion, values: dict, mark: Mark | None = None) -> Outc
     field = rule["field"]
     value = values.get(field)
     evidence = value if field in EVIDENCE_FIELDS and value else ""
-    return Outcome(criterion, rule_evaluate(rule, values), evidence, _value_text(value))
+    if cache is None:
+        return Outcome(criterion, rule_evaluate(rule, values), evidence, _value_text(value))
+    # A rule reads one field, so its verdict depends on that value alone: checking many
+    # leads, each (criterion, value) is evaluated once.
+    key = (criterion.pk, value)
+    outcome = cache.get(key)
+    if outcome is None:
+        outcome = cache[key] = Outcome(
+            criterion, rule_evaluate(rule, {field: value}), evidence, _value_text(value)
+        )
+    return outcome
 
 
-def ladder_check(stages: list, values: dict, marks: dict | None = None):
+def ladder_check(stages: list, values: dict, marks: dict | None = None, cache: dict | None = None):
     """`stages` is [(stage, [criteria...]), ...] in funnel order.
 
-    Returns (the highest stage reached or None, [Outcome per criterion]).
+    Returns (the highest stage reached or None, [Outcome per criterion]). Pass the same
+    `cache` dict when checking many leads against the same ladders.
     """
     marks = marks or {}
     reached, climbing, outcomes = None, True, []
     for stage, criteria in stages:
-        stage_outcomes = [criterion_outcome(c, values, marks.get(c.pk)) for c in criteria]
+        stage_outcomes = [criterion_outcome(c, values, marks.get(c.pk), cache) for c in criteria]
         outcomes.extend(stage_outcomes)
         if climbing and criteria and all(o.result == MET for o in stage_outcomes):
             reached = stage

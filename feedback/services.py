@@ -280,7 +280,7 @@ def leads_check(leads: list[Lead], *, fresh: bool = False, now=None) -> int:
                 )
             CriterionResult.objects.filter(lead_id__in=ids).delete()
             LeadCheck.objects.filter(lead_id__in=ids).delete()
-    checks, results = [], []
+    checks, results, cache = [], [], {}
     for lead in leads:
         ladder = ladders.get(lead.version_id, [])
         lead_marks = (
@@ -293,7 +293,7 @@ def leads_check(leads: list[Lead], *, fresh: bool = False, now=None) -> int:
             if marks
             else None
         )
-        reached, outcomes = ladder_check(ladder, lead_values(lead), lead_marks)
+        reached, outcomes = ladder_check(ladder, lead_values(lead), lead_marks, cache)
         checks.append(
             (
                 lead.pk,
@@ -639,9 +639,9 @@ def lead_rows_parse(
                     column_of["owner"],
                     f"No active sales rep is “{owner}”." if owner else "The owner is missing.",
                 )
-            values["rep"] = rep
+            values["rep_id"] = rep.pk if rep else None
         elif fallback_rep is not None:
-            values["rep"] = fallback_rep
+            values["rep_id"] = fallback_rep.pk
         if "first_name" in values or "last_name" in values:
             name = f"{values.pop('first_name', '')} {values.pop('last_name', '')}".strip()
             values.setdefault("contact_name", name[: CHAR_LIMITS["contact_name"]])
@@ -709,14 +709,24 @@ def leads_import(
     clock = VersionClock(definition, cycle.version)
     now = timezone.now()
     new, changed, changed_fields = [], [], set()
+    created = 0
     for _, values in rows:
         lead = existing.get(values["crm_reference"])
         if lead is None:
-            lead = Lead(definition=definition, cycle=cycle, handed_over_at=now, **values)
-            lead.version = clock.at(lead.handed_over_at)
-            new.append(lead)
+            created += 1
+            if not dry_run:
+                handed_over_at = values.pop("handed_over_at", now)
+                new.append(
+                    Lead(
+                        definition_id=definition.pk,
+                        cycle_id=cycle.pk,
+                        handed_over_at=handed_over_at,
+                        version_id=clock.at(handed_over_at).pk,
+                        **values,
+                    )
+                )
             continue
-        differs = [name for name, value in values.items() if _differs(lead, name, value)]
+        differs = [name for name, value in values.items() if getattr(lead, name) != value]
         if differs:
             for name in differs:
                 setattr(lead, name, values[name])
@@ -724,9 +734,9 @@ def leads_import(
                 lead.version = clock.at(lead.handed_over_at)
                 differs.append("version")
             changed.append(lead)
-            changed_fields.update("rep" if name == "rep" else name for name in differs)
-    report.created, report.changed = len(new), len(changed)
-    report.unchanged = len(rows) - len(new) - len(changed)
+            changed_fields.update("rep" if name == "rep_id" else name for name in differs)
+    report.created, report.changed = created, len(changed)
+    report.unchanged = len(rows) - created - len(changed)
     if dry_run:
         return report
     total, done = len(new) + len(changed), 0
@@ -753,12 +763,6 @@ def leads_import(
     leads_check(new, fresh=True, now=now)
     leads_check(changed, now=now)
     return report
-
-
-def _differs(lead: Lead, name: str, value) -> bool:
-    if name == "rep":
-        return lead.rep_id != (value.pk if value else None)
-    return getattr(lead, name) != value
 
 
 def outcome_rows_parse(

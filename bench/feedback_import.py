@@ -1,0 +1,276 @@
+"""Benchmark: import a generated HubSpot export of N leads, beside PostgreSQL's COPY.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/accord_bench \\
+        .venv/bin/python bench/feedback_import.py --rows 100000
+
+It creates the database if needed, migrates it, empties the feedback tables, then times:
+reading the CSV, the dry run, the import (leads, their history rows and their checks, in
+one transaction), a re-import of the same file (nothing to write), and COPY of the same
+rows into a copy of the lead table (same columns, indexes and constraints): the physical
+limit for writing them.
+"""
+
+import argparse
+import io
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+
+def database_ensure(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1].split("?")[0]
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+HEADER = [
+    "Record ID",
+    "First Name",
+    "Last Name",
+    "Email",
+    "Phone Number",
+    "Company Name",
+    "Job Title",
+    "Industry",
+    "Number of Employees",
+    "Lifecycle Stage",
+    "Lead Status",
+    "Contact owner",
+    "Original Source",
+    "Create Date",
+]
+TITLES = [
+    "VP Operations",
+    "CFO",
+    "Director of Finance",
+    "Operations Manager",
+    "Analyst",
+    "Head of Supply Chain",
+    "Owner",
+    "Marketing Coordinator",
+]
+INDUSTRIES = ["Manufacturing", "Logistics", "Retail", "Healthcare", "Software"]
+SOURCES = ["Organic Search", "Paid Search", "Offline Sources", "Referrals", "Email Marketing"]
+STAGES = ["lead", "marketingqualifiedlead", "salesqualifiedlead", "subscriber"]
+
+
+def generate(rows: int, owners: list[str]) -> bytes:
+    rng = random.Random(42)
+    out = io.StringIO()
+    out.write(",".join(HEADER) + "\r\n")
+    for n in range(1, rows + 1):
+        cells = [
+            f"HS-{n}",
+            f"First{n}",
+            f"Last{n}",
+            f"person{n}@example.com",
+            f"+1 555 {n:07d}" if rng.random() < 0.8 else "",
+            f'"Company {n}, Inc"',
+            rng.choice(TITLES),
+            rng.choice(INDUSTRIES),
+            str(rng.choice([10, 60, 250, 1200, 5000])),
+            rng.choice(STAGES),
+            "New",
+            owners[n % len(owners)],
+            rng.choice(SOURCES),
+            "2026-11-02 10:00",
+        ]
+        out.write(",".join(cells) + "\r\n")
+    return out.getvalue().encode("utf-8")
+
+
+def setup_world():
+    from django.contrib.auth.models import Group
+
+    from accounts.models import User
+    from definitions import services as definition_services
+    from definitions.ladder import STARTING_LADDER
+    from definitions.models import Definition, Submission
+    from feedback import services
+
+    facilitator, _ = User.objects.get_or_create(
+        email="bench-facilitator@example.com",
+        defaults={"full_name": "Bench Facilitator", "department": "other"},
+    )
+    facilitator.groups.add(Group.objects.get(name="Facilitator"))
+    executive, _ = User.objects.get_or_create(
+        email="bench-exec@example.com", defaults={"full_name": "Bench Exec", "department": "sales"}
+    )
+    executive.groups.add(Group.objects.get(name="Executive"))
+    reps = [
+        User.objects.get_or_create(
+            email=f"bench-rep{i}@example.com",
+            defaults={"full_name": f"Bench Rep {i}", "department": "sales"},
+        )[0]
+        for i in range(8)
+    ]
+    facilitator = User.objects.get(pk=facilitator.pk)  # fresh permission cache
+    definition = Definition.objects.filter(name="Bench definition").first()
+    if definition is None:
+        definition = Definition.objects.create(
+            name="Bench definition", facilitator=facilitator, executive_sponsor=executive
+        )
+        submission = Submission.objects.create(
+            definition=definition,
+            content={"stages": STARTING_LADDER},
+            change_summary="Bench",
+            submitted_by=facilitator,
+            status=Submission.Status.APPROVED,
+            reviewed_by=executive,
+            reviewed_at=definition.created_at,
+        )
+        definition_services.version_publish(submission=submission, by=executive)
+    from feedback.models import ReviewCycle
+
+    cycle = ReviewCycle.objects.filter(definition=definition).first() or services.cycle_open(
+        definition=definition, by=facilitator
+    )
+    return facilitator, reps, cycle
+
+
+def timed(label: str, results: dict, function):
+    start = time.perf_counter()
+    value = function()
+    results[label] = time.perf_counter() - start
+    print(f"  {label:<44} {results[label]:8.2f} s", flush=True)
+    return value
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    args = parser.parse_args()
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        sys.exit("Set DATABASE_URL to a PostgreSQL database: the benchmark compares with COPY.")
+    database_ensure(url)
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    call_command("migrate", verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE feedback_criterionresult, feedback_leadcheck, feedback_leadfeedback_reasons, "
+            "feedback_leadfeedback, feedback_outcome, feedback_lead, feedback_historicallead "
+            "CASCADE"
+        )
+
+    from feedback import csv_io, services
+    from feedback.models import Lead, LeadCheck
+
+    facilitator, reps, cycle = setup_world()
+    data = generate(args.rows, [rep.email for rep in reps])
+    print(
+        f"{args.rows:,} rows, {len(data) / 1024 / 1024:.1f} MB, PostgreSQL "
+        f"{connection.pg_version // 10000}, Python {sys.version.split()[0]}"
+    )
+    results: dict[str, float] = {}
+    table = timed(
+        "read and parse the CSV",
+        results,
+        lambda: csv_io.csv_read(data, max_bytes=10**9, max_rows=args.rows),
+    )
+    _crm, mapping = csv_io.format_recognise(table.header)
+
+    def run(dry_run: bool):
+        return services.leads_import(
+            table=table,
+            mapping=mapping,
+            cycle=cycle,
+            by=facilitator,
+            dry_run=dry_run,
+            source_name="bench.csv",
+        )
+
+    timed("dry run (validate every row)", results, lambda: run(True))
+    report = timed("import: leads + history + checks", results, lambda: run(False))
+    assert report.created == args.rows, report
+    history_rows = Lead.history.count()
+    again = timed("re-import of the same file (no writes)", results, lambda: run(False))
+    assert (again.created, again.changed) == (0, 0) and Lead.history.count() == history_rows
+
+    # The check alone, as the facilitator's "re-run the check" does it.
+    leads = list(Lead.objects.filter(cycle=cycle).order_by("pk"))
+    timed(
+        "re-run the check (100% of the leads)",
+        results,
+        lambda: transaction.atomic()(services.leads_check)(leads),
+    )
+    assert LeadCheck.objects.count() == args.rows
+
+    # COPY: the same rows, as the import stored them, into copies of the tables (same
+    # columns, indexes and constraints). First the lead rows alone, then every row the
+    # import writes: leads, their history, their checks and the criterion results.
+    def dump(table: str) -> tuple[str, bytes]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = %s "
+                "AND is_identity = 'NO' ORDER BY ordinal_position",
+                [table],
+            )
+            columns = ", ".join(row[0] for row in cursor.fetchall())
+            out = io.BytesIO()
+            with cursor.copy(f"COPY (SELECT {columns} FROM {table}) TO STDOUT") as copy:
+                for chunk in copy:
+                    out.write(bytes(chunk))
+        return columns, out.getvalue()
+
+    def copy_rows(dumps: dict[str, tuple[str, bytes]]) -> float:
+        elapsed = 0.0
+        with transaction.atomic(), connection.cursor() as cursor:
+            for table, (columns, payload) in dumps.items():
+                cursor.execute(f"DROP TABLE IF EXISTS bench_{table}")
+                cursor.execute(f"CREATE TABLE bench_{table} (LIKE {table} INCLUDING ALL)")
+                start = time.perf_counter()
+                with cursor.copy(f"COPY bench_{table} ({columns}) FROM STDIN") as copy:
+                    copy.write(payload)
+                elapsed += time.perf_counter() - start
+                cursor.execute(f"DROP TABLE bench_{table}")
+        return elapsed
+
+    leads_only = {"feedback_lead": dump("feedback_lead")}
+    everything = {
+        table: dump(table)
+        for table in (
+            "feedback_lead",
+            "feedback_historicallead",
+            "feedback_leadcheck",
+            "feedback_criterionresult",
+        )
+    }
+    written = sum(payload.count(b"\n") for _, payload in everything.values())
+    copy_rows(leads_only)  # warm up
+    for label, dumps in (
+        ("COPY of the same lead rows", leads_only),
+        (f"COPY of every row the import wrote ({written:,})", everything),
+    ):
+        results[label] = min(copy_rows(dumps) for _ in range(3))
+        print(f"  {label:<44} {results[label]:8.2f} s")
+
+    imported = results["import: leads + history + checks"]
+    lead_copy = results["COPY of the same lead rows"]
+    all_copy = results[f"COPY of every row the import wrote ({written:,})"]
+    print()
+    print(
+        f"import: {args.rows / imported:,.0f} leads/s; COPY of the lead rows: "
+        f"{args.rows / lead_copy:,.0f} rows/s; import / COPY = {imported / lead_copy:.1f}x; "
+        f"import / COPY of every row written = {imported / all_copy:.1f}x"
+    )
+
+
+if __name__ == "__main__":
+    main()
