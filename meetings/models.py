@@ -251,7 +251,7 @@ class Answer(models.Model):
         "definitions.Proposal", blank=True, related_name="meeting_answers"
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(m2m_fields=[proposals])
     objects = AnswerQuerySet.as_manager()
 
     class Meta:

@@ -300,6 +300,8 @@ def test_answers_become_a_proposal_linked_both_ways(meeting, facilitator, market
     assert proposal.origin_label == f"Answers from {meeting.title}"
     assert proposal.origin_url == f"/meetings/{meeting.pk}/answers/"
     assert set(proposal.meeting_answers.all()) == {a1, a2}
+    latest = a1.history.latest("history_date")
+    assert [row.proposal_id for row in latest.proposals.all()] == [proposal.pk]
 
 
 def test_a_proposal_from_answers_with_an_unknown_stage_names_the_field(
