@@ -84,10 +84,14 @@ def _render_meeting(request, meeting: Meeting, *, status: int = 200, **bound_for
 @login_required
 def meeting_list(request):
     meetings = selectors.meetings_for_list(request.user)
+    definition = Definition.objects.filter(pk=request.GET.get("definition") or None).first()
+    if definition is not None:
+        meetings = meetings.for_definition(definition)
     return render(
         request,
         "meetings/list.html",
         {
+            "definition": definition,
             "upcoming": [m for m in meetings if not m.is_closed],
             "closed": [m for m in meetings if m.is_closed],
             "can_schedule": request.user.has_perm(FACILITATE),

@@ -379,3 +379,26 @@ def test_scheduling_from_a_definition_prefills_its_sponsor(client_as, facilitato
     page = client_as(facilitator).get(reverse("meetings:schedule"), {"definition": definition.pk})
     sponsor_select = page.text.split('name="sponsor"')[1].split("</select>")[0]
     assert f'<option value="{definition.executive_sponsor.pk}" selected' in sponsor_select
+
+
+def test_the_list_filters_by_definition(client_as, meeting, facilitator):
+    from tests.meetings.factories import meeting_scheduled
+
+    other = meeting_scheduled(facilitator=facilitator, title="Another definition's kickoff")
+    page = client_as(facilitator).get(
+        reverse("meetings:list"), {"definition": meeting.definition.pk}
+    )
+    assert meeting.title in page.text
+    assert other.title not in page.text
+    assert f"?definition={meeting.definition.pk}" in page.text
+
+
+def test_a_revised_summary_lists_who_answered_the_earlier_wording(
+    client_as, meeting, facilitator, marketer
+):
+    services.summary_publish(meeting=meeting, by=facilitator, text="One")
+    services.confirmation_give(meeting=meeting, person=marketer, position="confirm")
+    services.summary_publish(meeting=meeting, by=facilitator, text="Two")
+    page = client_as(facilitator).get(url("detail", meeting)).text
+    assert marketer.full_name in page.split("data-outdated-confirmations")[1].split("</p>")[0]
+    assert 'data-confirmation="confirm"' not in page
