@@ -383,6 +383,8 @@ def action_item_add(*, meeting: Meeting, by: User, text: str, owner: User, due: 
     _refuse_if_closed(meeting, "the action items")
     if not text.strip():
         raise ValidationError({"text": "Say what has to be done."})
+    if owner.pk != meeting.facilitator_id and not _is_invited(meeting, owner):
+        raise ValidationError({"owner": "Give the action to someone invited to this meeting."})
     item = ActionItem(meeting=meeting, text=text.strip(), owner=owner, due=due)
     _save(item, "Action item added")
     return item
@@ -507,6 +509,7 @@ def proposal_from_answers(
     return proposal
 
 
+@transaction.atomic
 def vote_from_meeting(
     *, meeting: Meeting, proposal: Proposal, voter: User, position: str, comment: str = ""
 ) -> Vote:
@@ -524,7 +527,9 @@ def vote_from_meeting(
 
 
 def reminders_send(*, meeting: Meeting, by: User, meeting_url: str) -> list[User]:
-    """E-mail every invited person who has not answered every question; returns them."""
+    """E-mail every invited person who has not answered every question; returns them.
+
+    It writes nothing, so it holds no transaction open while the mail server answers."""
     facilitator_require(meeting, by, "send reminders")
     _refuse_if_closed(meeting, "answers")
     missing = people_missing_answers(meeting)

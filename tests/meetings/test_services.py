@@ -394,3 +394,15 @@ def test_an_invitation_is_unique_per_person(meeting, facilitator, marketer):
     added = services.invitations_add(meeting=meeting, by=facilitator, people=[marketer])
     assert added == []
     assert Attendance.objects.filter(meeting=meeting, person=marketer).count() == 1
+
+
+def test_an_action_item_goes_to_someone_in_the_meeting(meeting, facilitator):
+    with pytest.raises(ValidationError) as error:
+        services.action_item_add(
+            meeting=meeting,
+            by=facilitator,
+            text="Do it",
+            owner=UserFactory(),
+            due=timezone.localdate(),
+        )
+    assert "owner" in error.value.message_dict
