@@ -89,9 +89,15 @@ def reasons_for_review() -> list[RejectionReason]:
     return list(RejectionReason.objects.active())
 
 
-def cycle_leads(cycle: ReviewCycle) -> list[Lead]:
+CYCLE_PAGE_LEADS = 500
+
+
+def cycle_leads(cycle: ReviewCycle, limit: int = CYCLE_PAGE_LEADS) -> list[Lead]:
+    """The cycle's leads for its page (the first `limit`; the CSV export has them all)."""
     leads = list(
-        leads_with_review(Lead.objects.in_cycle(cycle).order_by("rep__full_name", "company"))
+        leads_with_review(Lead.objects.in_cycle(cycle).order_by("rep__full_name", "company"))[
+            :limit
+        ]
     )
     for lead in leads:
         lead_summary(lead)

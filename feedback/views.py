@@ -96,6 +96,7 @@ def cycle_detail(request, pk: int):
         {
             "cycle": cycle,
             "leads": selectors.cycle_leads(cycle),
+            "lead_limit": selectors.CYCLE_PAGE_LEADS,
             "progress": progress,
             "reviewed": sum(row["reviewed"] for row in progress),
             "total": sum(row["total"] for row in progress),
@@ -301,6 +302,7 @@ def _lead_page(request, lead: Lead, *, outcome_form=None, status=200):
             "feedback": feedback,
             "outcome": outcome,
             "can_mark": can_mark,
+            "reads_all": selectors.reads_all_feedback(request.user),
             "mark_form": forms.CriterionMarkForm(),
             "outcome_form": outcome_form or forms.OutcomeForm(instance=outcome),
         },

@@ -1,5 +1,7 @@
 """The feedback pages: who may see what, the queue over htmx, the import steps, exports."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -290,3 +292,102 @@ def test_the_facilitator_marks_criteria_and_records_outcomes_by_form(cycle, clie
     )
     assert response.status_code == 302
     assert lead.__class__.objects.get(pk=lead.pk).outcome.result == "bought"
+
+
+def test_the_facilitator_opens_a_cycle_by_form(client_as):
+    cycle = cycle_make()
+    facilitator = cycle.definition.facilitator
+    client = client_as(facilitator)
+    overlapping = client.post(
+        reverse("feedback:cycle_new"),
+        {
+            "definition": cycle.definition.pk,
+            "starts_at": (cycle.starts_at + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
+        },
+    )
+    assert overlapping.status_code == 200
+    assert "overlap" in overlapping.content.decode()
+    starts = (cycle.ends_at + timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M")
+    response = client.post(
+        reverse("feedback:cycle_new"),
+        {"definition": cycle.definition.pk, "starts_at": starts, "days": "7"},
+    )
+    assert response.status_code == 302
+
+
+def test_the_facilitator_enters_a_lead_by_form_and_it_is_checked(client_as, sales_rep):
+    cycle = cycle_make()
+    client = client_as(cycle.definition.facilitator)
+    data = {
+        "cycle": cycle.pk,
+        "rep": sales_rep.pk,
+        "crm_reference": "F-1",
+        "company": "Formco",
+        "email": "a@formco.example",
+        "source": "referral",
+        "need_evidence": "none",
+        "budget_evidence": "none",
+        "authority_evidence": "none",
+        "stage_handed_over": "lead",
+        "permission_to_follow_up": "unknown",
+        "asked_for_information": "true",
+    }
+    response = client.post(reverse("feedback:lead_new"), data)
+    assert response.status_code == 302, response.content.decode()
+    lead = Lead.objects.get(crm_reference="F-1")
+    assert lead.qualification.level_reached == "inquiry"
+    again = client.post(reverse("feedback:lead_new"), data)
+    assert "already exists" in again.content.decode()
+
+
+def test_the_facilitator_keeps_the_catalogue(client_as, facilitator):
+    client = client_as(facilitator)
+    response = client.post(reverse("feedback:reasons"), {"label": "Student", "criterion_key": ""})
+    assert response.status_code == 302
+    assert RejectionReason.objects.get(label="Student").is_unwritten
+    timing = RejectionReason.objects.get(label="Timing")
+    client.post(reverse("feedback:reasons"), {"toggle": timing.pk})
+    timing.refresh_from_db()
+    assert not timing.active
+    page = client.get(reverse("feedback:reasons")).content.decode()
+    assert "Title below VP" in page
+
+
+def test_a_facilitator_can_rerun_the_check_and_a_rep_cannot(client_as, sales_rep):
+    cycle = cycle_make()
+    lead_make(cycle, rep=sales_rep)
+    url = reverse("feedback:cycle_recheck", args=[cycle.pk])
+    assert client_as(sales_rep).post(url).status_code == 403
+    assert client_as(cycle.definition.facilitator).post(url).status_code == 302
+
+
+def test_outcomes_import_through_the_page(client_as, facilitator):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    cycle = cycle_make()
+    rep = rep_make()
+    lead_make(cycle, rep=rep, crm_reference="HS-7")
+    client = client_as(facilitator)
+    data = b"CRM reference;Outcome;Date;Amount\r\nHS-7;Closed Won;2027-03-01;9000\r\n"
+    client.post(
+        reverse("feedback:import_new"),
+        {
+            "kind": "outcomes",
+            "cycle": cycle.pk,
+            "file": SimpleUploadedFile("outcomes.csv", data, "text/csv"),
+        },
+    )
+    lead_import = LeadImport.objects.get()
+    mapping = {
+        "col_0": "crm_reference",
+        "col_1": "result",
+        "col_2": "occurred_on",
+        "col_3": "amount",
+    }
+    page = client.post(
+        lead_import.get_absolute_url(), {"action": "dry_run", **mapping}
+    ).content.decode()
+    assert "Importing will create 1" in page
+    page = client.post(lead_import.get_absolute_url(), {"action": "import"}).content.decode()
+    assert "1 created, 0 changed" in page
+    assert Lead.objects.get(crm_reference="HS-7").outcome.result == "bought"
