@@ -391,3 +391,25 @@ def test_outcomes_import_through_the_page(client_as, facilitator):
     page = client.post(lead_import.get_absolute_url(), {"action": "import"}).content.decode()
     assert "1 created, 0 changed" in page
     assert Lead.objects.get(crm_reference="HS-7").outcome.result == "bought"
+
+
+def test_a_long_import_reports_its_progress(client_as, facilitator):
+    from django.core.cache import cache
+
+    from feedback.views import progress_key
+
+    cycle = cycle_make()
+    rep = rep_make()
+    lead_import = services.import_upload(
+        data=hubspot_file(2, rep.email), filename="a.csv", by=facilitator, cycle=cycle
+    )
+    url = reverse("feedback:import_progress", args=[lead_import.pk])
+    assert client_as(facilitator).get(url).json() == {"done": None, "total": None}
+    cache.set(progress_key(lead_import.pk), {"done": 2000, "total": 5000})
+    assert client_as(facilitator).get(url).json() == {"done": 2000, "total": 5000}
+    seen = []
+    services.import_dry_run(lead_import=lead_import, by=facilitator)
+    services.import_apply(
+        lead_import=lead_import, by=facilitator, progress=lambda d, t: seen.append((d, t))
+    )
+    assert seen == [(2, 2)]
