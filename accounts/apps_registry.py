@@ -4,6 +4,7 @@ Each may define, and the shell calls when present:
   <app>.selectors.home_sections(user) -> list of {"id", "title", "items", "empty"}
   <app>.navigation.nav_items(user) -> list of (key, url, label)
   <app>.demo.seed(people: dict[str, User]) -> str   (a one-line summary; idempotent)
+  <app>.health.definition_warnings(definition) -> list of definitions.health.Warning
 """
 
 from importlib import import_module

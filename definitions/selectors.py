@@ -176,11 +176,17 @@ def voters_by_department(definition: Definition) -> dict[str, int]:
 
 
 def definition_health_for(definition: Definition, content: dict):
+    """The definition's health warnings, with those other apps contribute (e.g. feedback's
+    unwritten rejection reasons) through their `health.definition_warnings` hook."""
+    from accounts.apps_registry import hooks
     from definitions.health import definition_health
 
-    return definition_health(
+    warnings = definition_health(
         content, eligible=eligible_counts(), voted=voters_by_department(definition)
     )
+    for contributed in hooks("health", "definition_warnings"):
+        warnings.extend(contributed(definition))
+    return warnings
 
 
 def home_sections(user) -> list[dict]:
