@@ -50,12 +50,6 @@ class MeetingQuerySet(models.QuerySet):
     def for_definition(self, definition):
         return self.filter(definition=definition)
 
-    def upcoming(self, now=None):
-        return self.not_closed().filter(starts_at__gte=now or timezone.now())
-
-    def attended_by(self, user):
-        return self.filter(pk__in=Attendance.objects.filter(person=user).values("meeting_id"))
-
 
 class Meeting(models.Model):
     class Kind(models.TextChoices):

@@ -92,8 +92,8 @@ def meeting_list(request):
         "meetings/list.html",
         {
             "definition": definition,
-            "upcoming": [m for m in meetings if not m.is_closed],
-            "closed": [m for m in meetings if m.is_closed],
+            "upcoming": meetings.not_closed().order_by("starts_at", "pk"),
+            "closed": meetings.closed(),
             "can_schedule": request.user.has_perm(FACILITATE),
         },
     )

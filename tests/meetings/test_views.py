@@ -402,3 +402,11 @@ def test_a_revised_summary_lists_who_answered_the_earlier_wording(
     page = client_as(facilitator).get(url("detail", meeting)).text
     assert marketer.full_name in page.split("data-outdated-confirmations")[1].split("</p>")[0]
     assert 'data-confirmation="confirm"' not in page
+
+
+def test_the_board_polls_only_while_the_meeting_is_open(client_as, meeting, facilitator):
+    client = client_as(facilitator)
+    headers = {"HX-Request": "true", "HX-Target": "participation"}
+    assert 'hx-trigger="every 10s"' in client.get(url("detail", meeting), headers=headers).text
+    services.meeting_close(meeting=meeting, by=facilitator)
+    assert "hx-trigger" not in client.get(url("detail", meeting), headers=headers).text
