@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.decorators import refusal_message
+from accounts.decorators import permission_require
 from accounts.models import User
 from definitions import publication, selectors
 from definitions.content import (
@@ -40,11 +40,6 @@ from definitions.rules import RuleError, rule_validate
 Kind = Proposal.Kind
 
 
-def _require(user: User, perm: str, action: str) -> None:
-    if not user.has_perm(perm):
-        raise PermissionDenied(refusal_message(perm, action))
-
-
 def _new_key(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
@@ -70,7 +65,7 @@ def definition_create(
 ) -> Definition:
     """Start a definition. Its starting content arrives as proposals, so that version 1 is
     agreed like every later one: the seeds' ladder, a copy of another definition, or empty."""
-    _require(by, "definitions.facilitate", "start a definition")
+    permission_require(by, "definitions.facilitate", action="start a definition")
     if not executive_sponsor.has_perm("definitions.approve_version"):
         raise ValidationError({"executive_sponsor": "The sponsor must be an executive."})
     definition = Definition(
@@ -138,7 +133,7 @@ def definition_rule_change(
     *, definition: Definition, by: User, quorum_percent: int, threshold_percent: int
 ) -> Definition:
     """Change the consensus rule for votes that open from now on; open votes keep theirs."""
-    _require(by, "definitions.facilitate", "change the consensus rule")
+    permission_require(by, "definitions.facilitate", action="change the consensus rule")
     definition = Definition.objects.select_for_update().get(pk=definition.pk)
     definition.quorum_percent = quorum_percent
     definition.threshold_percent = threshold_percent
@@ -356,7 +351,7 @@ def proposal_close(*, proposal: Proposal, by: User | None = None, now=None) -> P
     now = now or timezone.now()
     proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
     if by is not None:
-        _require(by, "definitions.facilitate", "close a vote")
+        permission_require(by, "definitions.facilitate", action="close a vote")
     elif proposal.closes_at is None or proposal.closes_at > now:
         raise ValidationError("This vote is still open.")
     if proposal.status != Proposal.Status.OPEN:
@@ -436,7 +431,7 @@ def vote_cast(*, proposal: Proposal, voter: User, position: str, comment: str = 
 @transaction.atomic
 def draft_submit(*, definition: Definition, by: User, change_summary: str) -> Submission:
     """The facilitator submits the draft, frozen as it is now, for an executive's approval."""
-    _require(by, "definitions.facilitate", "submit a draft for approval")
+    permission_require(by, "definitions.facilitate", action="submit a draft for approval")
     definition = Definition.objects.select_for_update().get(pk=definition.pk)
     proposals_close_due(definition=definition)
     if not change_summary.strip():
@@ -473,7 +468,7 @@ def _lock_submission(submission: Submission) -> Submission:
 
 @transaction.atomic
 def submission_send_back(*, submission: Submission, by: User, comment: str) -> Submission:
-    _require(by, "definitions.approve_version", "send a draft back")
+    permission_require(by, "definitions.approve_version", action="send a draft back")
     submission = _lock_submission(submission)
     if submission.status != Submission.Status.SUBMITTED:
         raise ValidationError("Only a draft awaiting approval can be sent back.")
@@ -489,7 +484,7 @@ def submission_send_back(*, submission: Submission, by: User, comment: str) -> S
 
 @transaction.atomic
 def submission_approve(*, submission: Submission, by: User, comment: str = "") -> Submission:
-    _require(by, "definitions.approve_version", "approve a draft")
+    permission_require(by, "definitions.approve_version", action="approve a draft")
     submission = _lock_submission(submission)
     if submission.status != Submission.Status.SUBMITTED:
         raise ValidationError("Only a draft awaiting approval can be approved.")
@@ -504,7 +499,7 @@ def submission_approve(*, submission: Submission, by: User, comment: str = "") -
 @transaction.atomic
 def version_publish(*, submission: Submission, by: User) -> Version:
     """Publish an approved draft as the next version number: 1, 2, 3, no gap, no duplicate."""
-    _require(by, "definitions.publish_version", "publish a version")
+    permission_require(by, "definitions.publish_version", action="publish a version")
     # Lock the definition first: two publishers of one definition queue here.
     definition = Definition.objects.select_for_update().get(pk=submission.definition_id)
     submission = _lock_submission(submission)

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,7 +13,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.decorators import login_or_token_required, permission_required, refusal_message
+from accounts.decorators import login_or_token_required, permission_require, permission_required
 from config.htmx import render_htmx
 from definitions import publication, selectors, services
 from definitions.content import (
@@ -399,8 +399,7 @@ def draft_detail(request, pk: int):
     services.proposals_close_due(definition=definition)
     form = SubmitDraftForm(request.POST or None)
     if request.method == "POST":
-        if not request.user.has_perm("definitions.facilitate"):
-            raise PermissionDenied(refusal_message("definitions.facilitate", "submit a draft"))
+        permission_require(request.user, "definitions.facilitate", action="submit a draft")
         if form.is_valid():
             try:
                 submission = services.draft_submit(
