@@ -1,7 +1,14 @@
 """URLs of the numbers pages (issue 7), kept apart from the review pages' URLs."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from feedback import numbers_views as views
 
 app_name = "numbers"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("<int:pk>/", views.definition_numbers, name="definition"),
+    path("<int:pk>/export/<str:table>.csv", views.export_csv, name="export"),
+    path("<int:pk>/backtest/", views.backtest_partial, name="backtest"),
+]

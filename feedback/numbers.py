@@ -1,0 +1,915 @@
+"""The numbers pages' reads (issue 7): every figure is an SQL aggregate over the leads.
+
+Decisions the figures rest on, in one place:
+
+- A lead is *handed over* when it is in the definition and its hand-over time falls in the
+  period. Acceptance rate = leads sales accepted / leads handed over, so a lead still
+  waiting for feedback counts in the denominator (the pages show how many wait). A lead's
+  feedback is the one given in the cycle it was handed over in.
+- A rejection is feedback with the decision "rejected"; recycled leads went to nurture and
+  are not rejections. Reasons are ranked over rejections.
+- "Later bought" is an outcome "bought"; a rejected lead *bought after rejection* when that
+  outcome falls within 24 months (730 days) of the rejection, inclusive. The rejection is
+  dated by the day the lead was handed over: sales rejects within the lead's cycle, and the
+  feedback's own timestamp is when it was typed, which may be long after (late entry).
+- Every ratio is computed in SQL with a NULL denominator when it would be zero, so an empty
+  period gives None, which the pages show as "no data", never 0 % or an error.
+"""
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from types import SimpleNamespace
+from urllib.parse import urlencode
+
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    FloatField,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Greatest, NullIf, TruncDate
+from django.urls import reverse
+from django.utils import timezone
+
+from definitions.models import Definition, StageLevel, Version
+from definitions.selectors import draft_build, version_latest
+from feedback.checks import MET, Mark, ladder_check
+from feedback.models import (
+    CriterionResult,
+    Lead,
+    LeadCheck,
+    LeadFeedback,
+    LeadSource,
+    ReviewCycle,
+)
+
+WINDOW_DAYS = 730  # "within two years" (seed 003), as 24 months of 365 days
+PRIVATE_FILTER_SHARE = 0.15  # an unwritten reason behind more than this share of rejections
+PRIVATE_FILTER_MIN = 3  # ... and behind at least this many, so one rejection of two is no trend
+PREDICTOR_MIN = 10  # leads needed on each side before a criterion is called a poor predictor
+LIST_LIMIT = 50
+
+LEVELS = [level for level, _ in StageLevel.choices]
+LEVEL_LABELS = dict(StageLevel.choices)
+HIGH_LEVELS = ["opportunity", "customer"]  # "the check placed it at Opportunity" (or above)
+LOW_LEVELS = ["", "inquiry"]  # "the check placed it below Lead"
+FUNNEL_STEPS = [
+    (0, "Handed over"),
+    (1, "Marketing qualified lead"),
+    (2, "Sales accepted lead"),
+    (3, "Opportunity"),
+    (4, "Customer"),
+]
+SOURCE_LABELS = dict(LeadSource.choices)
+
+
+# --- filters -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which leads the figures cover: handed over in [date_from, date_to] (whole days, local
+    time), under a version, from a source, handed to a rep. Empty means any."""
+
+    date_from: date | None = None
+    date_to: date | None = None
+    version_id: int | None = None
+    source: str = ""
+    rep_id: int | None = None
+
+    def q(self, prefix: str = "") -> Q:
+        """The filter as a Q over leads, reached through `prefix` (e.g. "lead__")."""
+        q = Q()
+        tz = timezone.get_current_timezone()
+        if self.date_from:
+            start = datetime.combine(self.date_from, time.min, tzinfo=tz)
+            q &= Q(**{f"{prefix}handed_over_at__gte": start})
+        if self.date_to:
+            end = datetime.combine(self.date_to + timedelta(days=1), time.min, tzinfo=tz)
+            q &= Q(**{f"{prefix}handed_over_at__lt": end})
+        if self.version_id:
+            q &= Q(**{f"{prefix}version_id": self.version_id})
+        if self.source:
+            q &= Q(**{f"{prefix}source": self.source})
+        if self.rep_id:
+            q &= Q(**{f"{prefix}rep_id": self.rep_id})
+        return q
+
+    def query(self) -> dict:
+        """The filter as GET parameters (for links back to a finding and CSV exports)."""
+        params = {
+            "date_from": self.date_from.isoformat() if self.date_from else "",
+            "date_to": self.date_to.isoformat() if self.date_to else "",
+            "version": self.version_id or "",
+            "source": self.source,
+            "rep": self.rep_id or "",
+        }
+        return {k: v for k, v in params.items() if v}
+
+
+def _ratio(numerator, denominator):
+    """numerator / denominator in SQL, NULL when the denominator is zero."""
+    return Cast(numerator, FloatField()) / NullIf(Cast(denominator, FloatField()), Value(0.0))
+
+
+def share(numerator, denominator) -> float | None:
+    """For shaping two aggregates from different queries: None when there is nothing to divide."""
+    if not denominator or numerator is None:
+        return None
+    return numerator / denominator
+
+
+# --- the base querysets --------------------------------------------------------------------
+
+REJECTED_BOUGHT = Q(
+    fb__decision="rejected",
+    outcome__result="bought",
+    bought_after__gte=timedelta(0),
+    bought_after__lte=timedelta(days=WINDOW_DAYS),
+)
+
+
+def leads(definition: Definition, filters: Filters):
+    """The leads the figures cover, with their hand-over cycle's feedback as `fb` and the days
+    from hand-over to purchase as `bought_after`."""
+    return (
+        Lead.objects.filter(definition=definition)
+        .filter(filters.q())
+        .annotate(fb=FilteredRelation("feedback", condition=Q(feedback__cycle=F("cycle"))))
+        .alias(bought_after=F("outcome__occurred_on") - TruncDate("handed_over_at"))
+    )
+
+
+def _lead_counts() -> dict:
+    counts = {
+        "handed": Count("pk"),
+        "reviewed": Count("fb__pk"),
+        "accepted": Count("pk", filter=Q(fb__decision="accepted")),
+        "rejected": Count("pk", filter=Q(fb__decision="rejected")),
+        "recycled": Count("pk", filter=Q(fb__decision="recycled")),
+        "bought": Count("pk", filter=Q(outcome__result="bought")),
+        "rejected_bought": Count("pk", filter=REJECTED_BOUGHT),
+        "high_rejected": Count(
+            "pk", filter=Q(qualification__level_reached__in=HIGH_LEVELS, fb__decision="rejected")
+        ),
+        "accepted_low": Count(
+            "pk",
+            filter=Q(fb__decision="accepted")
+            & (Q(qualification__isnull=True) | Q(qualification__level_reached__in=LOW_LEVELS)),
+        ),
+    }
+    counts["acceptance"] = _ratio(counts["accepted"], counts["handed"])
+    counts["rejected_bought_share"] = _ratio(counts["rejected_bought"], counts["rejected"])
+    counts["bought_share"] = _ratio(counts["bought"], counts["handed"])
+    return counts
+
+
+def totals(definition: Definition, filters: Filters) -> dict:
+    """Every lead-level count and rate over the whole filtered set, in one query."""
+    return leads(definition, filters).aggregate(**_lead_counts())
+
+
+# --- acceptance by cycle, version, stage, source, rep --------------------------------------
+
+DIMENSIONS = {
+    "cycle": (("cycle_id", "cycle__starts_at", "cycle__ends_at"), ("cycle__starts_at",)),
+    "version": (("version_id", "version__number"), ("version__number",)),
+    "stage": (("stage_handed_over",), ("stage_handed_over",)),
+    "source": (("source",), ("source",)),
+    "rep": (("rep_id", "rep__full_name"), ("rep__full_name", "rep_id")),
+}
+DIMENSION_LABELS = {
+    "cycle": "Cycle",
+    "version": "Version",
+    "stage": "Stage handed over",
+    "source": "Source",
+    "rep": "Rep",
+}
+
+
+def _label(dimension: str, row: dict) -> str:
+    if dimension == "cycle":
+        start = timezone.localtime(row["cycle__starts_at"])
+        end = timezone.localtime(row["cycle__ends_at"])
+        return f"{start:%d %b} – {end:%d %b %Y}"
+    if dimension == "version":
+        return f"Version {row['version__number']}"
+    if dimension == "stage":
+        return LEVEL_LABELS.get(row["stage_handed_over"], row["stage_handed_over"])
+    if dimension == "source":
+        return SOURCE_LABELS.get(row["source"], row["source"])
+    return row["rep__full_name"] or f"Rep {row['rep_id']}"
+
+
+def acceptance_by(definition: Definition, filters: Filters, dimension: str) -> list[dict]:
+    """One row per cycle, version, stage handed over, source or rep, with every count and
+    rate of `totals`. A cycle row also says how the rate moved from the cycle before."""
+    group, order = DIMENSIONS[dimension]
+    rows = list(
+        leads(definition, filters).values(*group).annotate(**_lead_counts()).order_by(*order)
+    )
+    previous = None
+    for row in rows:
+        row["label"] = _label(dimension, row)
+        row["key"] = row[group[0]]
+        row["change"] = (
+            None
+            if previous is None or previous["acceptance"] is None or row["acceptance"] is None
+            else row["acceptance"] - previous["acceptance"]
+        )
+        previous = row
+    return rows
+
+
+# --- rejection reasons ---------------------------------------------------------------------
+
+ReasonLink = LeadFeedback.reasons.through
+
+
+def _reason_rows(definition: Definition, filters: Filters, extra: Q | None = None):
+    return (
+        ReasonLink.objects.filter(
+            leadfeedback__decision="rejected",
+            leadfeedback__cycle=F("leadfeedback__lead__cycle"),
+            leadfeedback__lead__definition=definition,
+        )
+        .filter(filters.q("leadfeedback__lead__"))
+        .filter(extra or Q())
+        .values(
+            "rejectionreason_id",
+            "rejectionreason__label",
+            "rejectionreason__kind",
+            "rejectionreason__criterion_key",
+        )
+        .annotate(count=Count("pk"))
+        .order_by("-count", "rejectionreason__label")
+    )
+
+
+def rejection_reasons(definition: Definition, filters: Filters, rejected: int) -> list[dict]:
+    """Reasons ranked by how many rejections gave them; unwritten ones behind more than
+    PRIVATE_FILTER_SHARE of rejections are flagged as private filters (seed 003)."""
+    rows = []
+    for row in _reason_rows(definition, filters):
+        unwritten = row["rejectionreason__kind"] == "unwritten"
+        reason_share = share(row["count"], rejected)
+        rows.append(
+            {
+                "id": row["rejectionreason_id"],
+                "label": row["rejectionreason__label"],
+                "unwritten": unwritten,
+                "criterion_key": row["rejectionreason__criterion_key"],
+                "count": row["count"],
+                "share": reason_share,
+                "private_filter": unwritten
+                and row["count"] >= PRIVATE_FILTER_MIN
+                and reason_share is not None
+                and reason_share > PRIVATE_FILTER_SHARE,
+            }
+        )
+    return rows
+
+
+# --- per criterion -------------------------------------------------------------------------
+
+
+def criteria_prediction(definition: Definition, filters: Filters) -> list[dict]:
+    """Per criterion (by its stable key, across versions): of the leads that met it, the share
+    sales accepted; of those that missed it, the share still accepted or later bought."""
+    accepted = Q(fb__decision="accepted")
+    accepted_or_bought = accepted | Q(lead__outcome__result="bought")
+    counts = {
+        "met": Count("pk", filter=Q(result="met")),
+        "met_accepted": Count("pk", filter=Q(result="met") & accepted),
+        "missed": Count("pk", filter=Q(result="missed")),
+        "missed_accepted_or_bought": Count("pk", filter=Q(result="missed") & accepted_or_bought),
+        "unknown": Count("pk", filter=Q(result="unknown")),
+    }
+    rows = list(
+        CriterionResult.objects.filter(lead__definition=definition)
+        .filter(filters.q("lead__"))
+        .annotate(
+            fb=FilteredRelation(
+                "lead__feedback", condition=Q(lead__feedback__cycle=F("lead__cycle"))
+            )
+        )
+        .values("criterion__key")
+        .annotate(
+            statement=Max("criterion__statement"),
+            stage_key=Max("criterion__stage__key"),
+            stage_position=Min("criterion__stage__position"),
+            position=Min("criterion__position"),
+            **counts,
+            met_accepted_share=_ratio(counts["met_accepted"], counts["met"]),
+            missed_accepted_or_bought_share=_ratio(
+                counts["missed_accepted_or_bought"], counts["missed"]
+            ),
+        )
+        .order_by("stage_position", "position", "criterion__key")
+    )
+    for row in rows:
+        row["key"] = row.pop("criterion__key")
+        met, missed = row["met_accepted_share"], row["missed_accepted_or_bought_share"]
+        row["lift"] = None if met is None or missed is None else met - missed
+        # Meeting it should make acceptance likelier than missing it; when it does not, with
+        # enough leads on each side, the criterion predicts badly.
+        row["predicts_badly"] = (
+            row["lift"] is not None
+            and row["met"] >= PREDICTOR_MIN
+            and row["missed"] >= PREDICTOR_MIN
+            and row["lift"] <= 0
+        )
+    return rows
+
+
+# --- disagreements -------------------------------------------------------------------------
+
+HIGH_REJECTED = Q(qualification__level_reached__in=HIGH_LEVELS, fb__decision="rejected")
+ACCEPTED_LOW = Q(fb__decision="accepted") & (
+    Q(qualification__isnull=True) | Q(qualification__level_reached__in=LOW_LEVELS)
+)
+
+
+def _lead_list(queryset) -> list:
+    return list(
+        queryset.select_related("rep", "qualification__stage_reached")
+        .annotate(decided_at=F("fb__created_at"), feedback_id=F("fb__pk"))
+        .order_by("-handed_over_at", "pk")[:LIST_LIMIT]
+    )
+
+
+def disagreements(definition: Definition, filters: Filters) -> dict:
+    """Leads the check placed at Opportunity that sales rejected, and leads sales accepted
+    that the check placed below Lead, with the pattern behind each."""
+    base = leads(definition, filters)
+    high_reason = (
+        _reason_rows(
+            definition,
+            filters,
+            Q(leadfeedback__lead__qualification__level_reached__in=HIGH_LEVELS),
+        ).first()
+        or None
+    )
+    low_missed = (
+        CriterionResult.objects.filter(lead__definition=definition, result="missed")
+        .filter(filters.q("lead__"))
+        .filter(
+            Exists(
+                LeadFeedback.objects.filter(
+                    lead=OuterRef("lead"), cycle=OuterRef("lead__cycle"), decision="accepted"
+                )
+            )
+        )
+        .filter(
+            Q(lead__qualification__isnull=True)
+            | Q(lead__qualification__level_reached__in=LOW_LEVELS)
+        )
+        .values("criterion__key")
+        .annotate(count=Count("pk"), statement=Max("criterion__statement"))
+        .order_by("-count", "criterion__key")
+        .first()
+    )
+    return {
+        "high_rejected": _lead_list(base.filter(HIGH_REJECTED)),
+        "accepted_low": _lead_list(base.filter(ACCEPTED_LOW)),
+        "high_rejected_reason": high_reason
+        and {
+            "label": high_reason["rejectionreason__label"],
+            "unwritten": high_reason["rejectionreason__kind"] == "unwritten",
+            "criterion_key": high_reason["rejectionreason__criterion_key"],
+            "count": high_reason["count"],
+        },
+        "accepted_low_missed": low_missed
+        and {
+            "key": low_missed["criterion__key"],
+            "statement": low_missed["statement"],
+            "count": low_missed["count"],
+        },
+    }
+
+
+# --- rejected, then bought -----------------------------------------------------------------
+
+
+def rejected_then_bought(definition: Definition, filters: Filters) -> list:
+    """The rejected leads that bought within 24 months of the rejection, latest purchase first."""
+    return list(
+        leads(definition, filters)
+        .filter(REJECTED_BOUGHT)
+        .select_related("rep", "outcome")
+        .annotate(rejected_at=F("fb__created_at"), feedback_id=F("fb__pk"))
+        .order_by("-outcome__occurred_on", "pk")[:LIST_LIMIT]
+    )
+
+
+def reasons_of(feedback_ids) -> dict[int, list[str]]:
+    """{feedback id: [reason labels]} for a short list of feedback, in one query."""
+    labels: dict[int, list[str]] = {}
+    rows = (
+        ReasonLink.objects.filter(leadfeedback_id__in=[i for i in feedback_ids if i])
+        .values_list("leadfeedback_id", "rejectionreason__label")
+        .order_by("leadfeedback_id", "rejectionreason__label")
+    )
+    for feedback_id, label in rows:
+        labels.setdefault(feedback_id, []).append(label)
+    return labels
+
+
+# --- versions compared ---------------------------------------------------------------------
+
+
+def versions_compared(definition: Definition, filters: Filters) -> list[dict]:
+    """Acceptance and later-bought rates for the leads handed over under each version, with
+    the change in acceptance from the version before."""
+    return acceptance_by(definition, filters, "version")
+
+
+# --- the funnel and the leads needed -------------------------------------------------------
+
+
+def _rank():
+    """How far a lead got: the check's level, sales accepting it, and its outcome, whichever
+    went furthest (0 handed over … 4 customer)."""
+    check = Case(
+        When(qualification__level_reached="lead", then=Value(1)),
+        When(qualification__level_reached="accepted", then=Value(2)),
+        When(qualification__level_reached="opportunity", then=Value(3)),
+        When(qualification__level_reached="customer", then=Value(4)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    sales = Case(
+        When(fb__decision="accepted", then=Value(2)), default=Value(0), output_field=IntegerField()
+    )
+    outcome = Case(
+        When(outcome__result="bought", then=Value(4)),
+        When(outcome__result__in=["opportunity", "lost", "no_decision"], then=Value(3)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    return Greatest(check, sales, outcome, output_field=IntegerField())
+
+
+def funnel(definition: Definition, filters: Filters) -> dict:
+    """How many leads reached each step, the measured conversion from each step to the next,
+    and the average amount of a bought deal."""
+    counts = {f"step{k}": Count("pk", filter=Q(rank__gte=k)) for k, _ in FUNNEL_STEPS}
+    conversions = {
+        f"conversion{k}": _ratio(counts[f"step{k + 1}"], counts[f"step{k}"])
+        for k, _ in FUNNEL_STEPS[:-1]
+    }
+    row = (
+        leads(definition, filters)
+        .alias(rank=_rank())
+        .aggregate(
+            **counts,
+            **conversions,
+            average_deal=Avg("outcome__amount", filter=Q(outcome__result="bought")),
+        )
+    )
+    steps = [
+        {
+            "rank": k,
+            "label": label,
+            "count": row[f"step{k}"],
+            "conversion": row.get(f"conversion{k}"),
+        }
+        for k, label in FUNNEL_STEPS
+    ]
+    average = row["average_deal"]
+    return {
+        "steps": steps,
+        "average_deal": Decimal(str(average)).quantize(Decimal("0.01"))
+        if average is not None
+        else None,
+    }
+
+
+def leads_needed(steps: list[dict], revenue_target, average_deal) -> dict:
+    """From a revenue target and an average deal size, the deals needed and, with the measured
+    conversion, the leads each step needs (seed 002: how many leads are needed)."""
+    if not revenue_target or not average_deal or average_deal <= 0:
+        return {"deals": None, "steps": [{**s, "needed": None} for s in steps]}
+    deals = math.ceil(Decimal(revenue_target) / Decimal(average_deal))
+    customers = steps[-1]["count"]
+    needed = []
+    for step in steps:
+        # Leads needed at a step = deals × (leads at the step / customers): the measured
+        # conversion from that step all the way to a purchase.
+        count = None if not customers else math.ceil(deals * step["count"] / customers)
+        needed.append({**step, "needed": count})
+    return {"deals": deals, "steps": needed}
+
+
+# --- the backtest of the draft -------------------------------------------------------------
+
+
+def last_cycle(definition: Definition, now=None) -> ReviewCycle | None:
+    """The latest cycle that has started."""
+    return (
+        ReviewCycle.objects.for_definition(definition)
+        .filter(starts_at__lte=now or timezone.now())
+        .order_by("-starts_at")
+        .first()
+    )
+
+
+def draft_ladder(content: dict) -> list:
+    """The draft's stages and criteria as stand-ins the check can climb."""
+    ladder = []
+    for stage in content["stages"]:
+        criteria = [
+            SimpleNamespace(
+                pk=f"draft:{criterion['key']}",
+                key=criterion["key"],
+                rule=criterion.get("rule"),
+                statement=criterion["statement"],
+            )
+            for criterion in stage["criteria"]
+        ]
+        ladder.append(
+            (
+                SimpleNamespace(
+                    pk=f"draft:{stage['key']}",
+                    key=stage["key"],
+                    level=stage["level"],
+                    name=stage["name"],
+                ),
+                criteria,
+            )
+        )
+    return ladder
+
+
+@dataclass
+class Backtest:
+    cycle: ReviewCycle | None
+    latest: Version | None
+    total: int = 0
+    changed: bool = False  # whether the draft differs from the latest version
+    rows: list[dict] = field(default_factory=list)  # per level: reach at least, now vs draft
+
+    def row(self, level: str) -> dict | None:
+        return next((r for r in self.rows if r["level"] == level), None)
+
+
+def backtest(definition: Definition, now=None) -> Backtest:
+    """How the last cycle's leads would qualify under the draft, against the version each was
+    checked against: per level, how many reach at least that level.
+
+    The leads are grouped in SQL by the values the draft's rules read (and the person's marks
+    on its rule-less criteria), so the check runs once per distinct combination.
+    """
+    cycle = last_cycle(definition, now)
+    latest = version_latest(definition)
+    result = Backtest(cycle=cycle, latest=latest)
+    if cycle is None or latest is None:
+        return result
+    content, applied, _ = draft_build(definition, latest)
+    result.changed = bool(applied)
+    ladder = draft_ladder(content)
+    fields = sorted({c.rule["field"] for _, criteria in ladder for c in criteria if c.rule})
+    marked = {
+        f"mark_{n}": c
+        for n, c in enumerate(c for _, criteria in ladder for c in criteria if not c.rule)
+    }
+    cycle_leads = Lead.objects.filter(cycle=cycle)
+    combos = (
+        cycle_leads.annotate(
+            **{
+                name: Exists(
+                    CriterionResult.objects.filter(
+                        lead=OuterRef("pk"),
+                        criterion__key=criterion.key,
+                        result=MET,
+                        marked_by__isnull=False,
+                    )
+                )
+                for name, criterion in marked.items()
+            }
+        )
+        .values(*fields, *marked)
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    draft_counts = dict.fromkeys(LEVELS, 0)
+    total = 0
+    for combo in combos:
+        marks = {c.pk: Mark(MET, "", None, None) for name, c in marked.items() if combo.get(name)}
+        reached, _ = ladder_check(ladder, {f: combo[f] for f in fields}, marks)
+        total += combo["n"]
+        if reached is not None:
+            draft_counts[reached.level] += combo["n"]
+    checked = dict(
+        LeadCheck.objects.filter(lead__cycle=cycle)
+        .values_list("level_reached")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    result.total = total
+    names = {}
+    for stage in content["stages"]:
+        names.setdefault(stage["level"], stage["name"])
+    for index, level in enumerate(LEVELS):
+        at_least = LEVELS[index:]
+        now_count = sum(checked.get(lvl, 0) for lvl in at_least)
+        draft_count = sum(draft_counts[lvl] for lvl in at_least)
+        result.rows.append(
+            {
+                "level": level,
+                "name": names.get(level, LEVEL_LABELS[level]),
+                "now": now_count,
+                "draft": draft_count,
+                "delta": draft_count - now_count,
+            }
+        )
+    return result
+
+
+# --- "Propose a change" links --------------------------------------------------------------
+
+# Prefills for the unwritten reasons every company starts with (feedback.catalogue).
+REASON_CRITERIA = {
+    "title below vp": {
+        "statement": "The contact is VP level or above",
+        "evidence": "verified",
+        "rule_field": "seniority",
+        "rule_operator": "at_least",
+        "rule_value": "vp",
+    },
+    "industry not a focus": {
+        "statement": "The company is in an industry we focus on",
+        "evidence": "verified",
+        "rule_field": "industry",
+        "rule_operator": "in",
+    },
+    "competitor already engaged": {
+        "statement": "No competitor is already engaged",
+        "evidence": "stated",
+    },
+    "earlier efforts came up dry": {
+        "statement": "No earlier sales effort with the company came up dry in the last year",
+        "evidence": "verified",
+    },
+}
+
+
+def numbers_url(definition: Definition, filters: Filters, anchor: str) -> str:
+    query = urlencode(filters.query())
+    path = reverse("numbers:definition", args=[definition.pk])
+    return f"{path}{'?' + query if query else ''}#{anchor}"
+
+
+def propose_url(definition: Definition, kind: str, *, label: str, url: str, **fields) -> str:
+    params = {k: v for k, v in fields.items() if v not in (None, "")}
+    params.update(origin="feedback", origin_label=label[:300], origin_url=url)
+    path = reverse("definitions:proposal_create", args=[definition.pk, kind])
+    return f"{path}?{urlencode(params)}"
+
+
+def _stage_key(content: dict, levels: list[str]) -> str:
+    for level in levels:
+        for stage in content["stages"]:
+            if stage["level"] == level:
+                return stage["key"]
+    return ""
+
+
+def reason_proposal(definition, filters, content, reason: dict, *, levels, anchor, label):
+    """An unwritten reason becomes a new criterion; a criterion-backed one a change to it."""
+    url = numbers_url(definition, filters, anchor)
+    if reason["unwritten"]:
+        prefill = REASON_CRITERIA.get(
+            reason["label"].lower(), {"statement": reason["label"], "evidence": "stated"}
+        )
+        return propose_url(
+            definition,
+            "add_criterion",
+            label=label,
+            url=url,
+            stage=_stage_key(content, levels),
+            guidance=f"Sales gives “{reason['label']}” as a reason to reject leads; "
+            "write it down so marketing can act on it.",
+            rationale=label,
+            **prefill,
+        )
+    keys = {c["key"] for s in content["stages"] for c in s["criteria"]}
+    if reason["criterion_key"] not in keys:
+        return ""
+    return propose_url(
+        definition,
+        "change_criterion",
+        label=label,
+        url=url,
+        target=reason["criterion_key"],
+        rationale=label,
+    )
+
+
+def findings_links(definition: Definition, filters: Filters, figures: dict, content: dict):
+    """Attach a "Propose a change" link to every finding, its origin linking back here."""
+    keys = {c["key"] for s in content["stages"] for c in s["criteria"]}
+    for reason in figures["reasons"]:
+        anchor = f"reason-{reason['id']}"
+        pct = percent(reason["share"])
+        if reason["private_filter"]:
+            label = f"Numbers: “{reason['label']}” is behind {pct} of rejections (private filter)"
+        else:
+            label = f"Numbers: “{reason['label']}” is behind {pct} of rejections"
+        reason["anchor"] = anchor
+        reason["propose_url"] = reason_proposal(
+            definition,
+            filters,
+            content,
+            reason,
+            levels=["accepted", "lead"],
+            anchor=anchor,
+            label=label,
+        )
+    for row in figures["criteria"]:
+        anchor = f"criterion-{row['key']}"
+        row["anchor"] = anchor
+        row["propose_url"] = row["remove_url"] = ""
+        if row["key"] not in keys:
+            continue
+        label = (
+            f"Numbers: “{row['statement']}”: met → {percent(row['met_accepted_share'])} accepted; "
+            f"missed → {percent(row['missed_accepted_or_bought_share'])} accepted or bought"
+        )
+        url = numbers_url(definition, filters, anchor)
+        row["propose_url"] = propose_url(
+            definition, "change_criterion", label=label, url=url, target=row["key"], rationale=label
+        )
+        if row["predicts_badly"]:
+            row["remove_url"] = propose_url(
+                definition,
+                "remove_criterion",
+                label=label,
+                url=url,
+                target=row["key"],
+                rationale=label,
+            )
+    found = figures["disagreements"]
+    reason = found["high_rejected_reason"]
+    if reason:
+        label = (
+            f"Numbers: sales rejected {figures['totals']['high_rejected']} leads the check placed "
+            f"at Opportunity, most often for “{reason['label']}”"
+        )
+        reason["propose_url"] = reason_proposal(
+            definition,
+            filters,
+            content,
+            reason,
+            levels=["opportunity"],
+            anchor="disagreements",
+            label=label,
+        )
+    missed = found["accepted_low_missed"]
+    if missed:
+        missed["propose_url"] = ""
+        if missed["key"] in keys:
+            label = (
+                f"Numbers: sales accepted {figures['totals']['accepted_low']} leads the check "
+                f"placed below Lead; “{missed['statement']}” was missed {missed['count']} times"
+            )
+            missed["propose_url"] = propose_url(
+                definition,
+                "change_criterion",
+                label=label,
+                url=numbers_url(definition, filters, "disagreements"),
+                target=missed["key"],
+                rationale=label,
+            )
+
+
+def percent(value) -> str:
+    return "no data" if value is None else f"{value * 100:.0f}%"
+
+
+# --- the page ------------------------------------------------------------------------------
+
+
+def numbers_page(definition: Definition, filters: Filters) -> dict:
+    """Every figure of the numbers page, in a number of queries that does not grow with data."""
+    figures = {"totals": totals(definition, filters)}
+    figures["by"] = {dim: acceptance_by(definition, filters, dim) for dim in DIMENSIONS}
+    figures["trend"] = figures["by"]["cycle"]
+    figures["versions"] = figures["by"]["version"]
+    figures["reasons"] = rejection_reasons(definition, filters, figures["totals"]["rejected"])
+    figures["criterion_reasons"] = [r for r in figures["reasons"] if not r["unwritten"]]
+    figures["unwritten_reasons"] = [r for r in figures["reasons"] if r["unwritten"]]
+    figures["private_filters"] = [r for r in figures["reasons"] if r["private_filter"]]
+    figures["criteria"] = criteria_prediction(definition, filters)
+    figures["disagreements"] = disagreements(definition, filters)
+    figures["bought"] = rejected_then_bought(definition, filters)
+    figures["funnel"] = funnel(definition, filters)
+    lists = figures["disagreements"]
+    reasons = reasons_of(
+        [lead.feedback_id for lead in figures["bought"]]
+        + [lead.feedback_id for lead in lists["high_rejected"]]
+    )
+    for lead in figures["bought"] + lists["high_rejected"]:
+        lead.reason_labels = reasons.get(lead.feedback_id, [])
+    return figures
+
+
+# --- the executives' home page and the navigation ------------------------------------------
+
+
+def home_sections(user) -> list[dict]:
+    """For executives: per definition with leads, the acceptance trend, the top private
+    filter and the rejected leads that later bought."""
+    if not user.is_authenticated or not user.has_perm("definitions.approve_version"):
+        return []
+    definitions = list(
+        Definition.objects.filter(Exists(Lead.objects.filter(definition=OuterRef("pk")))).order_by(
+            "name"
+        )[:5]
+    )
+    items = []
+    everything = Filters()
+    for definition in definitions:
+        url = reverse("numbers:definition", args=[definition.pk])
+        trend = acceptance_by(definition, everything, "cycle")
+        total = totals(definition, everything)
+        if trend:
+            last = trend[-1]
+            detail = f"{percent(last['acceptance'])} in the cycle of {last['label']}"
+            if last["change"] is not None:
+                points = round(last["change"] * 100)
+                detail += f" ({'+' if points >= 0 else ''}{points} points on the cycle before)"
+            items.append(
+                {"url": url + "#trend", "label": f"{definition}: acceptance", "detail": detail}
+            )
+        private = [
+            r
+            for r in rejection_reasons(definition, everything, total["rejected"])
+            if r["private_filter"]
+        ]
+        if private:
+            top = private[0]
+            items.append(
+                {
+                    "url": url + f"#reason-{top['id']}",
+                    "label": f"{definition}: top private filter “{top['label']}”",
+                    "detail": f"behind {percent(top['share'])} of rejections",
+                }
+            )
+        items.append(
+            {
+                "url": url + "#bought",
+                "label": f"{definition}: rejected, then bought",
+                "detail": f"{total['rejected_bought']} of {total['rejected']} rejected leads "
+                f"({percent(total['rejected_bought_share'])}) bought within 24 months",
+            }
+        )
+    return [
+        {
+            "id": "numbers",
+            "title": "The numbers",
+            "items": items,
+            "empty": "No leads have been handed over yet.",
+        }
+    ]
+
+
+def nav_items(user) -> list[tuple[str, str, str]]:
+    """Everyone signed in reads the numbers."""
+    if not user.is_authenticated:
+        return []
+    return [("numbers", reverse("numbers:index"), "Numbers")]
+
+
+def definitions_with_numbers():
+    return Definition.objects.annotate(lead_count=Count("leads")).order_by("name")
+
+
+def filter_choices(definition: Definition) -> dict:
+    """What the filter form offers: the definition's versions, the sources, the reps."""
+    from accounts.models import User
+
+    return {
+        "versions": list(Version.objects.for_definition(definition).order_by("number")),
+        "sources": LeadSource.choices,
+        "reps": list(
+            User.objects.filter(
+                Exists(Lead.objects.filter(definition=definition, rep=OuterRef("pk")))
+            ).order_by("full_name")
+        ),
+    }
+
+
+__all__ = ["Filters", "backtest", "home_sections", "nav_items", "numbers_page"]
