@@ -192,3 +192,10 @@ class ReviewForm(forms.Form):
 
 
 PROPOSAL_KIND_CHOICES = Proposal.Kind.choices
+
+
+class ConsensusRuleForm(forms.ModelForm):
+    class Meta:
+        model = Definition
+        fields = ["quorum_percent", "threshold_percent"]
+        labels = {"quorum_percent": "Quorum (%)", "threshold_percent": "Threshold (%)"}

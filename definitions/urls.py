@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.definition_list, name="list"),
     path("new/", views.definition_create, name="create"),
     path("<int:pk>/", views.definition_detail, name="detail"),
+    path("<int:pk>/rule/", views.consensus_rule, name="rule"),
     path("<int:pk>/proposals/", views.proposal_list, name="proposals"),
     path("<int:pk>/proposals/new/<str:kind>/", views.proposal_create, name="proposal_create"),
     path("<int:pk>/proposals/<int:proposal_pk>/", views.proposal_detail, name="proposal"),

@@ -25,6 +25,7 @@ from definitions.content import (
 )
 from definitions.feeds import VersionFeed
 from definitions.forms import (
+    ConsensusRuleForm,
     CriterionProposalForm,
     DefinitionForm,
     ProposalMetaForm,
@@ -621,3 +622,20 @@ def version_embed(request, pk: int):
 version_embed = csp_override(
     {**settings.SECURE_CSP, "frame-ancestors": settings.EMBED_FRAME_ANCESTORS}
 )(version_embed)
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("definitions.facilitate", action="change the consensus rule")
+def consensus_rule(request, pk: int):
+    definition = _definition(request, pk)
+    form = ConsensusRuleForm(request.POST or None, instance=definition)
+    if request.method == "POST" and form.is_valid():
+        services.definition_rule_change(
+            definition=definition,
+            by=request.user,
+            quorum_percent=form.cleaned_data["quorum_percent"],
+            threshold_percent=form.cleaned_data["threshold_percent"],
+        )
+        messages.success(request, "The rule applies to votes opened from now on.")
+        return redirect(definition)
+    return render(request, "definitions/rule.html", {"definition": definition, "form": form})

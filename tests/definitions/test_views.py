@@ -218,7 +218,7 @@ def test_the_definition_and_proposal_pages_do_not_grow_in_queries(
     before = (_queries(client, detail), _queries(client, proposal.get_absolute_url()))
     for person in people:
         services.vote_cast(proposal=proposal, voter=person, position="agree")
-    _grow(definition, people + [UserFactory(department="sales")], proposals=6)
+    _grow(definition, [*people, UserFactory(department="sales")], proposals=6)
     after = (_queries(client, detail), _queries(client, proposal.get_absolute_url()))
     assert after == before
 
@@ -302,3 +302,17 @@ def test_an_origin_link_outside_accord_is_dropped(client_as, definition, facilit
         },
     )
     assert Proposal.objects.get().origin_url == ""
+
+
+def test_only_a_facilitator_changes_the_rule_and_open_votes_keep_theirs(
+    client_as, definition, proposal, facilitator, marketer
+):
+    url = reverse("definitions:rule", args=[definition.pk])
+    assert_matrix(url, {None: LOGIN, marketer: 403, facilitator: 200})
+    bad = client_as(facilitator).post(url, {"quorum_percent": 0, "threshold_percent": 75})
+    assert "Quorum (%)" in bad.content.decode()
+    client_as(facilitator).post(url, {"quorum_percent": 80, "threshold_percent": 90})
+    definition.refresh_from_db()
+    proposal.refresh_from_db()
+    assert (definition.quorum_percent, definition.threshold_percent) == (80, 90)
+    assert (proposal.quorum_percent, proposal.threshold_percent) == (60, 75)
