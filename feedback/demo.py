@@ -150,7 +150,7 @@ def _feedback_for(rng: random.Random, lead: Lead, reasons: dict) -> dict:
     filter the definition does not write down (seed 003)."""
     level = lead.qualification.level_reached
     values = {"wanted_to_know": rng.choice(WANTED), "comment": ""}
-    if lead.seniority in ("individual", "manager") and rng.random() < 0.5:
+    if lead.seniority in ("individual", "manager") and rng.random() < 0.3:
         return {
             **values,
             "agrees_with_stage": False,
@@ -158,7 +158,7 @@ def _feedback_for(rng: random.Random, lead: Lead, reasons: dict) -> dict:
             "reasons": [reasons["Title below VP"]],
             "comment": "Not senior enough to start a purchase.",
         }
-    if lead.industry not in ("Manufacturing", "Logistics", "Retail") and rng.random() < 0.6:
+    if lead.industry not in ("Manufacturing", "Logistics", "Retail") and rng.random() < 0.35:
         return {
             **values,
             "agrees_with_stage": False,
