@@ -284,6 +284,25 @@ def agenda_item_remove(*, item: AgendaItem, by: User) -> None:
 
 
 @transaction.atomic
+def agenda_item_move(*, item: AgendaItem, by: User, up: bool) -> None:
+    """Swap an agenda item with its neighbour above (or below)."""
+    meeting = _lock(item.meeting)
+    facilitator_require(meeting, by, "change the agenda")
+    _refuse_if_closed(meeting, "the agenda")
+    items = list(AgendaItem.objects.filter(meeting=meeting))
+    index = next(i for i, other in enumerate(items) if other.pk == item.pk)
+    neighbour = index - 1 if up else index + 1
+    if not 0 <= neighbour < len(items):
+        return
+    # Renumber all items in their new order, so equal or gapped positions never linger.
+    items[index], items[neighbour] = items[neighbour], items[index]
+    for position, each in enumerate(items, start=1):
+        if each.position != position:
+            each.position = position
+            _save(each, "Agenda reordered")
+
+
+@transaction.atomic
 def question_add(*, meeting: Meeting, by: User, text: str) -> Question:
     meeting = _lock(meeting)
     facilitator_require(meeting, by, "change the questions")

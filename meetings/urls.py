@@ -19,6 +19,7 @@ urlpatterns = [
     path("<int:pk>/attendance/", views.attendance, name="attendance"),
     path("<int:pk>/agenda/", views.agenda_add, name="agenda-add"),
     path("<int:pk>/agenda/<int:item_pk>/remove/", views.agenda_remove, name="agenda-remove"),
+    path("<int:pk>/agenda/<int:item_pk>/move/", views.agenda_move, name="agenda-move"),
     path("<int:pk>/questions/", views.question_add, name="question-add"),
     path(
         "<int:pk>/questions/<int:question_pk>/remove/",

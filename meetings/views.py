@@ -371,6 +371,18 @@ def agenda_remove(request, pk: int, item_pk: int):
 
 
 @require_POST
+@permission_required(FACILITATE, action="change a meeting's agenda")
+def agenda_move(request, pk: int, item_pk: int):
+    meeting = _run_meeting(request, pk, "change the agenda")
+    item = get_object_or_404(AgendaItem, meeting=meeting, pk=item_pk)
+    try:
+        services.agenda_item_move(item=item, by=request.user, up=request.POST.get("up") == "1")
+    except ValidationError as error:
+        messages.error(request, _message_for(error))
+    return redirect(meeting.get_absolute_url() + "#agenda")
+
+
+@require_POST
 @permission_required(FACILITATE, action="change a meeting's questions")
 def question_add(request, pk: int):
     meeting = _run_meeting(request, pk, "change the questions")

@@ -406,3 +406,18 @@ def test_an_action_item_goes_to_someone_in_the_meeting(meeting, facilitator):
             due=timezone.localdate(),
         )
     assert "owner" in error.value.message_dict
+
+
+def test_agenda_items_move_up_and_down(meeting, facilitator):
+    def titles():
+        return list(meeting.agenda_items.values_list("title", flat=True))
+
+    before = titles()
+    services.agenda_item_move(item=meeting.agenda_items.last(), by=facilitator, up=True)
+    assert titles() == [*before[:-2], before[-1], before[-2]]
+    services.agenda_item_move(item=meeting.agenda_items.first(), by=facilitator, up=True)
+    assert titles()[0] == before[0]
+    with pytest.raises(PermissionDenied):
+        services.agenda_item_move(
+            item=meeting.agenda_items.first(), by=UserFactory(roles=["Facilitator"]), up=False
+        )
