@@ -449,7 +449,7 @@ def test_every_figure_agrees_with_a_plain_python_reference(specs, monkeypatch):
 
 
 def test_an_empty_period_gives_no_data_not_zero():
-    definition, cycles, reps = dataset_build([])
+    definition, _, _ = dataset_build([])
     filters = numbers.Filters()
     totals = numbers.totals(definition, filters)
     assert totals["handed"] == 0
@@ -489,7 +489,7 @@ def test_a_period_with_leads_but_no_rejections_has_no_rejected_then_bought_share
         "outcome_days": 10,
         "amount": Decimal("5000"),
     }
-    definition, cycles, reps = dataset_build([spec, {**spec, "decision": None}])
+    definition, _, _ = dataset_build([spec, {**spec, "decision": None}])
     totals = numbers.totals(definition, numbers.Filters())
     assert totals["acceptance"] == 0.5
     assert totals["rejected"] == 0
@@ -524,7 +524,7 @@ def test_the_24_month_window_counts_day_730_and_not_day_731():
         "amount": None,
     }
     specs = [{**base, "outcome_days": days} for days in (-1, 0, 730, 731)]
-    definition, cycles, reps = dataset_build(specs)
+    definition, _, _ = dataset_build(specs)
     totals = numbers.totals(definition, numbers.Filters())
     assert totals["rejected"] == 4
     assert totals["rejected_bought"] == 2

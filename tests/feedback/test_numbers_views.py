@@ -1,0 +1,268 @@
+"""The numbers pages: who reads them, htmx filters, CSV exports, "Propose a change" links,
+the backtest partial, and a number of queries that does not grow with the data."""
+
+import copy
+from datetime import timedelta
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from feedback import numbers
+from feedback.models import RejectionReason
+from tests.accounts.factories import UserFactory
+from tests.definitions.factories import DefinitionFactory
+from tests.feedback.test_numbers_reference import dataset_build
+from tests.permissions import LOGIN, assert_matrix
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "numbers-results"}
+
+SPEC = {
+    "cycle": 0,
+    "hours": 5,
+    "seniority": "manager",
+    "phone": True,
+    "email": True,
+    "company_size": 400,
+    "asked_for_information": True,
+    "permission_to_follow_up": True,
+    "need_evidence": "stated",
+    "budget_evidence": "verified",
+    "authority_evidence": "verified",
+    "source": "webinar",
+    "rep": 0,
+    "stage_handed_over": "lead",
+    "decision": "rejected",
+    "reasons": {5},  # "Title below VP", unwritten
+    "outcome": "bought",
+    "outcome_days": 30,
+    "amount": None,
+}
+
+
+def specs_make(count: int) -> list[dict]:
+    """`count` leads: most rejected as "Title below VP", some accepted, some from a trade show."""
+    specs = []
+    for n in range(count):
+        spec = copy.deepcopy(SPEC)
+        spec["cycle"] = n % 2
+        spec["rep"] = n % 3
+        if n % 3 == 0:
+            spec.update(decision="accepted", outcome="opportunity", seniority="vp")
+        if n % 4 == 0:
+            spec.update(source="trade_show", reasons={1, 6})
+        specs.append(spec)
+    return specs
+
+
+@pytest.fixture
+def data():
+    return dataset_build(specs_make(12))
+
+
+def page_url(definition, **query) -> str:
+    url = reverse("numbers:definition", args=[definition.pk])
+    if query:
+        from urllib.parse import urlencode
+
+        url += "?" + urlencode(query)
+    return url
+
+
+def test_everyone_signed_in_reads_the_numbers(
+    data, marketer, sales_rep, facilitator, executive, admin_user
+):
+    definition = data[0]
+    everyone = {marketer: 200, sales_rep: 200, facilitator: 200, executive: 200, admin_user: 200}
+    assert_matrix(page_url(definition), {None: LOGIN, **everyone})
+    assert_matrix(reverse("numbers:index"), {None: LOGIN, **everyone})
+    assert_matrix(reverse("numbers:backtest", args=[definition.pk]), {None: LOGIN, **everyone})
+    assert_matrix(
+        reverse("numbers:export", args=[definition.pk, "reasons"]), {None: LOGIN, **everyone}
+    )
+    assert_matrix(page_url(DefinitionFactory.build(pk=definition.pk + 999)), {facilitator: 404})
+    assert_matrix(reverse("numbers:export", args=[definition.pk, "secrets"]), {facilitator: 404})
+
+
+def test_the_page_shows_the_figures_and_flags_the_private_filter(data, client_as, facilitator):
+    definition = data[0]
+    html = client_as(facilitator).get(page_url(definition)).content.decode()
+    assert "<html" in html
+    assert 'data-figure="handed">12<' in html
+    assert "data-private-filter" in html
+    assert "Title below VP" in html
+    # Each chart is an accessible SVG image with a title and a description, beside its table.
+    assert html.count('role="img"') >= 4
+    assert '<title id="chart-trend-title">' in html and '<desc id="chart-trend-desc">' in html
+    assert 'data-table="cycle"' in html and 'data-table="funnel"' in html
+    assert "style=" not in html.split("<main", 1)[1]
+
+
+def test_an_htmx_filter_gets_only_the_results_and_a_plain_get_the_page(
+    data, client_as, facilitator
+):
+    definition = data[0]
+    client = client_as(facilitator)
+    partial = client.get(page_url(definition, source="trade_show"), **HTMX)
+    body = partial.content.decode()
+    assert partial.status_code == 200
+    assert body.lstrip().startswith('<div id="numbers-results"')
+    assert "<html" not in body
+    assert 'data-figure="handed">3<' in body
+    page = client.get(page_url(definition, source="trade_show")).content.decode()
+    assert "<html" in page and 'data-figure="handed">3<' in page
+
+
+def test_an_empty_period_shows_no_data_rather_than_zero_percent(data, client_as, facilitator):
+    definition = data[0]
+    html = (
+        client_as(facilitator)
+        .get(page_url(definition, date_from="2001-01-01", date_to="2001-01-31"))
+        .content.decode()
+    )
+    assert 'data-figure="handed">0<' in html
+    summary = html.split('data-figure="acceptance">', 1)[1].split("</dd>", 1)[0]
+    assert "no data" in summary
+    assert "0%" not in summary
+
+
+def test_a_period_that_ends_before_it_starts_is_named_and_the_page_still_renders(
+    data, client_as, facilitator
+):
+    definition = data[0]
+    response = client_as(facilitator).get(
+        page_url(definition, date_from="2030-02-01", date_to="2030-01-01")
+    )
+    assert response.status_code == 200
+    assert "The end of the period comes before its start." in response.content.decode()
+
+
+def test_propose_a_change_on_a_private_filter_prefills_a_criterion_linking_back(
+    data, client_as, facilitator
+):
+    definition = data[0]
+    client = client_as(facilitator)
+    client.get(page_url(definition, source="webinar"))
+    figures = numbers.numbers_page(definition, numbers.Filters(source="webinar"))
+    content = numbers.draft_build(definition)[0]
+    numbers.findings_links(definition, numbers.Filters(source="webinar"), figures, content)
+    flagged = figures["private_filters"][0]
+    assert flagged["label"] == "Title below VP"
+    link = urlparse(flagged["propose_url"])
+    query = parse_qs(link.query)
+    assert link.path == reverse(
+        "definitions:proposal_create", args=[definition.pk, "add_criterion"]
+    )
+    assert query["rule_field"] == ["seniority"] and query["rule_value"] == ["vp"]
+    assert query["origin"] == ["feedback"]
+    assert query["origin_url"][0].startswith(page_url(definition) + "?source=webinar#reason-")
+    assert "private filter" in query["origin_label"][0]
+    form = client.get(flagged["propose_url"])
+    assert form.status_code == 200
+    html = form.content.decode()
+    assert "The contact is VP level or above" in html
+    assert query["origin_url"][0].split("#")[0].replace("&", "&amp;") in html
+
+
+def test_only_people_who_may_propose_see_propose_a_change(data, client_as, marketer, admin_user):
+    definition = data[0]
+    assert "data-propose" in client_as(marketer).get(page_url(definition)).content.decode()
+    assert "data-propose" not in client_as(admin_user).get(page_url(definition)).content.decode()
+
+
+def test_every_table_exports_as_csv_with_formulas_neutralised(data, client_as, facilitator):
+    definition = data[0]
+    RejectionReason.objects.filter(label="Title below VP").update(label="=HYPERLINK(1)")
+    client = client_as(facilitator)
+    for table in sorted(numbers_views_exports()):
+        response = client.get(reverse("numbers:export", args=[definition.pk, table]))
+        assert response.status_code == 200, table
+        assert response["Content-Type"].startswith("text/csv")
+        assert response.content.startswith(b"\xef\xbb\xbf")
+    reasons = client.get(reverse("numbers:export", args=[definition.pk, "reasons"])).content
+    assert b'"\'=HYPERLINK(1)"' in reasons
+
+
+def numbers_views_exports():
+    from feedback.numbers_views import EXPORTS
+
+    return EXPORTS
+
+
+def test_the_leads_needed_follow_from_the_target_and_the_deal_size(data, client_as, facilitator):
+    definition = data[0]
+    html = (
+        client_as(facilitator)
+        .get(page_url(definition, revenue_target="100000", average_deal="10000"))
+        .content.decode()
+    )
+    assert "10 deals are needed" in html
+
+
+def test_the_backtest_partial_says_how_the_last_cycle_would_qualify(data, client_as, executive):
+    definition = data[0]
+    html = client_as(executive).get(reverse("numbers:backtest", args=[definition.pk])).content
+    html = html.decode()
+    assert "data-backtest" in html
+    assert "<html" not in html
+
+
+def test_the_page_runs_the_same_number_of_queries_whatever_the_data(client_as, facilitator):
+    small = dataset_build(specs_make(6))[0]
+    big = dataset_build(specs_make(60))[0]
+    client = client_as(facilitator)
+    counts = []
+    for definition in (small, big):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(page_url(definition, revenue_target="50000")).status_code == 200
+        counts.append(len(queries.captured_queries))
+    assert counts[0] == counts[1], counts
+    assert counts[0] < 45
+
+
+def test_executives_home_shows_the_trend_the_top_private_filter_and_rejected_then_bought(
+    data, executive, marketer
+):
+    sections = numbers.home_sections(executive)
+    assert [s["id"] for s in sections] == ["numbers"]
+    labels = " | ".join(item["label"] for item in sections[0]["items"])
+    assert "acceptance" in labels
+    assert "top private filter “Title below VP”" in labels
+    assert "rejected, then bought" in labels
+    assert numbers.home_sections(marketer) == []
+    assert numbers.nav_items(marketer) == [("numbers", reverse("numbers:index"), "Numbers")]
+
+
+def test_a_definition_without_leads_shows_no_data(client_as, facilitator):
+    definition = DefinitionFactory()
+    html = client_as(facilitator).get(page_url(definition)).content.decode()
+    assert "no data" in html
+    assert "no review cycle has started yet" in html
+
+
+def test_the_trend_chart_leaves_a_gap_where_a_cycle_has_no_data():
+    chart = numbers_charts().line_chart("t", "Trend", [("a", 0.5), ("b", None), ("c", 0.25)])
+    assert len(chart.segments) == 2
+    assert "b: no data" in chart.desc
+
+
+def numbers_charts():
+    from feedback import charts
+
+    return charts
+
+
+def test_a_user_who_cannot_read_is_refused_politely(data):
+    inactive = UserFactory(department="sales", is_active=False)
+    assert_matrix(page_url(data[0]), {inactive: LOGIN})
+
+
+def test_the_backtest_counts_a_day_after_the_cycle_started(data):
+    definition, cycles, _ = data
+    result = numbers.backtest(definition, now=cycles[-1].starts_at + timedelta(days=1))
+    assert result.cycle == cycles[-1]
+    assert result.total == 6
