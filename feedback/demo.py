@@ -124,19 +124,19 @@ SUGGESTIONS = [
 
 def _lead_values(rng: random.Random, n: int) -> dict:
     title = rng.choice(TITLES)
-    asked = rng.random() < 0.7
+    asked = rng.random() < 0.85
     return {
         "crm_reference": f"NW-{1000 + n}",
         "company": f"{COMPANIES[n % len(COMPANIES)]}{'' if n < 20 else f' {n // 20 + 1}'}",
         "contact_name": f"{rng.choice(FIRST)} {rng.choice(LAST)}",
         "email": f"contact{n}@example.com" if rng.random() < 0.95 else "",
-        "phone": f"+44 20 7946 {n:04d}" if rng.random() < 0.75 else "",
+        "phone": f"+44 20 7946 {n:04d}" if rng.random() < 0.85 else "",
         "title": title,
         "industry": rng.choice(INDUSTRIES),
         "company_size": rng.choice([20, 45, 120, 250, 600, 1500, 3000, None]),
         "region": rng.choice(["UK", "Germany", "Netherlands", "US East", "US West"]),
         "source": rng.choice(SOURCES),
-        "permission_to_follow_up": rng.random() < 0.8,
+        "permission_to_follow_up": rng.random() < 0.9,
         "asked_for_information": asked,
         "need_evidence": rng.choice(["none", "believed", "stated", "stated", "verified"]),
         "budget_evidence": rng.choice(["none", "believed", "believed", "stated", "verified"]),
@@ -178,6 +178,10 @@ def _feedback_for(rng: random.Random, lead: Lead, reasons: dict) -> dict:
                 ],
             }
         return {**values, "agrees_with_stage": True, "decision": "accepted", "reasons": []}
+    if rng.random() < 0.25:
+        # Reps also take leads the definition would not call leads: that disagreement is
+        # what the next version should look at.
+        return {**values, "agrees_with_stage": False, "decision": "accepted", "reasons": []}
     if rng.random() < 0.35:
         return {
             **values,
