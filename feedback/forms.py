@@ -127,11 +127,25 @@ class CycleForm(forms.Form):
         help_text="Leave empty for the definition's cadence (two weeks unless set).",
     )
 
-    def __init__(self, *args, **kwargs):
+    meeting = forms.TypedChoiceField(
+        label="Review meeting",
+        coerce=int,
+        required=False,
+        empty_value=None,
+        help_text="Optional: the meeting where this cycle's feedback is discussed.",
+    )
+
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["definition"].queryset = Definition.objects.filter(
             versions__isnull=False
         ).distinct()
+        from feedback.services import review_meetings
+
+        self.fields["meeting"].choices = [("", "(none)")] + [
+            (m.pk, f"{m.title} · {m.definition} · {timezone.localtime(m.starts_at):%d %b %Y}")
+            for m in review_meetings(user).order_by("-starts_at")
+        ]
 
 
 class UploadForm(forms.Form):

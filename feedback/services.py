@@ -82,6 +82,11 @@ def cycle_open(
     definition = Definition.objects.select_for_update().get(pk=definition.pk)
     starts_at = starts_at or timezone.now()
     ends_at = starts_at + timedelta(days=days or cycle_days_for(definition))
+    if (
+        meeting_id is not None
+        and not review_meetings(by, definition).filter(pk=meeting_id).exists()
+    ):
+        raise ValidationError({"meeting": "Choose a review meeting of this definition."})
     version = version_in_force(definition, starts_at)
     if version is None:
         raise ValidationError(
@@ -109,6 +114,14 @@ def cycle_open(
     cycle._change_reason = "Opened"
     cycle.save()
     return cycle
+
+
+def review_meetings(user: User, definition: Definition | None = None):
+    """The review meetings a cycle can be tied to (read through the meetings app)."""
+    from meetings.selectors import meetings_for_list
+
+    meetings = meetings_for_list(user).filter(kind="review")
+    return meetings.filter(definition=definition) if definition is not None else meetings
 
 
 # --- versions at hand-over -----------------------------------------------------------------

@@ -67,7 +67,7 @@ def index(request):
 @require_http_methods(["GET", "POST"])
 @permission_required(FACILITATE, action="open a review cycle")
 def cycle_new(request):
-    form = forms.CycleForm(request.POST or None)
+    form = forms.CycleForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             cycle = services.cycle_open(
@@ -75,10 +75,11 @@ def cycle_new(request):
                 by=request.user,
                 starts_at=form.cleaned_data["starts_at"],
                 days=form.cleaned_data["days"],
+                meeting_id=form.cleaned_data["meeting"],
             )
         except ValidationError as error:
-            for message in _errors_of(error):
-                form.add_error("starts_at", message)
+            for field, messages_ in error.message_dict.items():
+                form.add_error(field if field in form.fields else "starts_at", messages_)
         else:
             messages.success(request, f"The review cycle {cycle} is open.")
             return redirect(cycle)

@@ -190,3 +190,32 @@ def test_suggestions_need_text(sales_rep):
     assert services.suggestion_add(
         cycle=cycle, author=sales_rep, kind="start", text="Ask for the budget owner"
     ).pk
+
+
+def test_a_cycle_can_be_tied_to_a_review_meeting_of_its_definition():
+    from meetings.models import Meeting
+    from tests.meetings.factories import meeting_scheduled
+
+    cycle = cycle_make()
+    facilitator = cycle.definition.facilitator
+    review = meeting_scheduled(
+        facilitator=facilitator,
+        definition=cycle.definition,
+        kind=Meeting.Kind.REVIEW,
+        title="Review of the leads",
+    )
+    kickoff = meeting_scheduled(facilitator=facilitator, definition=cycle.definition)
+    with pytest.raises(ValidationError, match="review meeting"):
+        services.cycle_open(
+            definition=cycle.definition,
+            by=facilitator,
+            starts_at=cycle.ends_at,
+            meeting_id=kickoff.pk,
+        )
+    tied = services.cycle_open(
+        definition=cycle.definition,
+        by=facilitator,
+        starts_at=cycle.ends_at,
+        meeting_id=review.pk,
+    )
+    assert tied.meeting_id == review.pk
