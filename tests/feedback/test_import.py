@@ -317,3 +317,17 @@ def test_outcomes_import_by_the_same_rules(cycle, rep):
     assert services.outcomes_import(**kwargs).created == 1
     assert services.outcomes_import(**kwargs).unchanged == 1
     assert str(Outcome.objects.get().amount) == "12500.00"
+
+
+def test_a_row_with_more_cells_than_the_header_is_named(cycle, rep):
+    rows = [hubspot_row(1, rep.email), [*hubspot_row(2, rep.email), "extra"]]
+    report = run(cycle, hubspot_file(2, rep.email, rows=rows), dry_run=True)
+    assert report.errors == [
+        {"line": 3, "field": "", "message": "The row has 15 cells; the header has 14."}
+    ]
+
+
+def test_latin1_bytes_that_are_not_windows_1252_still_decode():
+    text, encoding = csv_io.csv_decode("Ref,Firm\r\nA,Caf\u00e9 \x81\r\n".encode("latin-1"))
+    assert encoding == "latin-1"
+    assert "Café \x81" in text
