@@ -98,8 +98,8 @@ class MeetingForm(forms.Form):
         )
         self.fields["invitees"].queryset = people()
         executives = set(self.fields["sponsor"].queryset.values_list("pk", flat=True))
-        self.fields["invitees"].widget.executives = executives
-        self.fields["sponsor"].widget.executives = executives
+        for name in ("invitees", "sponsor"):
+            self.fields[name].widget.executives = executives
 
     def composition_warnings(self) -> list[str]:
         """The warnings for the people ticked so far (all three on an empty form)."""
@@ -112,6 +112,15 @@ class MeetingForm(forms.Form):
         if link and not link.lower().startswith(("https://", "http://")):
             raise ValidationError("Give a web address starting with https://.")
         return link
+
+
+class MeetingEditForm(MeetingForm):
+    """The details that can change after scheduling: not the definition, kind or people."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("definition", "kind", "invitees"):
+            del self.fields[name]
 
 
 class InviteForm(forms.Form):

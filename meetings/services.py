@@ -151,6 +151,36 @@ def meeting_schedule(
     return meeting
 
 
+@transaction.atomic
+def meeting_update(
+    *,
+    meeting: Meeting,
+    by: User,
+    title: str,
+    starts_at: datetime,
+    duration_minutes: int,
+    place: str = "",
+    call_link: str = "",
+    sponsor: User | None = None,
+) -> Meeting:
+    """Change the meeting's details; a new sponsor is invited."""
+    meeting = _lock(meeting)
+    facilitator_require(meeting, by, "change the meeting")
+    _refuse_if_closed(meeting, "its details")
+    if sponsor is not None and not sponsor.has_perm("definitions.approve_version"):
+        raise ValidationError({"sponsor": "The executive sponsor must have the Executive role."})
+    meeting.title = title.strip()
+    meeting.starts_at = starts_at
+    meeting.duration_minutes = duration_minutes
+    meeting.place = place.strip()
+    meeting.call_link = call_link.strip()
+    meeting.sponsor = sponsor
+    _save(meeting, f"Details changed by {by}")
+    if sponsor is not None:
+        _invite(meeting, [sponsor])
+    return meeting
+
+
 def _invite(meeting: Meeting, people: Iterable[User]) -> list[Attendance]:
     already = set(Attendance.objects.filter(meeting=meeting).values_list("person_id", flat=True))
     added = []

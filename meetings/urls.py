@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.meeting_list, name="list"),
     path("new/", views.meeting_schedule, name="schedule"),
     path("<int:pk>/", views.meeting_detail, name="detail"),
+    path("<int:pk>/edit/", views.meeting_edit, name="edit"),
     path("<int:pk>/meeting.ics", views.meeting_calendar, name="calendar"),
     path("<int:pk>/answers/", views.answers_compare, name="answers"),
     path("<int:pk>/answer/", views.answer_edit, name="answer"),

@@ -126,6 +126,35 @@ def meeting_schedule(request):
     return render(request, "meetings/schedule.html", context, status=400 if form.errors else 200)
 
 
+@require_http_methods(["GET", "POST"])
+@permission_required(FACILITATE, action="change a meeting")
+def meeting_edit(request, pk: int):
+    meeting = _run_meeting(request, pk, "change the meeting")
+    initial = {
+        "title": meeting.title,
+        "starts_at": timezone.localtime(meeting.starts_at),
+        "duration_minutes": meeting.duration_minutes,
+        "place": meeting.place,
+        "call_link": meeting.call_link,
+        "sponsor": meeting.sponsor,
+    }
+    form = forms.MeetingEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.meeting_update(meeting=meeting, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            forms.errors_from(form, error)
+        else:
+            messages.success(request, "The meeting's details are saved.")
+            return redirect(meeting)
+    return render(
+        request,
+        "meetings/edit.html",
+        {"meeting": meeting, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
 @require_GET
 @login_required
 def meeting_detail(request, pk: int):

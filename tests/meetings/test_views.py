@@ -1,13 +1,17 @@
 """Meeting pages: who may open what, and what bad input looks like."""
 
+from datetime import timedelta
+
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from definitions.models import Proposal, Vote
 from meetings import services
 from meetings.models import ActionItem, Answer, Confirmation, Meeting
 from tests.accounts.factories import UserFactory
+from tests.meetings.factories import meeting_scheduled
 from tests.permissions import LOGIN, assert_matrix
 
 pytestmark = pytest.mark.django_db
@@ -240,7 +244,6 @@ def test_a_reminder_is_sent_from_the_page(client_as, meeting, facilitator, marke
 
 
 def test_the_owner_ticks_an_action_item(client_as, meeting, facilitator, marketer, sales_rep):
-    from django.utils import timezone
 
     item = services.action_item_add(
         meeting=meeting, by=facilitator, text="Send ICP", owner=marketer, due=timezone.localdate()
@@ -283,9 +286,6 @@ def test_bad_action_item_input_names_the_fields(client_as, meeting, facilitator)
 def test_the_home_page_lists_questions_summaries_and_action_items(
     client_as, meeting, facilitator, marketer
 ):
-    from datetime import timedelta
-
-    from django.utils import timezone
 
     services.summary_publish(meeting=meeting, by=facilitator, text="We agreed")
     services.action_item_add(
@@ -382,7 +382,6 @@ def test_scheduling_from_a_definition_prefills_its_sponsor(client_as, facilitato
 
 
 def test_the_list_filters_by_definition(client_as, meeting, facilitator):
-    from tests.meetings.factories import meeting_scheduled
 
     other = meeting_scheduled(facilitator=facilitator, title="Another definition's kickoff")
     page = client_as(facilitator).get(
@@ -410,3 +409,36 @@ def test_the_board_polls_only_while_the_meeting_is_open(client_as, meeting, faci
     assert 'hx-trigger="every 10s"' in client.get(url("detail", meeting), headers=headers).text
     services.meeting_close(meeting=meeting, by=facilitator)
     assert "hx-trigger" not in client.get(url("detail", meeting), headers=headers).text
+
+
+def test_the_facilitator_changes_the_time_and_sponsor(
+    client_as, meeting, facilitator, other_facilitator, marketer
+):
+    assert_matrix(
+        url("edit", meeting), {None: LOGIN, marketer: 403, other_facilitator: 403, facilitator: 200}
+    )
+    cmo = UserFactory(department="marketing", roles=["Executive"], full_name="Victor Exec")
+    response = client_as(facilitator).post(
+        url("edit", meeting),
+        {
+            "title": "Kickoff, moved",
+            "starts_at": "2031-05-06T09:30",
+            "duration_minutes": 30,
+            "sponsor": cmo.pk,
+        },
+    )
+    assert response.status_code == 302
+    meeting.refresh_from_db()
+    assert meeting.title == "Kickoff, moved"
+    assert timezone.localtime(meeting.starts_at).strftime("%Y-%m-%d %H:%M") == "2031-05-06 09:30"
+    assert meeting.attendances.filter(person=cmo).exists()
+
+
+def test_a_closed_meeting_keeps_its_details(client_as, meeting, facilitator):
+    services.meeting_close(meeting=meeting, by=facilitator)
+    response = client_as(facilitator).post(
+        url("edit", meeting),
+        {"title": "Renamed", "starts_at": "2031-05-06T09:30", "duration_minutes": 30},
+    )
+    assert response.status_code == 400
+    assert "This meeting is closed" in response.text
