@@ -1,0 +1,54 @@
+"""Two saves of one lead's feedback at the same moment leave one row, never an error."""
+
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from feedback import services
+from feedback.catalogue import reasons_default_ensure
+from feedback.models import LeadFeedback, RejectionReason
+from tests.accounts.factories import UserFactory
+from tests.feedback.factories import cycle_make, lead_make
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="SQLite serialises writers anyway"
+    ),
+]
+
+
+def test_simultaneous_saves_of_one_leads_feedback_keep_one_row():
+    reasons_default_ensure(RejectionReason)
+    rep = UserFactory(department="sales")
+    cycle = cycle_make()
+    for _ in range(5):
+        lead = lead_make(cycle, rep=rep)
+        barrier = threading.Barrier(2)
+        errors = []
+
+        def save(decision, lead=lead, barrier=barrier, errors=errors):
+            try:
+                barrier.wait()
+                services.feedback_record(
+                    lead=lead,
+                    rep=rep,
+                    agrees_with_stage=decision == "accepted",
+                    decision=decision,
+                    reasons=RejectionReason.objects.filter(label="Timing")
+                    if decision != "accepted"
+                    else [],
+                )
+            except Exception as error:
+                errors.append(error)
+            finally:
+                connections.close_all()
+
+        threads = [threading.Thread(target=save, args=(d,)) for d in ("accepted", "recycled")]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
+        assert LeadFeedback.objects.filter(lead=lead).count() == 1
