@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -281,13 +281,46 @@ def home_sections(user) -> list[dict]:
                 + (" (passed)" if ends_at <= now else ""),
             }
         )
-    if not items and user.department != "sales":
-        return []
-    return [
-        {
-            "id": "feedback-waiting",
-            "title": "Leads waiting for my feedback",
-            "items": items,
-            "empty": "No leads are waiting for your feedback.",
-        }
-    ]
+    sections = []
+    if items or user.department == "sales":
+        sections.append(
+            {
+                "id": "feedback-waiting",
+                "title": "Leads waiting for my feedback",
+                "items": items,
+                "empty": "No leads are waiting for your feedback.",
+            }
+        )
+    if user.has_perm("feedback.facilitate"):
+        sections.append(_cycles_section(now))
+    return sections
+
+
+def _cycles_section(now) -> dict:
+    """For the facilitator: each open cycle's review progress and deadline."""
+    cycles = (
+        ReviewCycle.objects.open(now)
+        .select_related("definition")
+        .annotate(
+            total=Count("leads", distinct=True),
+            reviewed=Count(
+                "leads",
+                filter=Q(leads__feedback__cycle=F("pk")),
+                distinct=True,
+            ),
+        )
+        .order_by("ends_at")
+    )
+    return {
+        "id": "feedback-cycles",
+        "title": "Review cycles running",
+        "items": [
+            {
+                "url": reverse("feedback:cycle", args=[cycle.pk]),
+                "label": f"{cycle.definition}: {cycle.reviewed} of {cycle.total} reviewed",
+                "detail": f"deadline {timezone.localtime(cycle.ends_at):%a %d %b, %H:%M}",
+            }
+            for cycle in cycles
+        ],
+        "empty": "No review cycle is open.",
+    }

@@ -54,6 +54,10 @@
       choose(card, "agrees_with_stage", "yes");
       choose(card, "decision", "accepted");
       save(card);
+    } else if (card && event.key === "x") {
+      event.preventDefault();
+      var select = card.querySelector(".lead-card__select");
+      if (select) select.checked = !select.checked;
     } else if (card && (event.key === "r" || event.key === "n")) {
       event.preventDefault();
       choose(card, "agrees_with_stage", "no");

@@ -413,3 +413,13 @@ def test_a_long_import_reports_its_progress(client_as, facilitator):
         lead_import=lead_import, by=facilitator, progress=lambda d, t: seen.append((d, t))
     )
     assert seen == [(2, 2)]
+
+
+def test_the_facilitators_home_shows_each_open_cycles_progress(client_as, sales_rep):
+    cycle = cycle_make()
+    done = lead_make(cycle, rep=sales_rep)
+    lead_make(cycle, rep=sales_rep)
+    services.feedback_record(lead=done, rep=sales_rep, agrees_with_stage=True, decision="accepted")
+    page = client_as(cycle.definition.facilitator).get(reverse("home")).content.decode()
+    assert "Review cycles running" in page
+    assert f"{cycle.definition}: 1 of 2 reviewed" in page
