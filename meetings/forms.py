@@ -24,6 +24,17 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
+class OnMeetingPage:
+    """Several forms share the meeting page: each gets its own id prefix, so labels and the
+    error summary's links point at the right field."""
+
+    id_prefix = ""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+
 class PersonAttributes:
     """Options that carry each person's department, so the schedule page can warn, as
     people are chosen, when marketing, sales or an executive is missing."""
@@ -123,7 +134,9 @@ class MeetingEditForm(MeetingForm):
             del self.fields[name]
 
 
-class InviteForm(forms.Form):
+class InviteForm(OnMeetingPage, forms.Form):
+    id_prefix = "invite"
+
     people = PersonChoiceField(
         queryset=User.objects.none(), label="People to invite", widget=forms.CheckboxSelectMultiple
     )
@@ -133,7 +146,9 @@ class InviteForm(forms.Form):
         self.fields["people"].queryset = people().exclude(meeting_attendances__meeting=meeting)
 
 
-class AttendanceForm(forms.Form):
+class AttendanceForm(OnMeetingPage, forms.Form):
+    id_prefix = "attendance"
+
     present = forms.ModelMultipleChoiceField(
         queryset=User.objects.none(),
         required=False,
@@ -148,7 +163,9 @@ class AttendanceForm(forms.Form):
         ).order_by("department", "full_name")
 
 
-class AgendaItemForm(forms.Form):
+class AgendaItemForm(OnMeetingPage, forms.Form):
+    id_prefix = "agenda"
+
     title = forms.CharField(max_length=200, required=False, label="Agenda item")
     proposal = forms.ModelChoiceField(
         queryset=Proposal.objects.none(),
@@ -172,7 +189,9 @@ class AgendaItemForm(forms.Form):
         return data
 
 
-class QuestionForm(forms.Form):
+class QuestionForm(OnMeetingPage, forms.Form):
+    id_prefix = "question"
+
     text = forms.CharField(max_length=300, label="New question")
 
 
@@ -205,7 +224,9 @@ class MinutesForm(forms.Form):
     )
 
 
-class ActionItemForm(forms.Form):
+class ActionItemForm(OnMeetingPage, forms.Form):
+    id_prefix = "action"
+
     text = forms.CharField(max_length=300, label="Action")
     owner = forms.ModelChoiceField(queryset=User.objects.none(), label="Owner")
     due = forms.DateField(label="Due date", widget=DateInput())
@@ -226,7 +247,9 @@ class SummaryForm(forms.Form):
     )
 
 
-class ConfirmationForm(forms.Form):
+class ConfirmationForm(OnMeetingPage, forms.Form):
+    id_prefix = "confirm"
+
     position = forms.ChoiceField(
         choices=Confirmation.Position.choices, widget=forms.RadioSelect, label="Your answer"
     )
@@ -283,7 +306,9 @@ class ProposalFromAnswersForm(forms.Form):
         self.fields["stage_key"].choices = stages
 
 
-class VoteForm(forms.Form):
+class VoteForm(OnMeetingPage, forms.Form):
+    id_prefix = "vote"
+
     position = forms.ChoiceField(
         choices=Vote.Position.choices, widget=forms.RadioSelect, label="Your vote"
     )

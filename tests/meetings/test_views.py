@@ -442,3 +442,41 @@ def test_a_closed_meeting_keeps_its_details(client_as, meeting, facilitator):
     )
     assert response.status_code == 400
     assert "This meeting is closed" in response.text
+
+
+def test_the_meeting_page_has_no_duplicate_ids_and_every_label_has_its_field(
+    client_as, meeting, facilitator, marketer
+):
+    from collections import Counter
+    from html.parser import HTMLParser
+
+    services.invitations_add(meeting=meeting, by=facilitator, people=[facilitator])
+    answer = services.answer_save(question=meeting.questions.first(), person=marketer, text="x")
+    for statement in ("First", "Second"):
+        proposal = services.proposal_from_answers(
+            meeting=meeting,
+            by=facilitator,
+            answers=[answer],
+            stage_key="mql",
+            statement=statement,
+            origin_url="/",
+        )
+        services.agenda_item_add(meeting=meeting, by=facilitator, proposal=proposal)
+    services.summary_publish(meeting=meeting, by=facilitator, text="We agreed")
+
+    class Ids(HTMLParser):
+        ids: Counter = Counter()
+        label_targets: list = []
+
+        def handle_starttag(self, tag, attrs):
+            attributes = dict(attrs)
+            if "id" in attributes:
+                self.ids[attributes["id"]] += 1
+            if tag == "label" and attributes.get("for"):
+                self.label_targets.append(attributes["for"])
+
+    parser = Ids()
+    parser.feed(client_as(facilitator).get(url("detail", meeting)).text)
+    assert [i for i, n in parser.ids.items() if n > 1] == []
+    assert parser.label_targets
+    assert [t for t in parser.label_targets if t not in parser.ids] == []
