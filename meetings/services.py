@@ -203,6 +203,23 @@ def invitations_add(*, meeting: Meeting, by: User, people: Iterable[User]) -> li
 
 
 @transaction.atomic
+def invitation_remove(*, meeting: Meeting, by: User, person: User) -> None:
+    """Withdraw an invitation sent by mistake; someone who has answered stays invited."""
+    meeting = _lock(meeting)
+    facilitator_require(meeting, by, "change the invitations")
+    _refuse_if_closed(meeting, "the invitations")
+    if person.pk == meeting.sponsor_id:
+        raise ValidationError("The executive sponsor stays invited; change the sponsor first.")
+    if Answer.objects.for_meeting(meeting).by(person).exists():
+        raise ValidationError(f"{person} has answered, so stays invited.")
+    attendance = Attendance.objects.filter(meeting=meeting, person=person).first()
+    if attendance is None:
+        raise ValidationError(f"{person} is not invited.")
+    attendance._change_reason = "Invitation withdrawn"
+    attendance.delete()
+
+
+@transaction.atomic
 def attendance_record(*, meeting: Meeting, by: User, present: Iterable[User]) -> None:
     """Mark who is present; every other invited person is recorded as absent."""
     meeting = _lock(meeting)

@@ -17,6 +17,7 @@ urlpatterns = [
     path("<int:pk>/summary/", views.summary_edit, name="summary"),
     path("<int:pk>/confirm/", views.confirm, name="confirm"),
     path("<int:pk>/invite/", views.invite, name="invite"),
+    path("<int:pk>/invite/<int:person_pk>/remove/", views.uninvite, name="uninvite"),
     path("<int:pk>/attendance/", views.attendance, name="attendance"),
     path("<int:pk>/agenda/", views.agenda_add, name="agenda-add"),
     path("<int:pk>/agenda/<int:item_pk>/remove/", views.agenda_remove, name="agenda-remove"),

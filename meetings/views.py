@@ -353,6 +353,21 @@ def invite(request, pk: int):
 
 
 @require_POST
+@permission_required(FACILITATE, action="invite people to a meeting")
+def uninvite(request, pk: int, person_pk: int):
+    meeting = _run_meeting(request, pk, "change the invitations")
+    attendance = get_object_or_404(
+        meeting.attendances.select_related("person"), person_id=person_pk
+    )
+    try:
+        services.invitation_remove(meeting=meeting, by=request.user, person=attendance.person)
+        messages.success(request, f"{attendance.person} is no longer invited.")
+    except ValidationError as error:
+        messages.error(request, _message_for(error))
+    return redirect(meeting.get_absolute_url() + "#people")
+
+
+@require_POST
 @permission_required(FACILITATE, action="take attendance")
 def attendance(request, pk: int):
     meeting = _run_meeting(request, pk, "take attendance")

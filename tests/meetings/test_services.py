@@ -421,3 +421,15 @@ def test_agenda_items_move_up_and_down(meeting, facilitator):
         services.agenda_item_move(
             item=meeting.agenda_items.first(), by=UserFactory(roles=["Facilitator"]), up=False
         )
+
+
+def test_an_invitation_is_withdrawn_unless_the_person_answered(
+    meeting, facilitator, marketer, sales_rep, executive
+):
+    services.answer_save(question=first_question(meeting), person=marketer, text="Yes")
+    with pytest.raises(ValidationError, match="has answered"):
+        services.invitation_remove(meeting=meeting, by=facilitator, person=marketer)
+    with pytest.raises(ValidationError, match="sponsor stays invited"):
+        services.invitation_remove(meeting=meeting, by=facilitator, person=executive)
+    services.invitation_remove(meeting=meeting, by=facilitator, person=sales_rep)
+    assert not meeting.attendances.filter(person=sales_rep).exists()

@@ -480,3 +480,13 @@ def test_the_meeting_page_has_no_duplicate_ids_and_every_label_has_its_field(
     assert [i for i, n in parser.ids.items() if n > 1] == []
     assert parser.label_targets
     assert [t for t in parser.label_targets if t not in parser.ids] == []
+
+
+def test_withdrawing_an_invitation_from_the_page(
+    client_as, meeting, facilitator, other_facilitator, sales_rep
+):
+    target = url("uninvite", meeting, sales_rep.pk)
+    assert_matrix(target, {other_facilitator: 403}, method="post")
+    response = client_as(facilitator).post(target, follow=True)
+    assert f"{sales_rep} is no longer invited." in response.text
+    assert not meeting.attendances.filter(person=sales_rep).exists()
