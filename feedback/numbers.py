@@ -23,6 +23,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 from urllib.parse import urlencode
 
+from django.core.cache import cache
 from django.db.models import (
     Avg,
     Case,
@@ -36,6 +37,7 @@ from django.db.models import (
     Min,
     OuterRef,
     Q,
+    Subquery,
     Value,
     When,
 )
@@ -44,6 +46,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from definitions.models import Definition, StageLevel, Version
+from definitions.rules import LEAD_FIELDS
 from definitions.selectors import draft_build, version_latest
 from feedback.checks import MET, Mark, ladder_check
 from feedback.models import (
@@ -580,7 +583,25 @@ def backtest(definition: Definition, now=None) -> Backtest:
     content, applied, _ = draft_build(definition, latest)
     result.changed = bool(applied)
     ladder = draft_ladder(content)
-    fields = sorted({c.rule["field"] for _, criteria in ladder for c in criteria if c.rule})
+    rules = [c.rule for _, criteria in ladder for c in criteria if c.rule]
+    # A rule that asks whether a field is given reads only that: group by "given or not",
+    # not by the value (e-mail addresses are all different).
+    presence = sorted(
+        {r["field"] for r in rules if r.get("operator") == "is_present"}
+        - {r["field"] for r in rules if r.get("operator") != "is_present"}
+    )
+    fields = sorted({r["field"] for r in rules} - set(presence))
+    given = {
+        f"given_{name}": Case(
+            When(
+                Q(**{f"{name}__isnull": True})
+                | (Q(**{name: ""}) if LEAD_FIELDS[name].kind == "text" else Q(pk__in=[])),
+                then=Value(False),
+            ),
+            default=Value(True),
+        )
+        for name in presence
+    }
     marked = {
         f"mark_{n}": c
         for n, c in enumerate(c for _, criteria in ladder for c in criteria if not c.rule)
@@ -588,6 +609,7 @@ def backtest(definition: Definition, now=None) -> Backtest:
     cycle_leads = Lead.objects.filter(cycle=cycle)
     combos = (
         cycle_leads.annotate(
+            **given,
             **{
                 name: Exists(
                     CriterionResult.objects.filter(
@@ -598,17 +620,19 @@ def backtest(definition: Definition, now=None) -> Backtest:
                     )
                 )
                 for name, criterion in marked.items()
-            }
+            },
         )
-        .values(*fields, *marked)
+        .values(*fields, *given, *marked)
         .annotate(n=Count("pk"))
         .order_by()
     )
     draft_counts = dict.fromkeys(LEVELS, 0)
-    total = 0
+    total, evaluated = 0, {}
     for combo in combos:
         marks = {c.pk: Mark(MET, "", None, None) for name, c in marked.items() if combo.get(name)}
-        reached, _ = ladder_check(ladder, {f: combo[f] for f in fields}, marks)
+        values = {f: combo[f] for f in fields}
+        values.update({name: "given" if combo[f"given_{name}"] else "" for name in presence})
+        reached, _ = ladder_check(ladder, values, marks, evaluated)
         total += combo["n"]
         if reached is not None:
             draft_counts[reached.level] += combo["n"]
@@ -824,6 +848,81 @@ def numbers_page(definition: Definition, filters: Filters) -> dict:
     for lead in figures["bought"] + lists["high_rejected"]:
         lead.reason_labels = reasons.get(lead.feedback_id, [])
     return figures
+
+
+# --- the cache in front of the page ---------------------------------------------------------
+
+CACHE_SECONDS = 24 * 3600
+
+
+def data_stamp() -> tuple:
+    """What the figures were computed from, in one cheap query: the newest row of every table
+    they read. Every write through the services adds a history row or, for checks, new rows,
+    so a change anywhere gives a new stamp and the figures are computed afresh."""
+    from definitions.models import Definition as DefinitionModel
+    from definitions.models import Proposal
+    from feedback.models import CriterionResult as Result
+    from feedback.models import Lead as LeadModel
+    from feedback.models import LeadFeedback as Feedback
+    from feedback.models import Outcome, RejectionReason
+
+    def newest(queryset, column="pk"):
+        return Subquery(queryset.order_by(f"-{column}").values(column)[:1])
+
+    row = (
+        DefinitionModel.objects.order_by()
+        .annotate(
+            stamp_leads=newest(LeadModel.history.all(), "history_id"),
+            stamp_feedback=newest(Feedback.history.all(), "history_id"),
+            stamp_outcomes=newest(Outcome.history.all(), "history_id"),
+            stamp_reasons=newest(RejectionReason.history.all(), "history_id"),
+            stamp_checks=newest(LeadCheck.objects.all()),
+            stamp_results=newest(Result.objects.all()),
+            stamp_versions=newest(Version.objects.all()),
+            stamp_proposals=newest(Proposal.history.all(), "history_id"),
+        )
+        .values_list(
+            "stamp_leads",
+            "stamp_feedback",
+            "stamp_outcomes",
+            "stamp_reasons",
+            "stamp_checks",
+            "stamp_results",
+            "stamp_versions",
+            "stamp_proposals",
+        )[:1]
+    )
+    return tuple(row[0]) if row else ()
+
+
+def _stamp_text(stamp: tuple) -> str:
+    return ":".join(str(part) for part in stamp)
+
+
+def numbers_page_cached(definition: Definition, filters: Filters, stamp=None) -> dict:
+    """`numbers_page`, kept in the cache until the data it was computed from changes."""
+    stamp = data_stamp() if stamp is None else stamp
+    key = (
+        f"numbers:{definition.pk}:{urlencode(sorted(filters.query().items()))}:{_stamp_text(stamp)}"
+    )
+    figures = cache.get(key)
+    if figures is None:
+        figures = numbers_page(definition, filters)
+        cache.set(key, figures, CACHE_SECONDS)
+    return figures
+
+
+def draft_and_backtest_cached(definition: Definition, stamp=None, now=None):
+    """The draft's content and its backtest, cached until the data, the proposals or the last
+    cycle change."""
+    stamp = data_stamp() if stamp is None else stamp
+    cycle = last_cycle(definition, now)
+    key = f"numbers-draft:{definition.pk}:{cycle.pk if cycle else ''}:{_stamp_text(stamp)}"
+    found = cache.get(key)
+    if found is None:
+        found = (draft_build(definition)[0], backtest(definition, now))
+        cache.set(key, found, CACHE_SECONDS)
+    return found
 
 
 # --- the executives' home page and the navigation ------------------------------------------

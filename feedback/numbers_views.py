@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 
 from config.htmx import render_htmx
 from definitions.models import Definition
-from definitions.selectors import draft_build, voter_is_eligible
+from definitions.selectors import voter_is_eligible
 from feedback import charts, csv_io, numbers
 
 
@@ -129,8 +129,9 @@ def definition_numbers(request, pk: int):
     definition = _definition(request, pk)
     form = _form(request, definition)
     filters = form.filters()
-    figures = numbers.numbers_page(definition, filters)
-    content = draft_build(definition)[0]
+    stamp = numbers.data_stamp()
+    figures = numbers.numbers_page_cached(definition, filters, stamp)
+    content, backtest = numbers.draft_and_backtest_cached(definition, stamp)
     numbers.findings_links(definition, filters, figures, content)
     plan = form.cleaned_data if form.is_valid() else {}
     average = plan.get("average_deal") or figures["funnel"]["average_deal"]
@@ -157,7 +158,7 @@ def definition_numbers(request, pk: int):
         "may_propose": may_propose(request.user),
         "waiting": figures["totals"]["handed"] - figures["totals"]["reviewed"],
         "qs": f"?{request.GET.urlencode()}" if request.GET else "",
-        "backtest": numbers.backtest(definition),
+        "backtest": backtest,
         "thresholds": {
             "private_share": round(numbers.PRIVATE_FILTER_SHARE * 100),
             "private_min": numbers.PRIVATE_FILTER_MIN,
@@ -175,7 +176,7 @@ def backtest_partial(request, pk: int):
     return render(
         request,
         "feedback/_backtest.html",
-        {"definition": definition, "backtest": numbers.backtest(definition)},
+        {"definition": definition, "backtest": numbers.draft_and_backtest_cached(definition)[1]},
     )
 
 

@@ -4,6 +4,7 @@ and "Propose a change" opens a prefilled proposal whose origin links back to the
 import re
 
 import pytest
+from django.core.cache import cache
 from playwright.sync_api import expect
 
 from definitions.models import Proposal
@@ -17,6 +18,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_filter_by_source_then_propose_the_top_private_filter_as_a_criterion(sign_in):
+    cache.clear()  # figures are cached by definition and data stamp
     reasons_default_ensure(RejectionReason)  # transactional tests flush the data migration's
     UserFactory(department="marketing")  # so marketing has a voice in the vote
     definition, _, _ = dataset_build(specs_make(16))
