@@ -470,6 +470,11 @@ def feedback_bulk(
 
 @transaction.atomic
 def suggestion_add(*, cycle: ReviewCycle, author: User, kind: str, text: str) -> Suggestion:
+    """A rep's stop / start / continue for a cycle (anyone in sales, or handed its leads)."""
+    if author.department != Department.SALES and not (
+        Lead.objects.in_cycle(cycle).handed_to(author).exists()
+    ):
+        raise PermissionDenied("Stop, start, continue suggestions come from the sales reps.")
     suggestion = Suggestion(cycle=cycle, author=author, kind=kind, text=text.strip())
     suggestion.full_clean()
     suggestion._change_reason = "Suggested"

@@ -219,3 +219,9 @@ def test_a_cycle_can_be_tied_to_a_review_meeting_of_its_definition():
         meeting_id=review.pk,
     )
     assert tied.meeting_id == review.pk
+
+
+def test_suggestions_come_from_the_reps(marketer):
+    cycle = cycle_make()
+    with pytest.raises(PermissionDenied):
+        services.suggestion_add(cycle=cycle, author=marketer, kind="stop", text="Stop it")

@@ -423,3 +423,13 @@ def test_the_facilitators_home_shows_each_open_cycles_progress(client_as, sales_
     page = client_as(cycle.definition.facilitator).get(reverse("home")).content.decode()
     assert "Review cycles running" in page
     assert f"{cycle.definition}: 1 of 2 reviewed" in page
+
+
+def test_a_marketer_cannot_add_a_suggestion_but_a_rep_can(client_as, marketer, sales_rep):
+    cycle = cycle_make()
+    url = reverse("feedback:suggestion_add", args=[cycle.pk])
+    data = {"kind": "start", "text": "Ask about the budget owner"}
+    assert client_as(marketer).post(url, data).status_code == 403
+    assert client_as(sales_rep).post(url, data).status_code == 302
+    page = client_as(cycle.definition.facilitator).get(reverse("feedback:cycle", args=[cycle.pk]))
+    assert "Ask about the budget owner" in page.content.decode()
