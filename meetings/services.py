@@ -13,7 +13,7 @@ from django.core.mail import send_mass_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.decorators import refusal_message
+from accounts.decorators import permission_require
 from accounts.models import User
 from definitions import services as definition_services
 from definitions.models import Definition, EvidenceStandard, Proposal, Vote
@@ -50,8 +50,7 @@ DEFAULT_AGENDA = {
 
 
 def _require_facilitate(user: User, action: str) -> None:
-    if not user.has_perm("meetings.facilitate"):
-        raise PermissionDenied(refusal_message("meetings.facilitate", action))
+    permission_require(user, "meetings.facilitate", action=action)
 
 
 def facilitator_require(meeting: Meeting, by: User, action: str) -> None:
