@@ -48,3 +48,39 @@ def test_the_command_needs_a_facilitator(tmp_path, sales_rep):
     path.write_bytes(hubspot_file(1, sales_rep.email))
     with pytest.raises(CommandError, match="not a facilitator"):
         call_command("import_leads", str(path), "--cycle", str(cycle.pk), "--by", sales_rep.email)
+
+
+def test_the_command_maps_other_files_and_imports_outcomes(tmp_path, capsys):
+    import json
+
+    cycle = cycle_make()
+    rep = rep_make(email="jo@northwind.example")
+    leads = tmp_path / "leads.csv"
+    leads.write_bytes(b"Ref;Firm;Rep\r\nX-1;Initech;jo@northwind.example\r\n")
+    facilitator = cycle.definition.facilitator.email
+    mapping = json.dumps({"Ref": "crm_reference", "Firm": "company", "Rep": "owner"})
+    call_command(
+        "import_leads",
+        str(leads),
+        "--cycle",
+        str(cycle.pk),
+        "--by",
+        facilitator,
+        "--mapping",
+        mapping,
+    )
+    assert Lead.objects.get().rep == rep
+    outcomes = tmp_path / "outcomes.csv"
+    outcomes.write_bytes(b"CRM reference,Outcome,Date\r\nX-1,Lost,2027-02-02\r\n")
+    call_command(
+        "import_leads",
+        str(outcomes),
+        "--cycle",
+        str(cycle.pk),
+        "--by",
+        facilitator,
+        "--kind",
+        "outcomes",
+    )
+    assert "Created 1" in capsys.readouterr().out
+    assert Lead.objects.get().outcome.result == "lost"
