@@ -72,7 +72,11 @@ class MeetingForm(forms.Form):
     definition = forms.ModelChoiceField(
         queryset=Definition.objects.all(), label="Definition", empty_label=None
     )
-    kind = forms.ChoiceField(choices=Meeting.Kind.choices, label="Kind of meeting")
+    kind = forms.ChoiceField(
+        choices=Meeting.Kind.choices,
+        label="Kind of meeting",
+        help_text="A confirmation meeting puts every proposal open for a vote on its agenda.",
+    )
     title = forms.CharField(max_length=200, label="Title")
     starts_at = forms.DateTimeField(
         label="Starts at",
