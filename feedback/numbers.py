@@ -155,7 +155,9 @@ def leads(definition: Definition, filters: Filters):
     )
 
 
-def _lead_counts() -> dict:
+def _lead_counts(disagreements: bool = True) -> dict:
+    """The counts and rates of a set of leads; `disagreements` adds the two counts that need
+    the check's level (one more join, so only the totals ask for them)."""
     counts = {
         "handed": Count("pk"),
         "reviewed": Count("fb__pk"),
@@ -164,24 +166,31 @@ def _lead_counts() -> dict:
         "recycled": Count("pk", filter=Q(fb__decision="recycled")),
         "bought": Count("pk", filter=Q(outcome__result="bought")),
         "rejected_bought": Count("pk", filter=REJECTED_BOUGHT),
-        "high_rejected": Count(
+    }
+    if disagreements:
+        counts["high_rejected"] = Count(
             "pk", filter=Q(qualification__level_reached__in=HIGH_LEVELS, fb__decision="rejected")
-        ),
-        "accepted_low": Count(
+        )
+        counts["accepted_low"] = Count(
             "pk",
             filter=Q(fb__decision="accepted")
             & (Q(qualification__isnull=True) | Q(qualification__level_reached__in=LOW_LEVELS)),
-        ),
-    }
+        )
     counts["acceptance"] = _ratio(counts["accepted"], counts["handed"])
     counts["rejected_bought_share"] = _ratio(counts["rejected_bought"], counts["rejected"])
     counts["bought_share"] = _ratio(counts["bought"], counts["handed"])
     return counts
 
 
-def totals(definition: Definition, filters: Filters) -> dict:
-    """Every lead-level count and rate over the whole filtered set, in one query."""
-    return leads(definition, filters).aggregate(**_lead_counts())
+def totals(definition: Definition, filters: Filters, with_funnel: bool = False) -> dict:
+    """Every lead-level count and rate over the whole filtered set, in one query; with the
+    funnel's counts too when asked (the page asks, to scan the leads once for both)."""
+    queryset = leads(definition, filters)
+    extra = {}
+    if with_funnel:
+        queryset = queryset.alias(rank=_rank())
+        extra = _funnel_aggregates()
+    return queryset.aggregate(**_lead_counts(), **extra)
 
 
 # --- acceptance by cycle, version, stage, source, rep --------------------------------------
@@ -221,7 +230,10 @@ def acceptance_by(definition: Definition, filters: Filters, dimension: str) -> l
     rate of `totals`. A cycle row also says how the rate moved from the cycle before."""
     group, order = DIMENSIONS[dimension]
     rows = list(
-        leads(definition, filters).values(*group).annotate(**_lead_counts()).order_by(*order)
+        leads(definition, filters)
+        .values(*group)
+        .annotate(**_lead_counts(disagreements=False))
+        .order_by(*order)
     )
     previous = None
     for row in rows:
@@ -465,23 +477,25 @@ def _rank():
     return Greatest(check, sales, outcome, output_field=IntegerField())
 
 
-def funnel(definition: Definition, filters: Filters) -> dict:
-    """How many leads reached each step, the measured conversion from each step to the next,
-    and the average amount of a bought deal."""
+def _funnel_aggregates() -> dict:
     counts = {f"step{k}": Count("pk", filter=Q(rank__gte=k)) for k, _ in FUNNEL_STEPS}
     conversions = {
         f"conversion{k}": _ratio(counts[f"step{k + 1}"], counts[f"step{k}"])
         for k, _ in FUNNEL_STEPS[:-1]
     }
-    row = (
-        leads(definition, filters)
-        .alias(rank=_rank())
-        .aggregate(
-            **counts,
-            **conversions,
-            average_deal=Avg("outcome__amount", filter=Q(outcome__result="bought")),
-        )
-    )
+    return {
+        **counts,
+        **conversions,
+        "average_deal": Avg("outcome__amount", filter=Q(outcome__result="bought")),
+    }
+
+
+def funnel(definition: Definition, filters: Filters, row: dict | None = None) -> dict:
+    """How many leads reached each step, the measured conversion from each step to the next,
+    and the average amount of a bought deal. `row` is `totals(..., with_funnel=True)` when
+    the caller has it already."""
+    if row is None:
+        row = leads(definition, filters).alias(rank=_rank()).aggregate(**_funnel_aggregates())
     steps = [
         {
             "rank": k,
@@ -828,7 +842,7 @@ def percent(value) -> str:
 
 def numbers_page(definition: Definition, filters: Filters) -> dict:
     """Every figure of the numbers page, in a number of queries that does not grow with data."""
-    figures = {"totals": totals(definition, filters)}
+    figures = {"totals": totals(definition, filters, with_funnel=True)}
     figures["by"] = {dim: acceptance_by(definition, filters, dim) for dim in DIMENSIONS}
     figures["trend"] = figures["by"]["cycle"]
     figures["versions"] = figures["by"]["version"]
@@ -839,7 +853,7 @@ def numbers_page(definition: Definition, filters: Filters) -> dict:
     figures["criteria"] = criteria_prediction(definition, filters)
     figures["disagreements"] = disagreements(definition, filters)
     figures["bought"] = rejected_then_bought(definition, filters)
-    figures["funnel"] = funnel(definition, filters)
+    figures["funnel"] = funnel(definition, filters, figures["totals"])
     lists = figures["disagreements"]
     reasons = reasons_of(
         [lead.feedback_id for lead in figures["bought"]]
