@@ -363,6 +363,22 @@ def question_add(*, meeting: Meeting, by: User, text: str) -> Question:
 
 
 @transaction.atomic
+def question_reword(*, question: Question, by: User, text: str) -> Question:
+    """Change a question's wording while nobody has answered it yet."""
+    meeting = _lock(question.meeting)
+    facilitator_require(meeting, by, "change the questions")
+    _refuse_if_closed(meeting, "the questions")
+    if question.answers.exists():
+        raise ValidationError("People have answered this question, so its wording stays.")
+    text = text.strip()
+    if not text:
+        raise ValidationError({"text": "Write the question."})
+    question.text = text
+    _save(question, "Question reworded")
+    return question
+
+
+@transaction.atomic
 def question_remove(*, question: Question, by: User) -> None:
     meeting = _lock(question.meeting)
     facilitator_require(meeting, by, "change the questions")

@@ -24,6 +24,11 @@ urlpatterns = [
     path("<int:pk>/agenda/<int:item_pk>/move/", views.agenda_move, name="agenda-move"),
     path("<int:pk>/questions/", views.question_add, name="question-add"),
     path(
+        "<int:pk>/questions/<int:question_pk>/reword/",
+        views.question_reword,
+        name="question-reword",
+    ),
+    path(
         "<int:pk>/questions/<int:question_pk>/remove/",
         views.question_remove,
         name="question-remove",

@@ -442,6 +442,24 @@ def question_add(request, pk: int):
 
 @require_POST
 @permission_required(FACILITATE, action="change a meeting's questions")
+def question_reword(request, pk: int, question_pk: int):
+    meeting = _run_meeting(request, pk, "change the questions")
+    question = get_object_or_404(Question, meeting=meeting, pk=question_pk)
+    form = forms.QuestionForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(
+                [f"Question {question.position}: {e}" for e in form.errors.get("text", [])]
+            )
+        services.question_reword(question=question, by=request.user, text=form.cleaned_data["text"])
+        messages.success(request, "The question is reworded.")
+    except ValidationError as error:
+        messages.error(request, _message_for(error))
+    return redirect(meeting.get_absolute_url() + "#questions")
+
+
+@require_POST
+@permission_required(FACILITATE, action="change a meeting's questions")
 def question_remove(request, pk: int, question_pk: int):
     meeting = _run_meeting(request, pk, "change the questions")
     question = get_object_or_404(Question, meeting=meeting, pk=question_pk)

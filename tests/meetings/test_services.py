@@ -433,3 +433,13 @@ def test_an_invitation_is_withdrawn_unless_the_person_answered(
         services.invitation_remove(meeting=meeting, by=facilitator, person=executive)
     services.invitation_remove(meeting=meeting, by=facilitator, person=sales_rep)
     assert not meeting.attendances.filter(person=sales_rep).exists()
+
+
+def test_a_question_is_reworded_only_before_anyone_answers(meeting, facilitator, marketer):
+    question = first_question(meeting)
+    services.question_reword(question=question, by=facilitator, text="What is a lead to you?")
+    question.refresh_from_db()
+    assert question.text == "What is a lead to you?"
+    services.answer_save(question=question, person=marketer, text="A person with a need")
+    with pytest.raises(ValidationError, match="wording stays"):
+        services.question_reword(question=question, by=facilitator, text="Changed")

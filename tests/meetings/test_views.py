@@ -490,3 +490,13 @@ def test_withdrawing_an_invitation_from_the_page(
     response = client_as(facilitator).post(target, follow=True)
     assert f"{sales_rep} is no longer invited." in response.text
     assert not meeting.attendances.filter(person=sales_rep).exists()
+
+
+def test_rewording_a_question_with_no_text_names_the_question(client_as, meeting, facilitator):
+    question = meeting.questions.first()
+    response = client_as(facilitator).post(
+        url("question-reword", meeting, question.pk), {"text": ""}, follow=True
+    )
+    assert "Question 1: This field is required." in response.text
+    question.refresh_from_db()
+    assert question.text.startswith("What do you consider")
