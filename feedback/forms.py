@@ -18,6 +18,7 @@ from feedback.models import (
     ReviewCycle,
     Suggestion,
 )
+from feedback.services import LEAD_FORM_FIELDS
 
 
 def sales_reps():
@@ -213,30 +214,8 @@ class LeadForm(forms.ModelForm):
 
     class Meta:
         model = Lead
-        fields = [
-            "cycle",
-            "rep",
-            "crm_reference",
-            "company",
-            "contact_name",
-            "email",
-            "phone",
-            "title",
-            "seniority",
-            "industry",
-            "company_size",
-            "region",
-            "source",
-            "permission_to_follow_up",
-            "asked_for_information",
-            "need_evidence",
-            "need_note",
-            "budget_evidence",
-            "budget_note",
-            "authority_evidence",
-            "authority_note",
-            "stage_handed_over",
-        ]
+        # Every field a facilitator may enter by hand but the hand-over time (now).
+        fields = ["cycle", "rep", *(f for f in LEAD_FORM_FIELDS if f != "handed_over_at")]
         widgets = {
             "need_note": forms.Textarea(attrs={"rows": 2}),
             "budget_note": forms.Textarea(attrs={"rows": 2}),

@@ -11,6 +11,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from accounts.decorators import permission_require
 from accounts.models import Department, User
 from definitions.models import Definition, Version, VersionCriterion, VersionStage
 from definitions.rules import EVIDENCE_LEVELS
@@ -35,11 +36,6 @@ BATCH = 2000
 Progress = Callable[[int, int], None]
 
 
-def _require(user: User, perm: str, action: str) -> None:
-    if not user.has_perm(perm):
-        raise PermissionDenied(f"Only a facilitator can {action}.")
-
-
 def _chunks(items: list, size: int = BATCH):
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -51,7 +47,7 @@ def _chunks(items: list, size: int = BATCH):
 @transaction.atomic
 def cadence_set(*, definition: Definition, cycle_days: int, by: User) -> ReviewCadence:
     """Set how many days a definition's review cycles last."""
-    _require(by, "feedback.facilitate", "set the review cadence")
+    permission_require(by, "feedback.facilitate", action="set the review cadence")
     cadence = ReviewCadence.objects.filter(definition=definition).first() or ReviewCadence(
         definition=definition
     )
@@ -77,7 +73,7 @@ def cycle_open(
     meeting_id: int | None = None,
 ) -> ReviewCycle:
     """Open a review cycle tied to the version in force when it starts."""
-    _require(by, "feedback.facilitate", "open a review cycle")
+    permission_require(by, "feedback.facilitate", action="open a review cycle")
     # Lock the definition so two facilitators cannot open overlapping cycles at once.
     definition = Definition.objects.select_for_update().get(pk=definition.pk)
     starts_at = starts_at or timezone.now()
@@ -177,7 +173,7 @@ def _rep_check(rep: User) -> None:
 @transaction.atomic
 def lead_create(*, cycle: ReviewCycle, rep: User, by: User, **fields) -> Lead:
     """Enter one lead by hand; it is checked at once."""
-    _require(by, "feedback.facilitate", "enter leads")
+    permission_require(by, "feedback.facilitate", action="enter leads")
     _rep_check(rep)
     unknown = set(fields) - set(LEAD_FORM_FIELDS)
     if unknown:
@@ -203,7 +199,7 @@ def lead_create(*, cycle: ReviewCycle, rep: User, by: User, **fields) -> Lead:
 
 @transaction.atomic
 def lead_update(*, lead: Lead, by: User, **fields) -> Lead:
-    _require(by, "feedback.facilitate", "change leads")
+    permission_require(by, "feedback.facilitate", action="change leads")
     lead = Lead.objects.select_for_update().get(pk=lead.pk)
     for name, value in fields.items():
         if name not in LEAD_FORM_FIELDS and name != "rep":
@@ -336,7 +332,7 @@ def leads_check(leads: list[Lead], *, fresh: bool = False, now=None) -> int:
 @transaction.atomic
 def cycle_recheck(*, cycle: ReviewCycle, by: User) -> int:
     """Re-run the check for every lead of a cycle; returns how many were checked."""
-    _require(by, "feedback.facilitate", "re-run the check")
+    permission_require(by, "feedback.facilitate", action="re-run the check")
     return leads_check(list(Lead.objects.in_cycle(cycle).order_by("pk")))
 
 
@@ -495,7 +491,7 @@ def reason_save(
     reason: RejectionReason | None = None,
 ) -> RejectionReason:
     """Add a reason to the catalogue, or change one. Blank criterion = unwritten."""
-    _require(by, "feedback.facilitate", "keep the reason catalogue")
+    permission_require(by, "feedback.facilitate", action="keep the reason catalogue")
     reason = reason or RejectionReason(
         position=(RejectionReason.objects.count() + 1),
     )
@@ -703,7 +699,7 @@ def leads_import(
     run raises ImportFailed (and so rolls back) when any row is bad. History is written for
     created and changed leads only.
     """
-    _require(by, "feedback.facilitate", "import leads")
+    permission_require(by, "feedback.facilitate", action="import leads")
     if fallback_rep is not None:
         _rep_check(fallback_rep)
     report = ImportReport(row_count=len(table.rows))
@@ -834,7 +830,7 @@ def outcomes_import(
     source_name: str = "a CSV file",
 ) -> ImportReport:
     """Create or update outcomes by the lead's CRM reference, all or nothing."""
-    _require(by, "feedback.facilitate", "import outcomes")
+    permission_require(by, "feedback.facilitate", action="import outcomes")
     report = ImportReport(row_count=len(table.rows))
     for problem in csv_io.mapping_problems(
         mapping, csv_io.OUTCOME_TARGETS, ["crm_reference", "result", "occurred_on"]
@@ -908,7 +904,7 @@ def import_upload(
     fallback_rep: User | None = None,
 ) -> LeadImport:
     """Keep an upload for its next steps; raises CsvRejected when the file cannot be read."""
-    _require(by, "feedback.facilitate", "import leads")
+    permission_require(by, "feedback.facilitate", action="import leads")
     if fallback_rep is not None:
         _rep_check(fallback_rep)
     table = csv_io.csv_read(data)
@@ -968,7 +964,7 @@ def _import_note(lead_import: LeadImport, report: ImportReport, status: str) -> 
 
 
 def import_map(*, lead_import: LeadImport, mapping: dict[str, str], by: User) -> LeadImport:
-    _require(by, "feedback.facilitate", "import leads")
+    permission_require(by, "feedback.facilitate", action="import leads")
     if lead_import.status == LeadImport.Status.IMPORTED:
         raise ValidationError("This file has already been imported.")
     lead_import.mapping = {column: target for column, target in mapping.items() if target}
