@@ -34,7 +34,6 @@ from django.db.models import (
     FloatField,
     IntegerField,
     Max,
-    Min,
     OuterRef,
     Q,
     Subquery,
@@ -45,7 +44,7 @@ from django.db.models.functions import Cast, Greatest, NullIf, TruncDate
 from django.urls import reverse
 from django.utils import timezone
 
-from definitions.models import Definition, StageLevel, Version
+from definitions.models import Definition, StageLevel, Version, VersionCriterion
 from definitions.rules import LEAD_FIELDS
 from definitions.selectors import draft_build, version_latest
 from feedback.checks import MET, Mark, ladder_check
@@ -300,19 +299,20 @@ def rejection_reasons(definition: Definition, filters: Filters, rejected: int) -
 # --- per criterion -------------------------------------------------------------------------
 
 
+COUNT_NAMES = ["met", "met_accepted", "missed", "missed_accepted_or_bought", "unknown"]
+
+
 def criteria_prediction(definition: Definition, filters: Filters) -> list[dict]:
     """Per criterion (by its stable key, across versions): of the leads that met it, the share
-    sales accepted; of those that missed it, the share still accepted or later bought."""
+    sales accepted; of those that missed it, the share still accepted or later bought.
+
+    The results are counted per criterion id (an integer: no join to the criteria for the
+    hundreds of thousands of results); the few rows are then labelled and the versions of a
+    criterion (same key) added up.
+    """
     accepted = Q(fb__decision="accepted")
     accepted_or_bought = accepted | Q(lead__outcome__result="bought")
-    counts = {
-        "met": Count("pk", filter=Q(result="met")),
-        "met_accepted": Count("pk", filter=Q(result="met") & accepted),
-        "missed": Count("pk", filter=Q(result="missed")),
-        "missed_accepted_or_bought": Count("pk", filter=Q(result="missed") & accepted_or_bought),
-        "unknown": Count("pk", filter=Q(result="unknown")),
-    }
-    rows = list(
+    counted = (
         CriterionResult.objects.filter(lead__definition=definition)
         .filter(filters.q("lead__"))
         .annotate(
@@ -320,23 +320,43 @@ def criteria_prediction(definition: Definition, filters: Filters) -> list[dict]:
                 "lead__feedback", condition=Q(lead__feedback__cycle=F("lead__cycle"))
             )
         )
-        .values("criterion__key")
+        .values("criterion_id")
         .annotate(
-            statement=Max("criterion__statement"),
-            stage_key=Max("criterion__stage__key"),
-            stage_position=Min("criterion__stage__position"),
-            position=Min("criterion__position"),
-            **counts,
-            met_accepted_share=_ratio(counts["met_accepted"], counts["met"]),
-            missed_accepted_or_bought_share=_ratio(
-                counts["missed_accepted_or_bought"], counts["missed"]
-            ),
+            met=Count("pk", filter=Q(result="met")),
+            met_accepted=Count("pk", filter=Q(result="met") & accepted),
+            missed=Count("pk", filter=Q(result="missed")),
+            missed_accepted_or_bought=Count("pk", filter=Q(result="missed") & accepted_or_bought),
+            unknown=Count("pk", filter=Q(result="unknown")),
         )
-        .order_by("stage_position", "position", "criterion__key")
+        .order_by()
     )
-    for row in rows:
-        row["key"] = row.pop("criterion__key")
-        met, missed = row["met_accepted_share"], row["missed_accepted_or_bought_share"]
+    by_id = {row["criterion_id"]: row for row in counted}
+    criteria = (
+        VersionCriterion.objects.filter(pk__in=by_id)
+        .select_related("stage")
+        .order_by("-stage__version__number", "stage__position", "position")
+    )
+    rows: dict[str, dict] = {}
+    for criterion in criteria:
+        # The newest version's wording and place come first, so they label the key.
+        row = rows.setdefault(
+            criterion.key,
+            {
+                "key": criterion.key,
+                "statement": criterion.statement,
+                "stage_key": criterion.stage.key,
+                "order": (criterion.stage.position, criterion.position, criterion.key),
+                **dict.fromkeys(COUNT_NAMES, 0),
+            },
+        )
+        for name in COUNT_NAMES:
+            row[name] += by_id[criterion.pk][name]
+    ordered = sorted(rows.values(), key=lambda row: row.pop("order"))
+    for row in ordered:
+        met = row["met_accepted_share"] = share(row["met_accepted"], row["met"])
+        missed = row["missed_accepted_or_bought_share"] = share(
+            row["missed_accepted_or_bought"], row["missed"]
+        )
         row["lift"] = None if met is None or missed is None else met - missed
         # Meeting it should make acceptance likelier than missing it; when it does not, with
         # enough leads on each side, the criterion predicts badly.
@@ -346,7 +366,7 @@ def criteria_prediction(definition: Definition, filters: Filters) -> list[dict]:
             and row["missed"] >= PREDICTOR_MIN
             and row["lift"] <= 0
         )
-    return rows
+    return ordered
 
 
 # --- disagreements -------------------------------------------------------------------------
