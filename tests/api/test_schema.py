@@ -3,6 +3,8 @@ response that breaks the schema (a bounded number of examples per operation)."""
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 
 from accounts.services import api_token_create
@@ -14,7 +16,19 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 
 
 @pytest.fixture
-def token(db):
+def _keep_the_test_connection():
+    """Calling the WSGI app directly fires request_finished, whose close_old_connections would
+    close the test's connection (and its transaction); Django's test client disconnects it
+    the same way."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def token(db, _keep_the_test_connection):
     executive = UserFactory(department="sales", roles=["Executive"])
     version_published(DefinitionFactory(executive_sponsor=executive))
     return api_token_create(user=executive, name="schemathesis")[1]
