@@ -296,6 +296,16 @@ def rejection_reasons(definition: Definition, filters: Filters, rejected: int) -
     return rows
 
 
+def private_filters(definition: Definition) -> list[dict]:
+    """The unwritten reasons flagged as private filters over all of a definition's leads (for
+    the definition's health warning: "unwritten rejection reasons pile up", seed 003)."""
+    everything = Filters()
+    rejected = leads(definition, everything).aggregate(
+        rejected=Count("pk", filter=Q(fb__decision="rejected"))
+    )["rejected"]
+    return [r for r in rejection_reasons(definition, everything, rejected) if r["private_filter"]]
+
+
 # --- per criterion -------------------------------------------------------------------------
 
 

@@ -260,6 +260,13 @@ def test_executives_home_shows_the_trend_the_top_private_filter_and_rejected_the
     assert numbers.nav_items(marketer) == [("numbers", reverse("numbers:index"), "Numbers")]
 
 
+def test_private_filters_for_the_definition_health_warning(data):
+    flagged = numbers.private_filters(data[0])
+    assert [r["label"] for r in flagged] == ["Title below VP"]
+    assert flagged[0]["share"] > numbers.PRIVATE_FILTER_SHARE
+    assert numbers.private_filters(DefinitionFactory()) == []
+
+
 def test_a_definition_without_leads_shows_no_data(client_as, facilitator):
     definition = DefinitionFactory()
     html = client_as(facilitator).get(page_url(definition)).content.decode()
