@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from definitions.rules import rule_sentence
+from feedback import numbers
 from feedback.models import (
     CriterionResult,
     Lead,
@@ -293,7 +294,7 @@ def home_sections(user) -> list[dict]:
         )
     if user.has_perm("feedback.facilitate"):
         sections.append(_cycles_section(now))
-    return sections
+    return sections + numbers.home_sections(user)
 
 
 def _cycles_section(now) -> dict:
