@@ -64,5 +64,11 @@ check-deploy: install
 	  DATABASE_URL=sqlite:///$(CURDIR)/db.sqlite3 \
 	  $(PY) manage.py check --deploy --fail-level WARNING
 
+# The benchmarks behind docs/benchmarks.md (PostgreSQL; each takes a few minutes).
+BENCH_DB ?= postgres://postgres@127.0.0.1:5432
+bench: install-dev
+	DATABASE_URL=$(BENCH_DB)/accord_bench $(PY) bench/feedback_import.py --rows 100000
+	DATABASE_URL=$(BENCH_DB)/accord_numbers_bench $(PY) bench/numbers_bench.py --leads 100000 --runs 5
+
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles
