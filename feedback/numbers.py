@@ -390,7 +390,7 @@ ACCEPTED_LOW = Q(fb__decision="accepted") & (
 def _lead_list(queryset) -> list:
     return list(
         queryset.select_related("rep", "qualification__stage_reached")
-        .annotate(decided_at=F("fb__created_at"), feedback_id=F("fb__pk"))
+        .annotate(feedback_id=F("fb__pk"))
         .order_by("-handed_over_at", "pk")[:LIST_LIMIT]
     )
 
@@ -470,15 +470,6 @@ def reasons_of(feedback_ids) -> dict[int, list[str]]:
     for feedback_id, label in rows:
         labels.setdefault(feedback_id, []).append(label)
     return labels
-
-
-# --- versions compared ---------------------------------------------------------------------
-
-
-def versions_compared(definition: Definition, filters: Filters) -> list[dict]:
-    """Acceptance and later-bought rates for the leads handed over under each version, with
-    the change in acceptance from the version before."""
-    return acceptance_by(definition, filters, "version")
 
 
 # --- the funnel and the leads needed -------------------------------------------------------
@@ -607,9 +598,6 @@ class Backtest:
     total: int = 0
     changed: bool = False  # whether the draft differs from the latest version
     rows: list[dict] = field(default_factory=list)  # per level: reach at least, now vs draft
-
-    def row(self, level: str) -> dict | None:
-        return next((r for r in self.rows if r["level"] == level), None)
 
 
 def backtest(definition: Definition, now=None) -> Backtest:
@@ -875,6 +863,7 @@ def numbers_page(definition: Definition, filters: Filters) -> dict:
     figures = {"totals": totals(definition, filters, with_funnel=True)}
     figures["by"] = {dim: acceptance_by(definition, filters, dim) for dim in DIMENSIONS}
     figures["trend"] = figures["by"]["cycle"]
+    # Versions compared: acceptance and later-bought rates per version, and the change.
     figures["versions"] = figures["by"]["version"]
     figures["reasons"] = rejection_reasons(definition, filters, figures["totals"]["rejected"])
     figures["criterion_reasons"] = [r for r in figures["reasons"] if not r["unwritten"]]
@@ -972,6 +961,26 @@ def draft_and_backtest_cached(definition: Definition, stamp=None, now=None):
 # --- the executives' home page and the navigation ------------------------------------------
 
 
+def _home_figures(definition: Definition, stamp: tuple):
+    """The home page's three figures of a definition, cached like the page's."""
+    key = f"numbers-home:{definition.pk}:{_stamp_text(stamp)}"
+    found = cache.get(key)
+    if found is None:
+        everything = Filters()
+        total = totals(definition, everything)
+        found = (
+            acceptance_by(definition, everything, "cycle"),
+            total,
+            [
+                r
+                for r in rejection_reasons(definition, everything, total["rejected"])
+                if r["private_filter"]
+            ],
+        )
+        cache.set(key, found, CACHE_SECONDS)
+    return found
+
+
 def home_sections(user) -> list[dict]:
     """For executives: per definition with leads, the acceptance trend, the top private
     filter and the rejected leads that later bought."""
@@ -983,11 +992,10 @@ def home_sections(user) -> list[dict]:
         )[:5]
     )
     items = []
-    everything = Filters()
+    stamp = data_stamp() if definitions else ()
     for definition in definitions:
         url = reverse("numbers:definition", args=[definition.pk])
-        trend = acceptance_by(definition, everything, "cycle")
-        total = totals(definition, everything)
+        trend, total, private = _home_figures(definition, stamp)
         if trend:
             last = trend[-1]
             detail = f"{percent(last['acceptance'])} in the cycle of {last['label']}"
@@ -997,11 +1005,6 @@ def home_sections(user) -> list[dict]:
             items.append(
                 {"url": url + "#trend", "label": f"{definition}: acceptance", "detail": detail}
             )
-        private = [
-            r
-            for r in rejection_reasons(definition, everything, total["rejected"])
-            if r["private_filter"]
-        ]
         if private:
             top = private[0]
             items.append(

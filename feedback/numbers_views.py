@@ -156,6 +156,7 @@ def definition_numbers(request, pk: int):
             )
         ],
         "may_propose": may_propose(request.user),
+        "is_htmx": bool(request.htmx),
         "waiting": figures["totals"]["handed"] - figures["totals"]["reviewed"],
         "qs": f"?{request.GET.urlencode()}" if request.GET else "",
         "backtest": backtest,

@@ -120,6 +120,8 @@ def test_an_htmx_filter_gets_only_the_results_and_a_plain_get_the_page(
     assert body.lstrip().startswith('<div id="numbers-results"')
     assert "<html" not in body
     assert 'data-figure="handed">3<' in body
+    # A screen reader hears the update through the status line outside the swapped region.
+    assert '<span id="numbers-status" hx-swap-oob="innerHTML">Numbers updated: 3 leads' in body
     page = client.get(page_url(definition, source="trade_show")).content.decode()
     assert "<html" in page and 'data-figure="handed">3<' in page
 
