@@ -913,6 +913,7 @@ def data_stamp() -> tuple:
             stamp_results=newest(Result.objects.all()),
             stamp_versions=newest(Version.objects.all()),
             stamp_proposals=newest(Proposal.history.all(), "history_id"),
+            stamp_cycles=newest(ReviewCycle.history.all(), "history_id"),
         )
         .values_list(
             "stamp_leads",
@@ -923,6 +924,7 @@ def data_stamp() -> tuple:
             "stamp_results",
             "stamp_versions",
             "stamp_proposals",
+            "stamp_cycles",
         )[:1]
     )
     return tuple(row[0]) if row else ()
