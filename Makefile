@@ -47,9 +47,11 @@ run: seed
 	@echo "Serving Accord at http://127.0.0.1:8000/ (Ctrl-C stops it)"
 	@$(PY) manage.py runserver 127.0.0.1:8000
 
+# Two workers (pytest-xdist) by default; TEST_WORKERS=0 runs everything in one process.
+TEST_WORKERS ?= 2
 test: install-dev
 	@$(PY) tests/find_chromium.py
-	@$(PY) -m pytest $(PYTEST_ARGS)
+	@$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install-dev
 	@$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
