@@ -63,6 +63,7 @@ format: install-dev
 check-deploy: install
 	@ACCORD_ENV=production SECRET_KEY=$$(head -c 48 /dev/urandom | base64 | tr -d '\n/+=') \
 	  ALLOWED_HOSTS=accord.example.com CSRF_TRUSTED_ORIGINS=https://accord.example.com \
+	  SITE_URL=https://accord.example.com \
 	  DATABASE_URL=sqlite:///$(CURDIR)/db.sqlite3 \
 	  $(PY) manage.py check --deploy --fail-level WARNING
 

@@ -4,6 +4,7 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseForbidden
 
 from accounts.roles import roles_needing
 
@@ -42,19 +43,26 @@ def refusal_message(perm: str, action: str) -> str:
     return f"To {action}, you need {who}."
 
 
-def login_or_token_required(view):
-    """For read-only exports (feed, Markdown, JSON, embed): a signed-in session, or a personal
-    API token in `?token=` for feed readers and intranet frames that carry no session."""
+def login_or_read_key_required(view):
+    """For read-only exports (feed, Markdown, JSON, embed): a signed-in session, or a read
+    key in `?key=` (from the version page) for feed readers and frames that carry no session.
+    A read key grants reading only; an API token is never accepted in a URL."""
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         if not request.user.is_authenticated:
-            from accounts.services import api_token_authenticate
+            from accounts.services import read_key_user
 
-            token = api_token_authenticate(request.GET.get("token", ""))
-            if token is None:
-                return redirect_to_login(request.get_full_path())
-            request.user = token.user
+            key = request.GET.get("key", "")
+            if not key:
+                return redirect_to_login(request.path)
+            reader = read_key_user(key)
+            if reader is None:
+                return HttpResponseForbidden(
+                    "This read link is not valid. Copy a fresh one from the version page.",
+                    content_type="text/plain",
+                )
+            request.user = reader
         return view(request, *args, **kwargs)
 
     return wrapped

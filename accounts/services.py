@@ -3,6 +3,7 @@
 import hashlib
 import secrets
 
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -63,3 +64,22 @@ def profile_preferences_update(*, user: User, announcements: bool) -> User:
     user._change_reason = "Preferences changed"
     user.save(update_fields=["announcements"])
     return user
+
+
+READ_LINK_SALT = "accord.read-link"
+
+
+def read_key_for(user: User) -> str:
+    """A key that lets feed readers and intranet frames read as `user`, and do nothing else.
+
+    Unlike an API token it carries no write rights, so it may travel in a URL.
+    """
+    return signing.dumps(user.pk, salt=READ_LINK_SALT, compress=True)
+
+
+def read_key_user(key: str) -> User | None:
+    try:
+        pk = signing.loads(key, salt=READ_LINK_SALT)
+    except signing.BadSignature:
+        return None
+    return User.objects.active().filter(pk=pk).first()

@@ -27,11 +27,11 @@ def home(request):
 @login_required
 @never_cache
 def profile(request):
-    """Preferences and personal API tokens; a new token's secret is shown once, after which
-    only its first characters are ever displayed (post, redirect, then show and forget)."""
+    """Preferences and personal API tokens. A new token's secret is in the response to the
+    POST that created it and nowhere else: not stored, not in the session, never shown again."""
     preferences = PreferencesForm(initial={"announcements": request.user.announcements})
     token_form = TokenForm()
-    new_token = request.session.pop("new_api_token", None)
+    new_token = None
     if request.method == "POST" and request.POST.get("form") == "preferences":
         preferences = PreferencesForm(request.POST)
         if preferences.is_valid():
@@ -48,8 +48,7 @@ def profile(request):
             except ValidationError as error:
                 token_form.add_error("name", error.messages)
             else:
-                request.session["new_api_token"] = raw
-                return redirect("accounts:profile")
+                new_token, token_form = raw, TokenForm()
     context = {
         "preferences": preferences,
         "token_form": token_form,

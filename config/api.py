@@ -5,7 +5,7 @@ owner's permissions. Errors are JSON: 400 with messages per field, 401, 403, 404
 """
 
 from django.conf import settings
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from ninja import NinjaAPI
@@ -75,6 +75,11 @@ def forbidden(request, exc):
 @api.exception_handler(Http404)
 def not_found(request, exc):
     return _error(request, 404, "Not found.")
+
+
+@api.exception_handler(RequestDataTooBig)
+def too_big(request, exc):
+    return _error(request, 413, "The request body is too large; send fewer leads at a time.")
 
 
 @api.exception_handler(HttpError)

@@ -47,7 +47,11 @@ if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when ACCORD_ENV=production.")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # The address people reach Accord at, for links in e-mails and feeds.
-SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
+SITE_URL = env("SITE_URL", "" if PRODUCTION else "http://127.0.0.1:8000")
+if PRODUCTION and not SITE_URL:
+    raise ImproperlyConfigured("SITE_URL must be set when ACCORD_ENV=production.")
+# Enough for the API's largest lead submission (5 000 leads); files have their own limits.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 # Where the read-only embed of a definition may be framed (the company intranet).
 EMBED_FRAME_ANCESTORS = env_list("EMBED_FRAME_ANCESTORS", "'self'")
 API_RATE_LIMIT = env("API_RATE_LIMIT", "120/m")

@@ -20,6 +20,10 @@ class DefinitionForm(forms.ModelForm):
         widget=forms.RadioSelect,
         help_text="The starting content arrives as proposals: version 1 is voted like any other.",
     )
+    quorum_percent = forms.IntegerField(label="Quorum (%)", min_value=1, max_value=100, initial=60)
+    threshold_percent = forms.IntegerField(
+        label="Threshold (%)", min_value=1, max_value=100, initial=75
+    )
     copy_from = forms.ModelChoiceField(
         label="Definition to copy",
         queryset=Definition.objects.all(),
@@ -195,6 +199,9 @@ PROPOSAL_KIND_CHOICES = Proposal.Kind.choices
 
 
 class ConsensusRuleForm(forms.ModelForm):
+    quorum_percent = forms.IntegerField(label="Quorum (%)", min_value=1, max_value=100)
+    threshold_percent = forms.IntegerField(label="Threshold (%)", min_value=1, max_value=100)
+
     class Meta:
         model = Definition
         fields = ["quorum_percent", "threshold_percent"]

@@ -31,6 +31,16 @@ def voter_is_eligible(user) -> bool:
     )
 
 
+PROPOSER_REFUSAL = (
+    "To propose a change, you need to be in marketing or sales, an executive, "
+    "or have the Facilitator role."
+)
+
+
+def proposer_is_allowed(user) -> bool:
+    return user.has_perm("definitions.facilitate") or voter_is_eligible(user)
+
+
 def eligible_counts() -> dict[str, int]:
     rows = voters_eligible().values("department").annotate(n=Count("pk", distinct=True))
     return {row["department"]: row["n"] for row in rows}

@@ -218,11 +218,8 @@ def proposal_create(
     check_draft: bool = True,
 ) -> Proposal:
     """Propose a change; its vote opens at once under the definition's rule in force now."""
-    if not (by.has_perm("definitions.facilitate") or selectors.voter_is_eligible(by)):
-        raise PermissionDenied(
-            "To propose a change, you need to be in marketing or sales, an executive, "
-            "or have the Facilitator role."
-        )
+    if not selectors.proposer_is_allowed(by):
+        raise PermissionDenied(selectors.PROPOSER_REFUSAL)
     if kind not in Kind.values:
         raise ValidationError({"kind": "Choose what the proposal does."})
     payload = _clean_payload(kind, payload or {})

@@ -3,17 +3,19 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.decorators import login_or_token_required, permission_require, permission_required
+from accounts.decorators import login_or_read_key_required, permission_require, permission_required
+from accounts.services import read_key_for
 from config.htmx import render_htmx
 from definitions import publication, selectors, services
 from definitions.content import (
@@ -153,14 +155,15 @@ def proposal_create(request, pk: int, kind: str):
     definition = _definition(request, pk)
     if kind not in KIND_LABELS:
         raise Http404
+    if not selectors.proposer_is_allowed(request.user):
+        raise PermissionDenied(selectors.PROPOSER_REFUSAL)
     draft = selectors.draft_build(definition)[0]
     supersedes = None
-    if request.GET.get("supersedes") or request.POST.get("supersedes"):
-        supersedes = get_object_or_404(
-            Proposal,
-            definition=definition,
-            pk=request.GET.get("supersedes") or request.POST.get("supersedes"),
-        )
+    supersedes_pk = request.GET.get("supersedes") or request.POST.get("supersedes")
+    if supersedes_pk:
+        if not supersedes_pk.isdigit():
+            raise Http404
+        supersedes = get_object_or_404(Proposal, definition=definition, pk=int(supersedes_pk))
     data = request.POST if request.method == "POST" else None
 
     if supersedes is not None:
@@ -233,9 +236,7 @@ def proposal_create(request, pk: int, kind: str):
                 rationale=meta_form.cleaned_data["rationale"],
                 closes_at=meta_form.cleaned_data.get("closes_at"),
                 supersedes=supersedes,
-                origin=request.POST.get("origin") or Proposal.Origin.TYPED,
-                origin_label=request.POST.get("origin_label", "")[:300],
-                origin_url=_safe_local_url(request.POST.get("origin_url", "")),
+                **_origin(request),
             )
         except ValidationError as error:
             _form_errors(content_form or meta_form, error)
@@ -282,9 +283,34 @@ def _content_initial(content: dict) -> dict:
     return initial
 
 
-def _safe_local_url(url: str) -> str:
-    """Only links inside Accord are kept as an origin."""
-    return url if url.startswith("/") and not url.startswith("//") else ""
+def _safe_local_url(request, url: str) -> str:
+    """Only links inside Accord are kept as an origin (no scheme, host, backslash or control
+    character that a browser could read as another site)."""
+    if (
+        not url.startswith("/")
+        or "\\" in url
+        or any(ord(char) < 32 or ord(char) == 127 for char in url)
+        or not url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()})
+    ):
+        return ""
+    return url
+
+
+# Origins a link may claim; the starting ladder is set only by the service that creates it.
+LINKED_ORIGINS = {Proposal.Origin.MEETING, Proposal.Origin.FEEDBACK}
+
+
+def _origin(request) -> dict:
+    """The finding a proposal came from, when a link from one opened the form."""
+    url = _safe_local_url(request, request.POST.get("origin_url", ""))
+    origin = request.POST.get("origin")
+    if not url or origin not in LINKED_ORIGINS:
+        return {"origin": Proposal.Origin.TYPED, "origin_label": "", "origin_url": ""}
+    return {
+        "origin": origin,
+        "origin_label": request.POST.get("origin_label", "")[:300],
+        "origin_url": url,
+    }
 
 
 def _proposal_context(request, definition, proposal_pk):
@@ -515,6 +541,7 @@ def version_detail(request, pk: int, number):
         "definition": definition,
         "version": version,
         "content": selectors.version_content(version),
+        "read_key": read_key_for(request.user),
         "is_latest": version.number == latest_number,
         "proposals": version.proposals.all(),
     }
@@ -577,7 +604,7 @@ def definition_history(request, pk: int):
 
 
 @require_GET
-@login_or_token_required
+@login_or_read_key_required
 def version_markdown(request, pk: int, number):
     definition = _definition(request, pk)
     version = _version(definition, number)
@@ -589,7 +616,7 @@ def version_markdown(request, pk: int, number):
 
 
 @require_GET
-@login_or_token_required
+@login_or_read_key_required
 def version_json(request, pk: int, number):
     definition = _definition(request, pk)
     version = _version(definition, number)
@@ -598,14 +625,14 @@ def version_json(request, pk: int, number):
 
 
 @require_GET
-@login_or_token_required
+@login_or_read_key_required
 def version_feed(request, pk: int):
     return VersionFeed()(request, pk=pk)
 
 
 @require_GET
 @xframe_options_exempt
-@login_or_token_required
+@login_or_read_key_required
 def version_embed(request, pk: int):
     """The version in force, without navigation, for framing in the company intranet."""
     definition = _definition(request, pk)

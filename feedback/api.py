@@ -283,7 +283,7 @@ def feedback_submit(request, definition_id: int, crm_reference: str, payload: Fe
     return {
         "lead": lead.crm_reference,
         "decision": feedback.decision,
-        "version": lead.version.number,
+        "version": feedback.version.number,
         "reasons": [reason.label for reason in feedback.reasons.all()],
     }
 

@@ -408,7 +408,9 @@ def feedback_record(
     )
     created = feedback is None
     if created:
-        feedback = LeadFeedback(lead=lead, cycle_id=lead.cycle_id, version_id=lead.version_id)
+        feedback = LeadFeedback(lead=lead, cycle_id=lead.cycle_id)
+    # Always the version in force at the lead's hand-over, even if a re-import moved it.
+    feedback.version_id = lead.version_id
     feedback.rep = rep
     feedback.agrees_with_stage = agrees_with_stage
     feedback.decision = decision

@@ -11,6 +11,7 @@ PRODUCTION = {
     "SECRET_KEY": "k3Lr9vQ2xW8zT5mN1pB7yH4dF6gJ0sA2cE9uI3oP5qR8tY1wZ4xV7bN2mK6jH9g",
     "ALLOWED_HOSTS": "accord.example.com",
     "CSRF_TRUSTED_ORIGINS": "https://accord.example.com",
+    "SITE_URL": "https://accord.example.com",
     "DATABASE_URL": "sqlite:////tmp/accord-deploy-check.sqlite3",
 }
 
@@ -41,3 +42,10 @@ def test_production_refuses_to_start_without_a_secret_key():
     result = manage("check", env=env)
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_refuses_to_start_without_its_site_url():
+    env = {k: v for k, v in PRODUCTION.items() if k != "SITE_URL"}
+    result = manage("check", env=env)
+    assert result.returncode != 0
+    assert "SITE_URL must be set" in result.stderr

@@ -29,9 +29,9 @@ def version(facilitator, executive):
 
 def test_a_token_is_stored_hashed_and_shown_once_on_the_profile(client_as, marketer):
     client = client_as(marketer)
-    client.post("/accounts/profile/", {"form": "token", "name": "HubSpot sync"})
-    response = client.get("/accounts/profile/")
+    response = client.post("/accounts/profile/", {"form": "token", "name": "HubSpot sync"})
     raw = response.context["new_token"]
+    assert raw not in str(dict(client.session))
     token = ApiToken.objects.get()
     assert raw.startswith("acc_") and raw in response.content.decode()
     assert token.digest == token_digest(raw) and raw not in (token.digest, token.prefix)

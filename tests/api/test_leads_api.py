@@ -206,3 +206,33 @@ def test_a_rep_records_feedback_and_an_outcome_on_their_own_lead_only(
         bearer(sales_rep),
     )
     assert missing.status_code == 404
+
+
+def test_a_body_too_large_is_a_json_413(client, facilitator, executive, settings):
+    definition = _cycle(facilitator, executive)
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    leads = [{"crm_reference": f"A-{n}", "company": "Acme " * 20} for n in range(20)]
+    response = post(
+        client, f"/api/v1/definitions/{definition.pk}/leads", {"leads": leads}, bearer(facilitator)
+    )
+    assert response.status_code == 413
+    assert response.json()["detail"].startswith("The request body is too large")
+
+
+def test_feedback_follows_the_version_of_a_re_imported_lead(
+    client, facilitator, executive, sales_rep
+):
+    from django.utils import timezone
+
+    definition = _cycle(facilitator, executive)
+    url = f"/api/v1/definitions/{definition.pk}/leads"
+    lead = {"crm_reference": "A-1", "company": "Acme", "owner": sales_rep.email}
+    post(client, url, {"leads": [lead]}, bearer(facilitator))
+    feedback_url = f"/api/v1/definitions/{definition.pk}/leads/A-1/feedback"
+    accepted = {"agrees_with_stage": True, "decision": "accepted"}
+    assert post(client, feedback_url, accepted, bearer(sales_rep)).json()["version"] == 1
+    version_published(definition)
+    moved = {**lead, "handed_over_at": timezone.now().isoformat()}
+    assert post(client, url, {"leads": [moved]}, bearer(facilitator)).json()["changed"] == 1
+    assert post(client, feedback_url, accepted, bearer(sales_rep)).json()["version"] == 2
+    assert LeadFeedback.objects.get().version.number == 2

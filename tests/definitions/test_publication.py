@@ -8,7 +8,7 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from accounts.services import api_token_create
+from accounts.services import api_token_create, read_key_for
 from definitions import services
 from definitions.models import Submission, Version
 from tests.accounts.factories import UserFactory
@@ -67,13 +67,22 @@ def test_the_atom_feed_parses_and_lists_versions_newest_first(client_as, version
     assert feed.entries[0].link.endswith(f"/definitions/{version.definition_id}/versions/2/")
 
 
-def test_a_feed_reader_uses_a_token_and_an_unknown_one_is_sent_to_sign_in(
-    client, version, marketer
-):
-    _, raw = api_token_create(user=marketer, name="Feed reader")
+def test_a_feed_reader_uses_a_read_key_and_never_an_api_token(client, version, marketer):
     url = reverse("definitions:feed", args=[version.definition_id])
-    assert client.get(url, {"token": raw}).status_code == 200
-    assert client.get(url, {"token": "acc_wrong"}).status_code == 302
+    assert client.get(url, {"key": read_key_for(marketer)}).status_code == 200
+    refused = client.get(url, {"key": "forged"})
+    assert refused.status_code == 403
+    _, raw = api_token_create(user=marketer, name="CRM")
+    assert client.get(url, {"token": raw}).status_code == 302  # tokens stay out of URLs
+    assert raw not in client.get(url, {"token": raw})["Location"]
+
+
+def test_a_read_key_stops_working_when_its_person_leaves(client, version, marketer):
+    key = read_key_for(marketer)
+    marketer.is_active = False
+    marketer.save()
+    url = reverse("definitions:embed", args=[version.definition_id])
+    assert client.get(url, {"key": key}).status_code == 403
 
 
 def test_the_embed_may_be_framed_by_the_configured_intranet_only(client_as, version, marketer):

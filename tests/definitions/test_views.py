@@ -316,3 +316,63 @@ def test_only_a_facilitator_changes_the_rule_and_open_votes_keep_theirs(
     proposal.refresh_from_db()
     assert (definition.quorum_percent, definition.threshold_percent) == (80, 90)
     assert (proposal.quorum_percent, proposal.threshold_percent) == (60, 75)
+
+
+@pytest.mark.parametrize(
+    "url", ["/\\evil.example", "/\t/evil.example", "//evil.example", "https://evil.example/"]
+)
+def test_an_origin_that_a_browser_would_read_as_another_site_is_dropped(
+    client_as, definition, facilitator, url
+):
+    client_as(facilitator).post(
+        reverse("definitions:proposal_create", args=[definition.pk, "add_stage"]),
+        {
+            "c-name": "Recycled",
+            "c-level": "inquiry",
+            "m-rationale": "x",
+            "origin": "meeting",
+            "origin_label": "Meeting minutes",
+            "origin_url": url,
+        },
+    )
+    proposal = Proposal.objects.get()
+    assert (proposal.origin, proposal.origin_url, proposal.origin_label) == ("typed", "", "")
+
+
+def test_a_posted_form_cannot_claim_the_starting_ladder_as_its_origin(
+    client_as, definition, facilitator
+):
+    client_as(facilitator).post(
+        reverse("definitions:proposal_create", args=[definition.pk, "add_stage"]),
+        {
+            "c-name": "Recycled",
+            "c-level": "inquiry",
+            "m-rationale": "x",
+            "origin": "ladder",
+            "origin_label": "The seeds",
+            "origin_url": "/definitions/",
+        },
+    )
+    assert Proposal.objects.get().origin == "typed"
+
+
+def test_a_supersedes_that_is_not_a_number_is_a_404(client_as, definition, marketer):
+    url = reverse("definitions:proposal_create", args=[definition.pk, "add_criterion"])
+    assert client_as(marketer).get(url, {"supersedes": "abc"}).status_code == 404
+
+
+def test_the_proposal_form_refuses_people_who_may_not_propose(client_as, definition):
+    outsider = UserFactory(department="other")
+    url = reverse("definitions:proposal_create", args=[definition.pk, "add_criterion"])
+    response = client_as(outsider).get(url)
+    assert response.status_code == 403
+    assert "marketing or sales" in response.content.decode()
+
+
+def test_the_definition_page_shows_the_approved_profile_not_a_later_edit(
+    client_as, definition, marketer
+):
+    definition.ideal_customer_profile = "Edited after publication."
+    definition.save()
+    page = client_as(marketer).get(reverse("definitions:detail", args=[definition.pk]))
+    assert "Edited after publication." not in page.content.decode()
