@@ -46,13 +46,27 @@ def eligible_counts() -> dict[str, int]:
     return {row["department"]: row["n"] for row in rows}
 
 
-def proposal_verdict(proposal: Proposal, votes=None, counts=None) -> Verdict:
+def electorate() -> dict[int, str]:
+    """Everyone eligible to vote now, by id, with their department (one query)."""
+    return dict(voters_eligible().values_list("pk", "department").distinct())
+
+
+def proposal_verdict(proposal: Proposal, votes=None, voters=None) -> Verdict:
+    """Decide under the proposal's rule, counting the votes of people eligible now, in their
+    department now: someone who left, or moved out of marketing and sales, no longer counts
+    (so "4 of 3 voted" cannot happen)."""
     votes = proposal.votes.all() if votes is None else votes
+    voters = electorate() if voters is None else voters
+    eligible: dict[str, int] = {}
+    for department in voters.values():
+        eligible[department] = eligible.get(department, 0) + 1
     return consensus_evaluate(
         quorum_percent=proposal.quorum_percent,
         threshold_percent=proposal.threshold_percent,
-        eligible=eligible_counts() if counts is None else counts,
-        positions=[(vote.department, vote.position) for vote in votes],
+        eligible=eligible,
+        positions=[
+            (voters[vote.voter_id], vote.position) for vote in votes if vote.voter_id in voters
+        ],
     )
 
 

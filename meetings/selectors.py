@@ -182,7 +182,7 @@ def meeting_page(meeting: Meeting, user) -> dict:
         entry = AgendaEntry(item=item)
         if item.proposal is not None:
             if counts is None:
-                counts = definition_selectors.eligible_counts()
+                counts = definition_selectors.electorate()
             votes = list(item.proposal.votes.all())
             entry.verdict = definition_selectors.proposal_verdict(item.proposal, votes, counts)
             entry.my_vote = next((v for v in votes if v.voter_id == user.pk), None)

@@ -297,3 +297,23 @@ def test_closing_a_vote_at_quorum_and_threshold_passes_it(definition, people, pr
 
     assert closed.status == Proposal.Status.PASSED
     assert closed.outcome.startswith("Passes.")
+
+
+def test_a_vote_of_someone_no_longer_eligible_does_not_count(definition, people, propose):
+    from definitions import selectors, services
+
+    marketers = people("marketing", 2)
+    sellers = people("sales", 2)
+    proposal = propose()
+    for person in [*marketers, *sellers]:
+        services.vote_cast(proposal=proposal, voter=person, position="agree")
+    leaver = sellers[0]
+    leaver.is_active = False
+    leaver.save()
+    mover = marketers[0]
+    mover.department = "other"
+    mover.save()
+    verdict = selectors.proposal_verdict(proposal)
+    tallies = {t.department: t for t in verdict.tallies}
+    assert (tallies["sales"].eligible, tallies["sales"].voted) == (1, 1)
+    assert (tallies["marketing"].eligible, tallies["marketing"].voted) == (1, 1)
