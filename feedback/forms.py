@@ -1,5 +1,7 @@
 """Forms parse input; the services enforce the rules."""
 
+from datetime import timedelta
+
 from django import forms
 from django.utils import timezone
 
@@ -147,6 +149,15 @@ class CycleForm(forms.Form):
             (m.pk, f"{m.title} · {m.definition} · {timezone.localtime(m.starts_at):%d %b %Y}")
             for m in review_meetings(user).order_by("-starts_at")
         ]
+
+    def clean_starts_at(self):
+        """The field has minute precision: the current minute means now, so a cycle opened
+        right after a publication starts under the version just published."""
+        starts_at = self.cleaned_data["starts_at"]
+        now = timezone.now()
+        if starts_at <= now < starts_at + timedelta(minutes=1):
+            return now
+        return starts_at
 
 
 class UploadForm(forms.Form):
