@@ -77,3 +77,21 @@ def test_a_person_changes_their_password_and_signs_in_with_it(sign_in):
     page.get_by_role("button", name="Sign out").click()
     again = sign_in(user, password="Another-long-pass-42")
     expect(again.get_by_role("heading", name="What needs me")).to_be_visible()
+
+
+def test_a_forgotten_password_sends_a_reset_link(browser, live_server):
+    from django.core import mail
+
+    user = UserFactory(department="sales")
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/sign-in/")
+    page.get_by_role("link", name="Forgotten your password?").click()
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_role("button", name="Send the link").click()
+    expect(page.get_by_role("heading", name="Check your e-mail")).to_be_visible()
+    assert [m.to for m in mail.outbox] == [[user.email]]
+    link = next(line for line in mail.outbox[0].body.splitlines() if "/password/reset/" in line)
+    page.goto(link.replace("http://testserver", live_server.url))
+    expect(page.get_by_role("heading", name="Choose a new password")).to_be_visible()
+    context.close()
