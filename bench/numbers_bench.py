@@ -175,6 +175,8 @@ def generate(definition, facilitator, reps, count: int) -> None:
                 )
             )
         Outcome.objects.bulk_create(outcomes, batch_size=5000)
+        # Written in bulk above, so the figures the services keep are rewritten here.
+        services.figures_refresh([lead.pk for lead in leads])
     print(
         f"  wrote {len(leads):,} leads, {len(feedback):,} feedback rows, {len(links):,} reasons, "
         f"{len(outcomes):,} outcomes",

@@ -15,6 +15,11 @@ CRITERION_FIELDS = ("statement", "guidance", "evidence", "rule", "weight")
 EMPTY: dict = {"stages": []}
 
 
+# A definition everyone can remember is short; the qualification check also keeps one bit
+# per criterion in a 64-bit integer (feedback.checks.check_bits).
+MAX_CRITERIA = 60
+
+
 def content_empty() -> dict:
     return {"stages": []}
 
@@ -60,6 +65,8 @@ def content_apply(content: dict, proposal) -> tuple[dict, str | None]:
             return content, "its stage is not in the draft"
         if find_criterion(new, key)[1]:
             return content, "that criterion is already in the draft"
+        if content_criteria_count(new) >= MAX_CRITERIA:
+            return content, f"the draft already holds {MAX_CRITERIA} criteria, the most it can"
         stage["criteria"].append({"key": key, **criterion_fields(payload)})
     elif kind == "change_criterion":
         stage, criterion = find_criterion(new, key)

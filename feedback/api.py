@@ -17,10 +17,10 @@ from ninja.responses import Status
 from pydantic import Field
 
 from config.api_errors import Conflict, PayloadTooLarge, with_errors
-from definitions.models import Definition, Version, VersionCriterion, VersionStage
+from definitions.models import Definition, Version
 from definitions.rules import EVIDENCE_LEVELS, LEAD_FIELDS, SENIORITY_LEVELS
 from feedback import csv_io, services
-from feedback.checks import ladder_check
+from feedback.checks import ladder_check, ladders_for
 from feedback.models import Lead, LeadFeedback, Outcome, RejectionReason, ReviewCycle
 
 router = Router(tags=["leads"])
@@ -75,19 +75,9 @@ def _definition(request, definition_id: int) -> Definition:
     return get_object_or_404(Definition.objects.visible_to(request.user), pk=definition_id)
 
 
-def _ladder(version: Version) -> list:
-    criteria: dict[int, list] = {}
-    stages = list(VersionStage.objects.filter(version=version).order_by("position"))
-    for criterion in VersionCriterion.objects.filter(stage__version=version).order_by(
-        "stage__position", "position"
-    ):
-        criteria.setdefault(criterion.stage_id, []).append(criterion)
-    return [(stage, criteria.get(stage.pk, [])) for stage in stages]
-
-
 def lead_check_document(version: Version, values: dict) -> dict:
     """The check of one lead's values under `version`, as the API returns it."""
-    ladder = _ladder(version)
+    ladder = ladders_for([version.pk]).get(version.pk, [])
     reached, outcomes = ladder_check(ladder, values)
     stage_of = {c.pk: stage for stage, criteria in ladder for c in criteria}
     return {

@@ -5,10 +5,14 @@ met. A stage with no criteria cannot be reached by the check (nothing says the l
 there: a customer is a customer because it signed, which the check cannot see), so the
 climb stops before it. A criterion with a rule is evaluated; one without is checked by a
 person, and counts as met only when a person marked it met.
+
+Everything here is computation on values, except `ladders_for`, which reads the ladders.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from definitions.models import VersionCriterion, VersionStage
 from definitions.rules import LEAD_FIELDS, MET, MISSED, UNKNOWN, rule_evaluate
 
 EVIDENCE_FIELDS = {"need_evidence", "budget_evidence", "authority_evidence"}
@@ -90,4 +94,45 @@ def ladder_check(stages: list, values: dict, marks: dict | None = None, cache: d
     return reached, outcomes
 
 
-__all__ = ["MET", "MISSED", "UNKNOWN", "Mark", "Outcome", "ladder_check", "lead_values"]
+def ladders_for(version_ids: Iterable[int]) -> dict[int, list]:
+    """{version id: [(stage, [criteria]), ...]} in ladder order, in two queries. The order
+    (stage position, criterion position, id) is the order of the check's bits."""
+    ladders: dict[int, list] = {}
+    by_stage: dict[int, list] = {}
+    for stage in VersionStage.objects.filter(version_id__in=set(version_ids)).order_by(
+        "version_id", "position"
+    ):
+        criteria: list = []
+        by_stage[stage.pk] = criteria
+        ladders.setdefault(stage.version_id, []).append((stage, criteria))
+    for criterion in VersionCriterion.objects.filter(stage_id__in=by_stage).order_by(
+        "stage_id", "position", "pk"
+    ):
+        by_stage[criterion.stage_id].append(criterion)
+    return ladders
+
+
+def check_bits(outcomes: list[Outcome]) -> tuple[int, int]:
+    """The outcomes as two bit sets in ladder order: (met, missed); unknown is in neither.
+    A version holds at most definitions.content.MAX_CRITERIA criteria, so they fit a
+    signed 64-bit integer."""
+    met = missed = 0
+    for index, outcome in enumerate(outcomes):
+        if outcome.result == MET:
+            met |= 1 << index
+        elif outcome.result == MISSED:
+            missed |= 1 << index
+    return met, missed
+
+
+__all__ = [
+    "MET",
+    "MISSED",
+    "UNKNOWN",
+    "Mark",
+    "Outcome",
+    "check_bits",
+    "ladder_check",
+    "ladders_for",
+    "lead_values",
+]

@@ -211,8 +211,8 @@ class CheckResult(models.TextChoices):
 class LeadCheck(models.Model):
     """The qualification check of a lead against the version in force at hand-over.
 
-    Derived from the lead and the version; re-run whenever either changes, so it keeps no
-    history of its own (the person-checked results below say who marked them).
+    Derived from the lead, the version and the marks people made on criteria without a rule;
+    re-run whenever one of them changes, so it keeps no history of its own.
     """
 
     lead = models.OneToOneField(Lead, on_delete=models.CASCADE, related_name="qualification")
@@ -222,6 +222,10 @@ class LeadCheck(models.Model):
     )
     # The stage's level, copied so numbers compare levels across versions in SQL.
     level_reached = models.CharField(max_length=20, choices=StageLevel.choices, blank=True)
+    # One bit per criterion of the version, in ladder order (stage, then criterion): set in
+    # met_bits when met, in missed_bits when missed, in neither when unknown.
+    met_bits = models.BigIntegerField(default=0)
+    missed_bits = models.BigIntegerField(default=0)
     checked_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
@@ -229,14 +233,16 @@ class LeadCheck(models.Model):
 
 
 class CriterionResult(models.Model):
-    # Keyed by the lead (its check is one per lead), so a whole import's results can be
-    # written in one COPY without waiting for the checks' ids.
+    """A person's verdict on a criterion that has no rule (the check reads it as the result).
+
+    Rule results are not stored: they follow from the lead's values and the version, so the
+    check computes them when a page shows them and keeps only their bits (LeadFigures)."""
+
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="criterion_results")
     criterion = models.ForeignKey(VersionCriterion, on_delete=models.PROTECT, related_name="+")
     result = models.CharField(max_length=10, choices=CheckResult.choices)
     evidence_seen = models.CharField(max_length=10, choices=EVIDENCE_CHOICES, blank=True)
     value_seen = models.CharField(max_length=200, blank=True)
-    # Set when a person checked a criterion that has no rule.
     marked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -379,6 +385,61 @@ class Outcome(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lead}: {self.get_result_display()}"
+
+
+# "Rejected leads that later bought" counts purchases within 24 months of the hand-over
+# (seed 003), as 730 days.
+REJECTED_BOUGHT_WITHIN_DAYS = 730
+
+
+class LeadFigures(models.Model):
+    """What the numbers count of one lead, in one narrow row: its place (definition, cycle,
+    version, rep, source, stage, hand-over time), its check (level reached, and one bit per
+    criterion of its version, in ladder order, for met and for missed), its feedback in its
+    hand-over cycle and its outcome.
+
+    Derived, never edited: the feedback services rewrite a lead's row whenever they write
+    anything it is derived from (`services.figures_refresh`), so the numbers pages aggregate
+    one table instead of joining five (docs/benchmarks.md, "Numbers").
+    """
+
+    lead = models.OneToOneField(
+        Lead, on_delete=models.CASCADE, primary_key=True, related_name="figures"
+    )
+    definition = models.ForeignKey(Definition, on_delete=models.CASCADE, related_name="+")
+    cycle = models.ForeignKey(ReviewCycle, on_delete=models.CASCADE, related_name="+")
+    version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="+")
+    rep = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    source = models.CharField(max_length=20)
+    stage_handed_over = models.CharField(max_length=20)
+    handed_over_at = models.DateTimeField()
+    level_reached = models.CharField(max_length=20, blank=True)
+    met_bits = models.BigIntegerField(default=0)
+    missed_bits = models.BigIntegerField(default=0)
+    feedback = models.ForeignKey(
+        LeadFeedback, null=True, blank=True, on_delete=models.SET_NULL, related_name="figures"
+    )
+    decision = models.CharField(max_length=10, blank=True)
+    outcome_result = models.CharField(max_length=20, blank=True)
+    outcome_on = models.DateField(null=True, blank=True)
+    amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    # How far the lead got (0 handed over ... 4 customer): the check's level, sales
+    # accepting it, or its outcome, whichever went furthest.
+    rank = models.PositiveSmallIntegerField(default=0)
+    # Rejected, then bought within REJECTED_BOUGHT_WITHIN_DAYS of the hand-over.
+    rejected_then_bought = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["definition", "handed_over_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(met_bits__gte=0) & Q(missed_bits__gte=0), name="figures_bits_positive"
+            ),
+            models.CheckConstraint(condition=Q(rank__lte=4), name="figures_rank_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Figures of lead {self.lead_id}"
 
 
 class Suggestion(models.Model):

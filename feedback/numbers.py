@@ -30,34 +30,34 @@ from django.db.models import (
     Count,
     Exists,
     F,
-    FilteredRelation,
     FloatField,
-    IntegerField,
-    Max,
     OuterRef,
     Q,
     Subquery,
+    Sum,
     Value,
     When,
 )
-from django.db.models.functions import Cast, Greatest, NullIf, TruncDate
+from django.db.models.functions import Cast, NullIf
 from django.urls import reverse
 from django.utils import timezone
 
-from definitions.models import Definition, StageLevel, Version, VersionCriterion
+from definitions.models import Definition, StageLevel, Version
 from definitions.rules import LEAD_FIELDS
 from definitions.selectors import draft_build, version_latest
-from feedback.checks import MET, Mark, ladder_check
+from feedback.checks import MET, Mark, ladder_check, ladders_for
 from feedback.models import (
+    REJECTED_BOUGHT_WITHIN_DAYS,
     CriterionResult,
     Lead,
     LeadCheck,
     LeadFeedback,
+    LeadFigures,
     LeadSource,
     ReviewCycle,
 )
 
-WINDOW_DAYS = 730  # "within two years" (seed 003), as 24 months of 365 days
+WINDOW_DAYS = REJECTED_BOUGHT_WITHIN_DAYS  # "within two years" (seed 003)
 PRIVATE_FILTER_SHARE = 0.15  # an unwritten reason behind more than this share of rejections
 PRIVATE_FILTER_MIN = 3  # ... and behind at least this many, so one rejection of two is no trend
 PREDICTOR_MIN = 10  # leads needed on each side before a criterion is called a poor predictor
@@ -135,46 +135,36 @@ def share(numerator, denominator) -> float | None:
 
 # --- the base querysets --------------------------------------------------------------------
 
-REJECTED_BOUGHT = Q(
-    fb__decision="rejected",
-    outcome__result="bought",
-    bought_after__gte=timedelta(0),
-    bought_after__lte=timedelta(days=WINDOW_DAYS),
-)
-
 
 def leads(definition: Definition, filters: Filters):
-    """The leads the figures cover, with their hand-over cycle's feedback as `fb` and the days
-    from hand-over to purchase as `bought_after`."""
-    return (
-        Lead.objects.filter(definition=definition)
-        .filter(filters.q())
-        .annotate(fb=FilteredRelation("feedback", condition=Q(feedback__cycle=F("cycle"))))
-        .alias(bought_after=F("outcome__occurred_on") - TruncDate("handed_over_at"))
-    )
+    """The figures of the leads the numbers cover: one narrow row per lead (`LeadFigures`),
+    kept by the services, so every figure is one aggregate over one table."""
+    return LeadFigures.objects.filter(definition=definition).filter(filters.q())
+
+
+ACCEPTED = Q(decision="accepted")
+REJECTED = Q(decision="rejected")
+HIGH_REJECTED_WHERE = {"level_reached__in": HIGH_LEVELS, "decision": "rejected"}
+ACCEPTED_LOW_WHERE = {"decision": "accepted", "level_reached__in": LOW_LEVELS}
+HIGH_REJECTED = Q(**HIGH_REJECTED_WHERE)
+ACCEPTED_LOW = Q(**ACCEPTED_LOW_WHERE)
 
 
 def _lead_counts(disagreements: bool = True) -> dict:
-    """The counts and rates of a set of leads; `disagreements` adds the two counts that need
-    the check's level (one more join, so only the totals ask for them)."""
+    """The counts and rates of a set of leads; `disagreements` adds the two counts about the
+    check's level (only the totals show them)."""
     counts = {
         "handed": Count("pk"),
-        "reviewed": Count("fb__pk"),
-        "accepted": Count("pk", filter=Q(fb__decision="accepted")),
-        "rejected": Count("pk", filter=Q(fb__decision="rejected")),
-        "recycled": Count("pk", filter=Q(fb__decision="recycled")),
-        "bought": Count("pk", filter=Q(outcome__result="bought")),
-        "rejected_bought": Count("pk", filter=REJECTED_BOUGHT),
+        "reviewed": Count("pk", filter=~Q(decision="")),
+        "accepted": Count("pk", filter=ACCEPTED),
+        "rejected": Count("pk", filter=REJECTED),
+        "recycled": Count("pk", filter=Q(decision="recycled")),
+        "bought": Count("pk", filter=Q(outcome_result="bought")),
+        "rejected_bought": Count("pk", filter=Q(rejected_then_bought=True)),
     }
     if disagreements:
-        counts["high_rejected"] = Count(
-            "pk", filter=Q(qualification__level_reached__in=HIGH_LEVELS, fb__decision="rejected")
-        )
-        counts["accepted_low"] = Count(
-            "pk",
-            filter=Q(fb__decision="accepted")
-            & (Q(qualification__isnull=True) | Q(qualification__level_reached__in=LOW_LEVELS)),
-        )
+        counts["high_rejected"] = Count("pk", filter=HIGH_REJECTED)
+        counts["accepted_low"] = Count("pk", filter=ACCEPTED_LOW)
     counts["acceptance"] = _ratio(counts["accepted"], counts["handed"])
     counts["rejected_bought_share"] = _ratio(counts["rejected_bought"], counts["rejected"])
     counts["bought_share"] = _ratio(counts["bought"], counts["handed"])
@@ -184,12 +174,8 @@ def _lead_counts(disagreements: bool = True) -> dict:
 def totals(definition: Definition, filters: Filters, with_funnel: bool = False) -> dict:
     """Every lead-level count and rate over the whole filtered set, in one query; with the
     funnel's counts too when asked (the page asks, to scan the leads once for both)."""
-    queryset = leads(definition, filters)
-    extra = {}
-    if with_funnel:
-        queryset = queryset.alias(rank=_rank())
-        extra = _funnel_aggregates()
-    return queryset.aggregate(**_lead_counts(), **extra)
+    extra = _funnel_aggregates() if with_funnel else {}
+    return leads(definition, filters).aggregate(**_lead_counts(), **extra)
 
 
 # --- acceptance by cycle, version, stage, source, rep --------------------------------------
@@ -252,22 +238,25 @@ def acceptance_by(definition: Definition, filters: Filters, dimension: str) -> l
 ReasonLink = LeadFeedback.reasons.through
 
 
-def _reason_rows(definition: Definition, filters: Filters, extra: Q | None = None):
+def _reason_rows(definition: Definition, filters: Filters):
+    """Per reason: how many rejections gave it, and how many of those the check had placed at
+    Opportunity (for the disagreements), in one query."""
     return (
         ReasonLink.objects.filter(
-            leadfeedback__decision="rejected",
-            leadfeedback__cycle=F("leadfeedback__lead__cycle"),
-            leadfeedback__lead__definition=definition,
+            leadfeedback__figures__definition=definition,
+            leadfeedback__figures__decision="rejected",
         )
-        .filter(filters.q("leadfeedback__lead__"))
-        .filter(extra or Q())
+        .filter(filters.q("leadfeedback__figures__"))
         .values(
             "rejectionreason_id",
             "rejectionreason__label",
             "rejectionreason__kind",
             "rejectionreason__criterion_key",
         )
-        .annotate(count=Count("pk"))
+        .annotate(
+            count=Count("pk"),
+            high=Count("pk", filter=Q(leadfeedback__figures__level_reached__in=HIGH_LEVELS)),
+        )
         .order_by("-count", "rejectionreason__label")
     )
 
@@ -286,6 +275,7 @@ def rejection_reasons(definition: Definition, filters: Filters, rejected: int) -
                 "unwritten": unwritten,
                 "criterion_key": row["rejectionreason__criterion_key"],
                 "count": row["count"],
+                "high": row["high"],
                 "share": reason_share,
                 "private_filter": unwritten
                 and row["count"] >= PRIVATE_FILTER_MIN
@@ -300,9 +290,9 @@ def private_filters(definition: Definition) -> list[dict]:
     """The unwritten reasons flagged as private filters over all of a definition's leads (for
     the definition's health warning: "unwritten rejection reasons pile up", seed 003)."""
     everything = Filters()
-    rejected = leads(definition, everything).aggregate(
-        rejected=Count("pk", filter=Q(fb__decision="rejected"))
-    )["rejected"]
+    rejected = leads(definition, everything).aggregate(rejected=Count("pk", filter=REJECTED))[
+        "rejected"
+    ]
     return [r for r in rejection_reasons(definition, everything, rejected) if r["private_filter"]]
 
 
@@ -312,57 +302,79 @@ def private_filters(definition: Definition) -> list[dict]:
 COUNT_NAMES = ["met", "met_accepted", "missed", "missed_accepted_or_bought", "unknown"]
 
 
-def criteria_prediction(definition: Definition, filters: Filters) -> list[dict]:
-    """Per criterion (by its stable key, across versions): of the leads that met it, the share
-    sales accepted; of those that missed it, the share still accepted or later bought.
+def _bit(column: str, index: int):
+    return F(column).bitrightshift(index).bitand(1)
 
-    The results are counted per criterion id (an integer: no join to the criteria for the
-    hundreds of thousands of results); the few rows are then labelled and the versions of a
-    criterion (same key) added up.
+
+def _criteria_counts(definition: Definition, filters: Filters) -> dict[str, dict]:
+    """Per criterion key (across versions): the counts of `COUNT_NAMES`, and how often the
+    leads sales accepted that the check placed below Lead missed it (`missed_low`).
+
+    The check keeps one bit per criterion in ladder order; one query sums the bits per
+    version, and the few rows are labelled with the ladders and added up by key.
     """
-    accepted = Q(fb__decision="accepted")
-    accepted_or_bought = accepted | Q(lead__outcome__result="bought")
-    counted = (
-        CriterionResult.objects.filter(lead__definition=definition)
-        .filter(filters.q("lead__"))
-        .annotate(
-            fb=FilteredRelation(
-                "lead__feedback", condition=Q(lead__feedback__cycle=F("lead__cycle"))
-            )
+    versions = dict(Version.objects.for_definition(definition).values_list("pk", "number"))
+    ladders = ladders_for(versions)
+    size = max((sum(len(c) for _, c in ladder) for ladder in ladders.values()), default=0)
+    sums = {}
+    for i in range(size):
+        met, missed = _bit("met_bits", i), _bit("missed_bits", i)
+        sums[f"met_{i}"] = Sum(met)
+        sums[f"met_accepted_{i}"] = Sum(met, filter=ACCEPTED)
+        sums[f"missed_{i}"] = Sum(missed)
+        sums[f"missed_accepted_or_bought_{i}"] = Sum(
+            missed, filter=ACCEPTED | Q(outcome_result="bought")
         )
-        .values("criterion_id")
-        .annotate(
-            met=Count("pk", filter=Q(result="met")),
-            met_accepted=Count("pk", filter=Q(result="met") & accepted),
-            missed=Count("pk", filter=Q(result="missed")),
-            missed_accepted_or_bought=Count("pk", filter=Q(result="missed") & accepted_or_bought),
-            unknown=Count("pk", filter=Q(result="unknown")),
-        )
-        .order_by()
-    )
-    by_id = {row["criterion_id"]: row for row in counted}
-    criteria = (
-        VersionCriterion.objects.filter(pk__in=by_id)
-        .select_related("stage")
-        .order_by("-stage__version__number", "stage__position", "position")
+        sums[f"missed_low_{i}"] = Sum(missed, filter=ACCEPTED_LOW)
+    by_version = (
+        leads(definition, filters).values("version_id").annotate(n=Count("pk"), **sums).order_by()
+        if size
+        else []
     )
     rows: dict[str, dict] = {}
-    for criterion in criteria:
-        # The newest version's wording and place come first, so they label the key.
-        row = rows.setdefault(
-            criterion.key,
-            {
-                "key": criterion.key,
-                "statement": criterion.statement,
-                "stage_key": criterion.stage.key,
-                "order": (criterion.stage.position, criterion.position, criterion.key),
-                **dict.fromkeys(COUNT_NAMES, 0),
-            },
-        )
-        for name in COUNT_NAMES:
-            row[name] += by_id[criterion.pk][name]
-    ordered = sorted(rows.values(), key=lambda row: row.pop("order"))
+    counted = {row["version_id"]: row for row in by_version}
+    # The newest version's wording and place label a key, so it comes first.
+    for version_id in sorted(ladders, key=lambda pk: -versions.get(pk, 0)):
+        criteria = [
+            (stage, c) for stage, stage_criteria in ladders[version_id] for c in stage_criteria
+        ]
+        row_counts = counted.get(version_id)
+        for i, (stage, criterion) in enumerate(criteria):
+            row = rows.setdefault(
+                criterion.key,
+                {
+                    "key": criterion.key,
+                    "statement": criterion.statement,
+                    "stage_key": stage.key,
+                    "order": (stage.position, criterion.position, criterion.key),
+                    **dict.fromkeys(COUNT_NAMES, 0),
+                    "missed_low": 0,
+                    "seen": False,
+                },
+            )
+            if row_counts is None:
+                continue
+            row["seen"] = True
+            met, missed = row_counts[f"met_{i}"] or 0, row_counts[f"missed_{i}"] or 0
+            row["met"] += met
+            row["missed"] += missed
+            row["unknown"] += row_counts["n"] - met - missed
+            row["met_accepted"] += row_counts[f"met_accepted_{i}"] or 0
+            row["missed_accepted_or_bought"] += row_counts[f"missed_accepted_or_bought_{i}"] or 0
+            row["missed_low"] += row_counts[f"missed_low_{i}"] or 0
+    return {key: row for key, row in rows.items() if row.pop("seen")}
+
+
+def criteria_prediction(definition: Definition, filters: Filters, counts=None) -> list[dict]:
+    """Per criterion (by its stable key, across versions): of the leads that met it, the share
+    sales accepted; of those that missed it, the share still accepted or later bought."""
+    counts = _criteria_counts(definition, filters) if counts is None else counts
+    ordered = sorted(
+        ({k: v for k, v in row.items() if k != "missed_low"} for row in counts.values()),
+        key=lambda row: row["order"],
+    )
     for row in ordered:
+        del row["order"]
         met = row["met_accepted_share"] = share(row["met_accepted"], row["met"])
         missed = row["missed_accepted_or_bought_share"] = share(
             row["missed_accepted_or_bought"], row["missed"]
@@ -381,67 +393,62 @@ def criteria_prediction(definition: Definition, filters: Filters) -> list[dict]:
 
 # --- disagreements -------------------------------------------------------------------------
 
-HIGH_REJECTED = Q(qualification__level_reached__in=HIGH_LEVELS, fb__decision="rejected")
-ACCEPTED_LOW = Q(fb__decision="accepted") & (
-    Q(qualification__isnull=True) | Q(qualification__level_reached__in=LOW_LEVELS)
-)
 
-
-def _lead_list(queryset) -> list:
+def _lead_list(definition: Definition, filters: Filters, where: dict, order) -> list:
+    """Up to LIST_LIMIT leads whose figures match `where`, with their feedback's id."""
     return list(
-        queryset.select_related("rep", "qualification__stage_reached")
-        .annotate(feedback_id=F("fb__pk"))
-        .order_by("-handed_over_at", "pk")[:LIST_LIMIT]
+        Lead.objects.filter(figures__definition=definition)
+        .filter(filters.q("figures__"))
+        .filter(**{f"figures__{k}": v for k, v in where.items()})
+        .select_related("rep", "outcome", "qualification__stage_reached")
+        .annotate(
+            feedback_id=F("figures__feedback_id"), rejected_at=F("figures__feedback__created_at")
+        )
+        .order_by(*order)[:LIST_LIMIT]
     )
 
 
-def disagreements(definition: Definition, filters: Filters) -> dict:
+def disagreements(
+    definition: Definition, filters: Filters, reasons=None, criteria_counts=None
+) -> dict:
     """Leads the check placed at Opportunity that sales rejected, and leads sales accepted
-    that the check placed below Lead, with the pattern behind each."""
-    base = leads(definition, filters)
-    high_reason = (
-        _reason_rows(
-            definition,
-            filters,
-            Q(leadfeedback__lead__qualification__level_reached__in=HIGH_LEVELS),
-        ).first()
-        or None
-    )
-    low_missed = (
-        CriterionResult.objects.filter(lead__definition=definition, result="missed")
-        .filter(filters.q("lead__"))
-        .filter(
-            Exists(
-                LeadFeedback.objects.filter(
-                    lead=OuterRef("lead"), cycle=OuterRef("lead__cycle"), decision="accepted"
-                )
-            )
-        )
-        .filter(
-            Q(lead__qualification__isnull=True)
-            | Q(lead__qualification__level_reached__in=LOW_LEVELS)
-        )
-        .values("criterion__key")
-        .annotate(count=Count("pk"), statement=Max("criterion__statement"))
-        .order_by("-count", "criterion__key")
-        .first()
+    that the check placed below Lead, with the pattern behind each. `reasons` and
+    `criteria_counts` are the page's, when it has them (they carry the patterns)."""
+    if reasons is None:
+        reasons = rejection_reasons(definition, filters, 0)
+    if criteria_counts is None:
+        criteria_counts = _criteria_counts(definition, filters)
+    high = sorted((r for r in reasons if r["high"]), key=lambda r: (-r["high"], r["label"]))
+    low = sorted(
+        (r for r in criteria_counts.values() if r["missed_low"]),
+        key=lambda r: (-r["missed_low"], r["key"]),
     )
     return {
-        "high_rejected": _lead_list(base.filter(HIGH_REJECTED)),
-        "accepted_low": _lead_list(base.filter(ACCEPTED_LOW)),
-        "high_rejected_reason": high_reason
-        and {
-            "label": high_reason["rejectionreason__label"],
-            "unwritten": high_reason["rejectionreason__kind"] == "unwritten",
-            "criterion_key": high_reason["rejectionreason__criterion_key"],
-            "count": high_reason["count"],
-        },
-        "accepted_low_missed": low_missed
-        and {
-            "key": low_missed["criterion__key"],
-            "statement": low_missed["statement"],
-            "count": low_missed["count"],
-        },
+        "high_rejected": _lead_list(
+            definition, filters, HIGH_REJECTED_WHERE, ["-handed_over_at", "pk"]
+        ),
+        "accepted_low": _lead_list(
+            definition, filters, ACCEPTED_LOW_WHERE, ["-handed_over_at", "pk"]
+        ),
+        "high_rejected_reason": (
+            high
+            and {
+                "label": high[0]["label"],
+                "unwritten": high[0]["unwritten"],
+                "criterion_key": high[0]["criterion_key"],
+                "count": high[0]["high"],
+            }
+        )
+        or None,
+        "accepted_low_missed": (
+            low
+            and {
+                "key": low[0]["key"],
+                "statement": low[0]["statement"],
+                "count": low[0]["missed_low"],
+            }
+        )
+        or None,
     }
 
 
@@ -450,12 +457,8 @@ def disagreements(definition: Definition, filters: Filters) -> dict:
 
 def rejected_then_bought(definition: Definition, filters: Filters) -> list:
     """The rejected leads that bought within 24 months of the rejection, latest purchase first."""
-    return list(
-        leads(definition, filters)
-        .filter(REJECTED_BOUGHT)
-        .select_related("rep", "outcome")
-        .annotate(rejected_at=F("fb__created_at"), feedback_id=F("fb__pk"))
-        .order_by("-outcome__occurred_on", "pk")[:LIST_LIMIT]
+    return _lead_list(
+        definition, filters, {"rejected_then_bought": True}, ["-figures__outcome_on", "pk"]
     )
 
 
@@ -475,29 +478,6 @@ def reasons_of(feedback_ids) -> dict[int, list[str]]:
 # --- the funnel and the leads needed -------------------------------------------------------
 
 
-def _rank():
-    """How far a lead got: the check's level, sales accepting it, and its outcome, whichever
-    went furthest (0 handed over … 4 customer)."""
-    check = Case(
-        When(qualification__level_reached="lead", then=Value(1)),
-        When(qualification__level_reached="accepted", then=Value(2)),
-        When(qualification__level_reached="opportunity", then=Value(3)),
-        When(qualification__level_reached="customer", then=Value(4)),
-        default=Value(0),
-        output_field=IntegerField(),
-    )
-    sales = Case(
-        When(fb__decision="accepted", then=Value(2)), default=Value(0), output_field=IntegerField()
-    )
-    outcome = Case(
-        When(outcome__result="bought", then=Value(4)),
-        When(outcome__result__in=["opportunity", "lost", "no_decision"], then=Value(3)),
-        default=Value(0),
-        output_field=IntegerField(),
-    )
-    return Greatest(check, sales, outcome, output_field=IntegerField())
-
-
 def _funnel_aggregates() -> dict:
     counts = {f"step{k}": Count("pk", filter=Q(rank__gte=k)) for k, _ in FUNNEL_STEPS}
     conversions = {
@@ -507,7 +487,7 @@ def _funnel_aggregates() -> dict:
     return {
         **counts,
         **conversions,
-        "average_deal": Avg("outcome__amount", filter=Q(outcome__result="bought")),
+        "average_deal": Avg("amount", filter=Q(outcome_result="bought")),
     }
 
 
@@ -516,7 +496,7 @@ def funnel(definition: Definition, filters: Filters, row: dict | None = None) ->
     and the average amount of a bought deal. `row` is `totals(..., with_funnel=True)` when
     the caller has it already."""
     if row is None:
-        row = leads(definition, filters).alias(rank=_rank()).aggregate(**_funnel_aggregates())
+        row = leads(definition, filters).aggregate(**_funnel_aggregates())
     steps = [
         {
             "rank": k,
@@ -869,8 +849,9 @@ def numbers_page(definition: Definition, filters: Filters) -> dict:
     figures["criterion_reasons"] = [r for r in figures["reasons"] if not r["unwritten"]]
     figures["unwritten_reasons"] = [r for r in figures["reasons"] if r["unwritten"]]
     figures["private_filters"] = [r for r in figures["reasons"] if r["private_filter"]]
-    figures["criteria"] = criteria_prediction(definition, filters)
-    figures["disagreements"] = disagreements(definition, filters)
+    counts = _criteria_counts(definition, filters)
+    figures["criteria"] = criteria_prediction(definition, filters, counts)
+    figures["disagreements"] = disagreements(definition, filters, figures["reasons"], counts)
     figures["bought"] = rejected_then_bought(definition, filters)
     figures["funnel"] = funnel(definition, filters, figures["totals"])
     lists = figures["disagreements"]

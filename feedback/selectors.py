@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from definitions.rules import rule_sentence
 from feedback import numbers
+from feedback.checks import Mark, ladder_check, ladders_for, lead_values
 from feedback.models import (
     CriterionResult,
     Lead,
@@ -35,15 +36,9 @@ def cycles_for(user):
 
 
 def leads_with_review(queryset):
-    """Leads with their check (stage reached, every criterion) and their feedback, in a
-    fixed number of queries whatever the number of leads."""
+    """Leads with their check (stage reached, its bits) and their feedback, in a fixed number
+    of queries whatever the number of leads."""
     return queryset.select_related("qualification__stage_reached", "rep").prefetch_related(
-        Prefetch(
-            "criterion_results",
-            queryset=CriterionResult.objects.select_related("criterion__stage").order_by(
-                "criterion__stage__position", "criterion__position"
-            ),
-        ),
         Prefetch(
             "feedback",
             queryset=LeadFeedback.objects.prefetch_related("reasons"),
@@ -52,26 +47,34 @@ def leads_with_review(queryset):
     )
 
 
-def lead_summary(lead) -> None:
+def lead_summary(lead, ladders: dict) -> None:
     """Attach what the queue shows of a lead's check and its feedback in this cycle."""
     check = getattr(lead, "qualification", None)
-    results = list(lead.criterion_results.all())
-    lead.check_counts = {
-        state: sum(1 for r in results if r.result == state)
-        for state in ("met", "missed", "unknown")
-    }
-    lead.check_missed = [r.criterion.statement for r in results if r.result != "met"][:4]
+    criteria = [c for _, stage_criteria in ladders.get(lead.version_id, []) for c in stage_criteria]
+    met = check.met_bits if check else 0
+    missed = check.missed_bits if check else 0
+    states = [
+        "met" if met >> i & 1 else "missed" if missed >> i & 1 else "unknown"
+        for i in range(len(criteria))
+    ]
+    lead.check_counts = {state: states.count(state) for state in ("met", "missed", "unknown")}
+    missed_statements = (c.statement for c, s in zip(criteria, states, strict=True) if s != "met")
+    lead.check_missed = list(missed_statements)[:4]
     lead.stage_reached = check.stage_reached if check else None
     lead.cycle_feedback = next(
         (f for f in getattr(lead, "feedback_list", []) if f.cycle_id == lead.cycle_id), None
     )
 
 
-def review_queue(cycle: ReviewCycle, rep) -> list[Lead]:
-    leads = list(leads_with_review(Lead.objects.in_cycle(cycle).handed_to(rep)))
+def leads_summarised(leads: list[Lead]) -> list[Lead]:
+    ladders = ladders_for({lead.version_id for lead in leads})
     for lead in leads:
-        lead_summary(lead)
+        lead_summary(lead, ladders)
     return leads
+
+
+def review_queue(cycle: ReviewCycle, rep) -> list[Lead]:
+    return leads_summarised(list(leads_with_review(Lead.objects.in_cycle(cycle).handed_to(rep))))
 
 
 def queue_progress(cycle: ReviewCycle, rep) -> tuple[int, int]:
@@ -95,14 +98,13 @@ CYCLE_PAGE_LEADS = 500
 
 def cycle_leads(cycle: ReviewCycle, limit: int = CYCLE_PAGE_LEADS) -> list[Lead]:
     """The cycle's leads for its page (the first `limit`; the CSV export has them all)."""
-    leads = list(
-        leads_with_review(Lead.objects.in_cycle(cycle).order_by("rep__full_name", "company"))[
-            :limit
-        ]
+    return leads_summarised(
+        list(
+            leads_with_review(Lead.objects.in_cycle(cycle).order_by("rep__full_name", "company"))[
+                :limit
+            ]
+        )
     )
-    for lead in leads:
-        lead_summary(lead)
-    return leads
 
 
 def cycle_progress_by_rep(cycle: ReviewCycle):
@@ -123,21 +125,38 @@ def cycle_suggestions(cycle: ReviewCycle):
 
 
 def lead_checklist(lead: Lead) -> list[dict]:
-    """The lead's check as stages of criteria, each with its result and evidence."""
-    check = getattr(lead, "qualification", None)
-    if check is None:
+    """The lead's check as stages of criteria, each with its result and evidence: the rules
+    evaluated on the lead's values, the marks people made on the others."""
+    if getattr(lead, "qualification", None) is None:
         return []
-    results = (
-        CriterionResult.objects.filter(lead=lead)
-        .select_related("criterion__stage", "marked_by")
-        .order_by("criterion__stage__position", "criterion__position")
-    )
+    ladder = ladders_for([lead.version_id]).get(lead.version_id, [])
+    marked = {
+        row.criterion_id: row
+        for row in CriterionResult.objects.filter(lead=lead).select_related("marked_by")
+    }
+    marks = {
+        pk: Mark(row.result, row.evidence_seen, row.marked_by_id, row.marked_at)
+        for pk, row in marked.items()
+    }
+    _, outcomes = ladder_check(ladder, lead_values(lead), marks)
+    stage_of = {c.pk: stage for stage, criteria in ladder for c in criteria}
     stages: list[dict] = []
-    for result in results:
-        stage = result.criterion.stage
+    for outcome in outcomes:
+        criterion = outcome.criterion
+        stage = stage_of[criterion.pk]
+        mark = marked.get(criterion.pk) if outcome.mark else None
+        result = CriterionResult(
+            lead=lead,
+            criterion=criterion,
+            result=outcome.result,
+            evidence_seen=outcome.evidence_seen,
+            value_seen=outcome.value_seen,
+            marked_by=mark.marked_by if mark else None,
+            marked_at=mark.marked_at if mark else None,
+        )
+        result.sentence = rule_sentence(criterion.rule)
         if not stages or stages[-1]["stage"].pk != stage.pk:
             stages.append({"stage": stage, "results": []})
-        result.sentence = rule_sentence(result.criterion.rule)
         stages[-1]["results"].append(result)
     return stages
 

@@ -8,22 +8,35 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import (
+    BooleanField,
+    Case,
+    F,
+    FilteredRelation,
+    IntegerField,
+    Q,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest, TruncDate
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from accounts.decorators import permission_require
 from accounts.models import Department, User
-from definitions.models import Definition, Version, VersionCriterion, VersionStage
+from definitions.models import Definition, Version, VersionCriterion
 from definitions.rules import EVIDENCE_LEVELS
 from definitions.selectors import version_in_force
 from feedback import csv_io
-from feedback.checks import Mark, ladder_check, lead_values
+from feedback.checks import Mark, check_bits, ladder_check, ladders_for, lead_values
 from feedback.models import (
+    REJECTED_BOUGHT_WITHIN_DAYS,
     CheckResult,
     CriterionResult,
     Lead,
     LeadCheck,
     LeadFeedback,
+    LeadFigures,
     LeadImport,
     Outcome,
     RejectionReason,
@@ -218,23 +231,6 @@ def lead_update(*, lead: Lead, by: User, **fields) -> Lead:
 # --- the qualification check ---------------------------------------------------------------
 
 
-def _ladders(version_ids: Iterable[int]) -> dict[int, list]:
-    """{version id: [(stage, [criteria]), ...]} in funnel order, in two queries."""
-    ladders: dict[int, list] = {}
-    by_stage: dict[int, list] = {}
-    for stage in VersionStage.objects.filter(version_id__in=set(version_ids)).order_by(
-        "version_id", "position"
-    ):
-        criteria: list = []
-        by_stage[stage.pk] = criteria
-        ladders.setdefault(stage.version_id, []).append((stage, criteria))
-    for criterion in VersionCriterion.objects.filter(stage_id__in=by_stage).order_by(
-        "stage_id", "position"
-    ):
-        by_stage[criterion.stage_id].append(criterion)
-    return ladders
-
-
 def _rows_write(model, fields: list[str], rows: Iterable[tuple]) -> None:
     """Insert plain rows of derived data (no history, no signals): COPY on PostgreSQL,
     batched bulk_create elsewhere."""
@@ -254,42 +250,109 @@ def _rows_write(model, fields: list[str], rows: Iterable[tuple]) -> None:
     model.objects.bulk_create(batch)
 
 
-CHECK_FIELDS = ["lead_id", "version_id", "stage_reached_id", "level_reached", "checked_at"]
-RESULT_FIELDS = [
+REJECTED_BOUGHT = Q(
+    fb__decision="rejected",
+    outcome__result="bought",
+    bought_after__gte=timedelta(0),
+    bought_after__lte=timedelta(days=REJECTED_BOUGHT_WITHIN_DAYS),
+)
+
+
+def figures_rank():
+    """How far a lead got: the check's level, sales accepting it, and its outcome, whichever
+    went furthest (0 handed over … 4 customer)."""
+    check = Case(
+        When(qualification__level_reached="lead", then=Value(1)),
+        When(qualification__level_reached="accepted", then=Value(2)),
+        When(qualification__level_reached="opportunity", then=Value(3)),
+        When(qualification__level_reached="customer", then=Value(4)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    sales = Case(
+        When(fb__decision="accepted", then=Value(2)), default=Value(0), output_field=IntegerField()
+    )
+    outcome = Case(
+        When(outcome__result="bought", then=Value(4)),
+        When(outcome__result__in=["opportunity", "lost", "no_decision"], then=Value(3)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    return Greatest(check, sales, outcome, output_field=IntegerField())
+
+
+CHECK_FIELDS = [
     "lead_id",
-    "criterion_id",
-    "result",
-    "evidence_seen",
-    "value_seen",
-    "marked_by_id",
-    "marked_at",
+    "version_id",
+    "stage_reached_id",
+    "level_reached",
+    "met_bits",
+    "missed_bits",
+    "checked_at",
 ]
+FIGURE_FIELDS = [
+    "lead_id",
+    "definition_id",
+    "cycle_id",
+    "version_id",
+    "rep_id",
+    "source",
+    "stage_handed_over",
+    "handed_over_at",
+    "level_reached",
+    "met_bits",
+    "missed_bits",
+    "feedback_id",
+    "decision",
+    "outcome_result",
+    "outcome_on",
+    "amount",
+    "rank",
+    "rejected_then_bought",
+]
+LEVEL_RANK = {"lead": 1, "accepted": 2, "opportunity": 3, "customer": 4}
 
 
-def leads_check(leads: list[Lead], *, fresh: bool = False, now=None) -> int:
-    """Check leads against the version in force at their hand-over and store the results.
+def marks_of(lead_ids: list[int]) -> dict[tuple[int, int], Mark]:
+    """{(lead id, criterion id): the person's mark} for criteria without a rule."""
+    marks = {}
+    for ids in _chunks(lead_ids, 5000):
+        for row in CriterionResult.objects.filter(lead_id__in=ids).values(
+            "lead_id", "criterion_id", "result", "evidence_seen", "marked_by_id", "marked_at"
+        ):
+            marks[(row["lead_id"], row["criterion_id"])] = Mark(
+                row["result"], row["evidence_seen"], row["marked_by_id"], row["marked_at"]
+            )
+    return marks
 
-    Marks a person made on criteria without a rule are kept. `fresh` says the leads have
-    never been checked (a new import), which saves looking for old results.
+
+def leads_check(leads: list, *, fresh: bool = False, now=None) -> int:
+    """Check leads against the version in force at their hand-over and store the results:
+    the stage reached and one bit per criterion (`LeadCheck`), and the lead's figures.
+
+    `leads` may be Lead instances or any objects with their attributes. `fresh` says the
+    leads are new (a hand entry, an import): nothing to replace, no marks, no feedback.
     """
     if not leads:
         return 0
     now = now or timezone.now()
-    ladders = _ladders({lead.version_id for lead in leads})
-    marks: dict[tuple[int, int], Mark] = {}
+    ladders = ladders_for({lead.version_id for lead in leads})
+    ids = [lead.pk for lead in leads]
+    marks = {} if fresh else marks_of(ids)
     if not fresh:
-        for ids in _chunks([lead.pk for lead in leads], 5000):
-            for row in CriterionResult.objects.filter(
-                lead_id__in=ids, marked_by__isnull=False
-            ).values(
-                "lead_id", "criterion_id", "result", "evidence_seen", "marked_by_id", "marked_at"
-            ):
-                marks[(row["lead_id"], row["criterion_id"])] = Mark(
-                    row["result"], row["evidence_seen"], row["marked_by_id"], row["marked_at"]
-                )
-            CriterionResult.objects.filter(lead_id__in=ids).delete()
-            LeadCheck.objects.filter(lead_id__in=ids).delete()
-    checks, results, cache = [], [], {}
+        for chunk in _chunks(ids, 5000):
+            LeadCheck.objects.filter(lead_id__in=chunk).delete()
+    # A ladder's verdict depends only on the values its rules read (and on marks), so leads
+    # with the same values share one evaluation.
+    read = {
+        version_id: tuple(
+            sorted({c.rule["field"] for _, criteria in ladder for c in criteria if c.rule})
+        )
+        for version_id, ladder in ladders.items()
+    }
+    verdicts: dict = {}
+    cache: dict = {}
+    checks, figures = [], []
     for lead in leads:
         ladder = ladders.get(lead.version_id, [])
         lead_marks = (
@@ -302,31 +365,106 @@ def leads_check(leads: list[Lead], *, fresh: bool = False, now=None) -> int:
             if marks
             else None
         )
-        reached, outcomes = ladder_check(ladder, lead_values(lead), lead_marks, cache)
+        key = None
+        if not lead_marks:
+            fields = read.get(lead.version_id, ())
+            key = (lead.version_id, *(getattr(lead, name) for name in fields))
+        verdict = verdicts.get(key) if key else None
+        if verdict is None:
+            reached, outcomes = ladder_check(ladder, lead_values(lead), lead_marks, cache)
+            verdict = (reached, *check_bits(outcomes))
+            if key:
+                verdicts[key] = verdict
+        reached, met, missed = verdict
+        level = reached.level if reached else ""
         checks.append(
-            (
-                lead.pk,
-                lead.version_id,
-                reached.pk if reached else None,
-                reached.level if reached else "",
-                now,
-            )
+            (lead.pk, lead.version_id, reached.pk if reached else None, level, met, missed, now)
         )
-        for o in outcomes:
-            results.append(
+        if fresh:
+            figures.append(
                 (
                     lead.pk,
-                    o.criterion.pk,
-                    o.result,
-                    o.evidence_seen,
-                    o.value_seen,
-                    o.mark.by_id if o.mark else None,
-                    o.mark.at if o.mark else None,
+                    lead.definition_id,
+                    lead.cycle_id,
+                    lead.version_id,
+                    lead.rep_id,
+                    lead.source,
+                    lead.stage_handed_over,
+                    lead.handed_over_at,
+                    level,
+                    met,
+                    missed,
+                    None,
+                    "",
+                    "",
+                    None,
+                    None,
+                    LEVEL_RANK.get(level, 0),
+                    False,
                 )
             )
     _rows_write(LeadCheck, CHECK_FIELDS, checks)
-    _rows_write(CriterionResult, RESULT_FIELDS, results)
+    if fresh:
+        _rows_write(LeadFigures, FIGURE_FIELDS, figures)
+    else:
+        figures_refresh(ids)
     return len(checks)
+
+
+def figures_refresh(lead_ids: Iterable[int]) -> None:
+    """Rewrite the figures of these leads from what they are derived from (the lead, its
+    check, its feedback in its hand-over cycle, its outcome), computed in SQL."""
+    lead_ids = list(lead_ids)
+    for ids in _chunks(lead_ids, 5000):
+        rows = list(
+            Lead.objects.filter(pk__in=ids)
+            .annotate(fb=FilteredRelation("feedback", condition=Q(feedback__cycle=F("cycle"))))
+            .alias(bought_after=F("outcome__occurred_on") - TruncDate("handed_over_at"))
+            .annotate(
+                f_level=Coalesce("qualification__level_reached", Value("")),
+                f_met=Coalesce("qualification__met_bits", Value(0)),
+                f_missed=Coalesce("qualification__missed_bits", Value(0)),
+                f_decision=Coalesce("fb__decision", Value("")),
+                f_outcome=Coalesce("outcome__result", Value("")),
+                f_rank=figures_rank(),
+                f_rejected_then_bought=Case(
+                    When(REJECTED_BOUGHT, then=Value(True)),
+                    default=Value(False),
+                    output_field=BooleanField(),
+                ),
+            )
+            .values_list(
+                "pk",
+                "definition_id",
+                "cycle_id",
+                "version_id",
+                "rep_id",
+                "source",
+                "stage_handed_over",
+                "handed_over_at",
+                "f_level",
+                "f_met",
+                "f_missed",
+                "fb__pk",
+                "f_decision",
+                "f_outcome",
+                "outcome__occurred_on",
+                "outcome__amount",
+                "f_rank",
+                "f_rejected_then_bought",
+            )
+            .order_by()
+        )
+        LeadFigures.objects.filter(lead_id__in=ids).delete()
+        _rows_write(LeadFigures, FIGURE_FIELDS, rows)
+
+
+def figures_rebuild() -> int:
+    """Re-run the check and rewrite the figures of every lead (after an upgrade)."""
+    checked = 0
+    for ids in _chunks(list(Lead.objects.order_by("pk").values_list("pk", flat=True)), 5000):
+        checked += leads_check(list(Lead.objects.filter(pk__in=ids).order_by("pk")))
+    return checked
 
 
 @transaction.atomic
@@ -364,15 +502,18 @@ def criterion_mark(
                 f"{criterion.get_evidence_display().lower()}; with less it is not met."
             }
         )
-    if not LeadCheck.objects.filter(lead=lead).exists():
-        leads_check([lead], fresh=True)
-    row = CriterionResult.objects.select_for_update().get(lead=lead, criterion=criterion)
-    row.result, row.evidence_seen = result, evidence if result != CheckResult.UNKNOWN else ""
-    row.marked_by, row.marked_at = by, timezone.now()
-    row.full_clean()
-    row.save()
+    row, _ = CriterionResult.objects.update_or_create(
+        lead=lead,
+        criterion=criterion,
+        defaults={
+            "result": result,
+            "evidence_seen": evidence if result != CheckResult.UNKNOWN else "",
+            "marked_by": by,
+            "marked_at": timezone.now(),
+        },
+    )
     leads_check([lead])
-    return CriterionResult.objects.get(lead=lead, criterion=criterion)
+    return row
 
 
 # --- feedback ------------------------------------------------------------------------------
@@ -430,6 +571,7 @@ def feedback_record(
         feedback._state.adding = False
         feedback.save()
     feedback.reasons.set(reasons if decision in NEEDS_REASON else [])
+    figures_refresh([lead.pk])
     return feedback
 
 
@@ -525,6 +667,7 @@ def outcome_record(
     outcome.full_clean()
     outcome._change_reason = "Recorded" if outcome._state.adding else "Changed"
     outcome.save()
+    figures_refresh([lead.pk])
     return outcome
 
 
@@ -889,6 +1032,7 @@ def outcomes_import(
         default_user=by,
         default_change_reason=reason,
     )
+    figures_refresh([outcome.lead_id for outcome in new + changed])
     return report
 
 

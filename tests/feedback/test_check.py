@@ -4,16 +4,40 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from definitions.ladder import STARTING_LADDER
-from feedback import services
-from feedback.models import CriterionResult, LeadCheck
+from feedback import selectors, services
+from feedback.models import Lead, LeadCheck, LeadFigures
 from tests.definitions.factories import DefinitionFactory, version_published
 from tests.feedback.factories import QUALIFIED, cycle_make, lead_make
 
 pytestmark = pytest.mark.django_db
 
 
+def checklist_of(lead) -> dict:
+    """{criterion key: the result the lead page shows}."""
+    lead = Lead.objects.select_related("qualification").get(pk=lead.pk)
+    return {
+        result.criterion.key: result
+        for stage in selectors.lead_checklist(lead)
+        for result in stage["results"]
+    }
+
+
 def results_of(lead) -> dict[str, str]:
-    return dict(CriterionResult.objects.filter(lead=lead).values_list("criterion__key", "result"))
+    """{criterion key: met, missed or unknown}, as shown, after checking that the stored bits
+    (which the numbers count) say the same."""
+    shown = {key: result.result for key, result in checklist_of(lead).items()}
+    check = LeadCheck.objects.get(lead=lead)
+    stored = {}
+    for index, key in enumerate(shown):
+        bit = 1 << index
+        stored[key] = (
+            "met" if check.met_bits & bit else "missed" if check.missed_bits & bit else "unknown"
+        )
+    assert stored == shown
+    figures = LeadFigures.objects.get(lead=lead)
+    assert (figures.met_bits, figures.missed_bits) == (check.met_bits, check.missed_bits)
+    assert figures.level_reached == check.level_reached
+    return shown
 
 
 def test_a_lead_meeting_every_rule_reaches_the_opportunity_stage():
@@ -40,8 +64,7 @@ def test_missing_data_is_unknown_and_believed_budget_is_missed():
     results = results_of(lead)
     assert results["mql-target-profile"] == "unknown"
     assert results["sql-budget"] == "missed"
-    row = CriterionResult.objects.get(lead=lead, criterion__key="sql-budget")
-    assert row.evidence_seen == "believed"
+    assert checklist_of(lead)["sql-budget"].evidence_seen == "believed"
 
 
 def test_a_lead_without_contact_reaches_no_stage():
@@ -75,9 +98,11 @@ def test_a_criterion_without_a_rule_counts_only_when_a_person_marks_it_met():
         lead=lead, criterion=criterion, result="met", evidence="stated", by=lead.rep
     )
     assert LeadCheck.objects.get(lead=lead).level_reached == "opportunity"
+    assert checklist_of(lead)["inquiry-human"].marked_by == lead.rep
     # Re-running the check keeps what the person marked.
     services.cycle_recheck(cycle=cycle, by=definition.facilitator)
     assert results_of(lead)["inquiry-human"] == "met"
+    assert LeadFigures.objects.get(lead=lead).rank == 3
     assert LeadCheck.objects.get(lead=lead).level_reached == "opportunity"
 
 

@@ -18,7 +18,7 @@ from definitions.ladder import STARTING_LADDER
 from definitions.rules import EVIDENCE_LEVELS, SENIORITY_LEVELS
 from feedback import numbers, services
 from feedback.catalogue import reasons_default_ensure
-from feedback.checks import ladder_check, lead_values
+from feedback.checks import Mark, ladder_check, ladders_for, lead_values
 from feedback.models import Lead, RejectionReason
 from tests.definitions.factories import DefinitionFactory, version_published
 from tests.feedback.factories import rep_make
@@ -142,9 +142,16 @@ def reference_rows(definition) -> list[SimpleNamespace]:
     leads = (
         Lead.objects.filter(definition=definition)
         .select_related("version")
-        .prefetch_related("feedback__reasons", "criterion_results__criterion")
+        .prefetch_related("feedback__reasons", "criterion_results")
     )
+    ladders = ladders_for(definition.versions.values_list("pk", flat=True))
     for lead in leads:
+        # The check evaluated again here, lead by lead, with the marks people made.
+        marks = {
+            r.criterion_id: Mark(r.result, r.evidence_seen, r.marked_by_id, r.marked_at)
+            for r in lead.criterion_results.all()
+        }
+        _, outcomes = ladder_check(ladders.get(lead.version_id, []), lead_values(lead), marks)
         feedback = next((f for f in lead.feedback.all() if f.cycle_id == lead.cycle_id), None)
         try:
             level = lead.qualification.level_reached
@@ -172,10 +179,7 @@ def reference_rows(definition) -> list[SimpleNamespace]:
                 outcome=outcome.result if outcome else None,
                 outcome_on=outcome.occurred_on if outcome else None,
                 amount=outcome.amount if outcome else None,
-                results=[
-                    (r.criterion.key, r.criterion.statement, r.result)
-                    for r in lead.criterion_results.all()
-                ],
+                results=[(o.criterion.key, o.criterion.statement, o.result) for o in outcomes],
             )
         )
     return rows
