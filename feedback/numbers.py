@@ -24,6 +24,7 @@ from types import SimpleNamespace
 from urllib.parse import urlencode
 
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import (
     Avg,
     Case,
@@ -42,6 +43,7 @@ from django.db.models.functions import Cast, NullIf
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import User
 from definitions.models import Definition, StageLevel, Version
 from definitions.rules import LEAD_FIELDS
 from definitions.selectors import draft_build, version_latest
@@ -54,6 +56,7 @@ from feedback.models import (
     LeadFeedback,
     LeadFigures,
     LeadSource,
+    RejectionReason,
     ReviewCycle,
 )
 
@@ -220,6 +223,11 @@ def acceptance_by(definition: Definition, filters: Filters, dimension: str) -> l
         .annotate(**_lead_counts(disagreements=False))
         .order_by(*order)
     )
+    return _dimension_rows(dimension, rows)
+
+
+def _dimension_rows(dimension: str, rows: list[dict]) -> list[dict]:
+    group, _ = DIMENSIONS[dimension]
     previous = None
     for row in rows:
         row["label"] = _label(dimension, row)
@@ -233,47 +241,136 @@ def acceptance_by(definition: Definition, filters: Filters, dimension: str) -> l
     return rows
 
 
+GROUP_COLUMNS = {
+    "cycle": "cycle_id",
+    "version": "version_id",
+    "stage": "stage_handed_over",
+    "source": "source",
+    "rep": "rep_id",
+}
+
+
+def totals_and_dimensions(definition: Definition, filters: Filters) -> tuple[dict, dict]:
+    """`totals(with_funnel=True)` and `acceptance_by` every dimension.
+
+    On PostgreSQL in one scan of the figures (GROUP BY GROUPING SETS, which the ORM cannot
+    say, so the ORM's own SQL is given grouping sets); elsewhere one query each.
+    """
+    if connection.vendor != "postgresql":
+        return totals(definition, filters, with_funnel=True), {
+            dim: acceptance_by(definition, filters, dim) for dim in DIMENSIONS
+        }
+    columns = list(GROUP_COLUMNS.values())
+    queryset = (
+        leads(definition, filters)
+        .values(*columns)
+        .annotate(**_lead_counts(), **_funnel_aggregates())
+        .order_by()
+    )
+    sql, params = queryset.query.sql_with_params()
+    table = connection.ops.quote_name(LeadFigures._meta.db_table)
+    qualified = [f"{table}.{connection.ops.quote_name(c)}" for c in columns]
+    head, grouped, tail = sql.rpartition(" GROUP BY ")
+    positions = ", ".join(str(n) for n in range(1, len(columns) + 1))
+    if not grouped or tail not in (positions, ", ".join(qualified)):  # pragma: no cover
+        raise RuntimeError(f"Unexpected SQL for the grouping sets: {sql}")
+    sets = ", ".join(f"({column})" for column in qualified)
+    with connection.cursor() as cursor:
+        cursor.execute(f"{head} GROUP BY GROUPING SETS ({sets}, ())", params)
+        names = [col.name for col in cursor.description]
+        rows = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+    # Every grouping column is NOT NULL, so the one column set says which set a row is in.
+    by_set: dict[str, list[dict]] = {dim: [] for dim in DIMENSIONS}
+    total = None
+    for row in rows:
+        given = [dim for dim, column in GROUP_COLUMNS.items() if row[column] is not None]
+        if given:
+            by_set[given[0]].append(row)
+        else:
+            total = row
+    cycles = {
+        c.pk: c for c in ReviewCycle.objects.filter(pk__in=[r["cycle_id"] for r in by_set["cycle"]])
+    }
+    version_numbers = dict(
+        Version.objects.filter(pk__in=[r["version_id"] for r in by_set["version"]]).values_list(
+            "pk", "number"
+        )
+    )
+    rep_names = dict(
+        User.objects.filter(pk__in=[r["rep_id"] for r in by_set["rep"]]).values_list(
+            "pk", "full_name"
+        )
+    )
+    for row in by_set["cycle"]:
+        cycle = cycles[row["cycle_id"]]
+        row["cycle__starts_at"], row["cycle__ends_at"] = cycle.starts_at, cycle.ends_at
+    for row in by_set["version"]:
+        row["version__number"] = version_numbers[row["version_id"]]
+    for row in by_set["rep"]:
+        row["rep__full_name"] = rep_names[row["rep_id"]]
+    orders = {
+        "cycle": lambda r: r["cycle__starts_at"],
+        "version": lambda r: r["version__number"],
+        "stage": lambda r: r["stage_handed_over"],
+        "source": lambda r: r["source"],
+        "rep": lambda r: (r["rep__full_name"], r["rep_id"]),
+    }
+    group_of = {dim: group for dim, (group, _) in DIMENSIONS.items()}
+    by = {}
+    for dim, dim_rows in by_set.items():
+        keep = set(group_of[dim]) | set(_lead_counts(disagreements=False))
+        shaped = [{k: v for k, v in r.items() if k in keep} for r in dim_rows]
+        by[dim] = _dimension_rows(dim, sorted(shaped, key=orders[dim]))
+    if total is None:  # no lead at all: PostgreSQL gives no row for an empty grouping set
+        total = totals(definition, filters, with_funnel=True)
+    else:
+        total = {k: v for k, v in total.items() if k not in GROUP_COLUMNS.values()}
+    return total, by
+
+
 # --- rejection reasons ---------------------------------------------------------------------
 
 ReasonLink = LeadFeedback.reasons.through
 
 
 def _reason_rows(definition: Definition, filters: Filters):
-    """Per reason: how many rejections gave it, and how many of those the check had placed at
-    Opportunity (for the disagreements), in one query."""
+    """Per reason id: how many rejections gave it, and how many of those the check had placed
+    at Opportunity (for the disagreements), in one query over the reason links."""
+    rejected = leads(definition, filters).filter(REJECTED)
     return (
-        ReasonLink.objects.filter(
-            leadfeedback__figures__definition=definition,
-            leadfeedback__figures__decision="rejected",
-        )
-        .filter(filters.q("leadfeedback__figures__"))
-        .values(
-            "rejectionreason_id",
-            "rejectionreason__label",
-            "rejectionreason__kind",
-            "rejectionreason__criterion_key",
-        )
+        ReasonLink.objects.filter(leadfeedback_id__in=rejected.values("feedback_id"))
+        .values("rejectionreason_id")
         .annotate(
             count=Count("pk"),
-            high=Count("pk", filter=Q(leadfeedback__figures__level_reached__in=HIGH_LEVELS)),
+            high=Count(
+                "pk",
+                filter=Q(
+                    leadfeedback_id__in=rejected.filter(level_reached__in=HIGH_LEVELS).values(
+                        "feedback_id"
+                    )
+                ),
+            ),
         )
-        .order_by("-count", "rejectionreason__label")
+        .order_by()
     )
 
 
 def rejection_reasons(definition: Definition, filters: Filters, rejected: int) -> list[dict]:
     """Reasons ranked by how many rejections gave them; unwritten ones behind more than
     PRIVATE_FILTER_SHARE of rejections are flagged as private filters (seed 003)."""
+    counted = list(_reason_rows(definition, filters))
+    catalogue = RejectionReason.objects.in_bulk([row["rejectionreason_id"] for row in counted])
     rows = []
-    for row in _reason_rows(definition, filters):
-        unwritten = row["rejectionreason__kind"] == "unwritten"
+    for row in counted:
+        reason = catalogue[row["rejectionreason_id"]]
+        unwritten = reason.is_unwritten
         reason_share = share(row["count"], rejected)
         rows.append(
             {
-                "id": row["rejectionreason_id"],
-                "label": row["rejectionreason__label"],
+                "id": reason.pk,
+                "label": reason.label,
                 "unwritten": unwritten,
-                "criterion_key": row["rejectionreason__criterion_key"],
+                "criterion_key": reason.criterion_key,
                 "count": row["count"],
                 "high": row["high"],
                 "share": reason_share,
@@ -283,7 +380,7 @@ def rejection_reasons(definition: Definition, filters: Filters, rejected: int) -
                 and reason_share > PRIVATE_FILTER_SHARE,
             }
         )
-    return rows
+    return sorted(rows, key=lambda row: (-row["count"], row["label"]))
 
 
 def private_filters(definition: Definition) -> list[dict]:
@@ -316,23 +413,41 @@ def _criteria_counts(definition: Definition, filters: Filters) -> dict[str, dict
     versions = dict(Version.objects.for_definition(definition).values_list("pk", "number"))
     ladders = ladders_for(versions)
     size = max((sum(len(c) for _, c in ladder) for ladder in ladders.values()), default=0)
+    # Grouped by version and by what the shares need to tell apart (accepted, later bought,
+    # placed below Lead), so each group sums just two bits per criterion.
     sums = {}
     for i in range(size):
-        met, missed = _bit("met_bits", i), _bit("missed_bits", i)
-        sums[f"met_{i}"] = Sum(met)
-        sums[f"met_accepted_{i}"] = Sum(met, filter=ACCEPTED)
-        sums[f"missed_{i}"] = Sum(missed)
-        sums[f"missed_accepted_or_bought_{i}"] = Sum(
-            missed, filter=ACCEPTED | Q(outcome_result="bought")
+        sums[f"met_{i}"] = Sum(_bit("met_bits", i))
+        sums[f"missed_{i}"] = Sum(_bit("missed_bits", i))
+    groups = (
+        leads(definition, filters)
+        .annotate(
+            accepted=Case(When(ACCEPTED, then=Value(True)), default=Value(False)),
+            bought=Case(When(outcome_result="bought", then=Value(True)), default=Value(False)),
+            low=Case(When(level_reached__in=LOW_LEVELS, then=Value(True)), default=Value(False)),
         )
-        sums[f"missed_low_{i}"] = Sum(missed, filter=ACCEPTED_LOW)
-    by_version = (
-        leads(definition, filters).values("version_id").annotate(n=Count("pk"), **sums).order_by()
+        .values("version_id", "accepted", "bought", "low")
+        .annotate(n=Count("pk"), **sums)
+        .order_by()
         if size
         else []
     )
+    by_version: dict[int, dict] = {}
+    for group in groups:
+        row = by_version.setdefault(group["version_id"], {"n": 0})
+        row["n"] += group["n"]
+        for i in range(size):
+            met, missed = group[f"met_{i}"] or 0, group[f"missed_{i}"] or 0
+            pairs = {"met": met, "missed": missed}
+            if group["accepted"]:
+                pairs["met_accepted"] = met
+                pairs["missed_low"] = missed if group["low"] else 0
+            if group["accepted"] or group["bought"]:
+                pairs["missed_accepted_or_bought"] = missed
+            for name, value in pairs.items():
+                row[f"{name}_{i}"] = row.get(f"{name}_{i}", 0) + value
     rows: dict[str, dict] = {}
-    counted = {row["version_id"]: row for row in by_version}
+    counted = by_version
     # The newest version's wording and place label a key, so it comes first.
     for version_id in sorted(ladders, key=lambda pk: -versions.get(pk, 0)):
         criteria = [
@@ -355,13 +470,12 @@ def _criteria_counts(definition: Definition, filters: Filters) -> dict[str, dict
             if row_counts is None:
                 continue
             row["seen"] = True
-            met, missed = row_counts[f"met_{i}"] or 0, row_counts[f"missed_{i}"] or 0
+            met, missed = row_counts.get(f"met_{i}", 0), row_counts.get(f"missed_{i}", 0)
             row["met"] += met
             row["missed"] += missed
             row["unknown"] += row_counts["n"] - met - missed
-            row["met_accepted"] += row_counts[f"met_accepted_{i}"] or 0
-            row["missed_accepted_or_bought"] += row_counts[f"missed_accepted_or_bought_{i}"] or 0
-            row["missed_low"] += row_counts[f"missed_low_{i}"] or 0
+            for name in ("met_accepted", "missed_accepted_or_bought", "missed_low"):
+                row[name] += row_counts.get(f"{name}_{i}", 0)
     return {key: row for key, row in rows.items() if row.pop("seen")}
 
 
@@ -425,10 +539,10 @@ def disagreements(
     )
     return {
         "high_rejected": _lead_list(
-            definition, filters, HIGH_REJECTED_WHERE, ["-handed_over_at", "pk"]
+            definition, filters, HIGH_REJECTED_WHERE, ["-figures__handed_over_at", "pk"]
         ),
         "accepted_low": _lead_list(
-            definition, filters, ACCEPTED_LOW_WHERE, ["-handed_over_at", "pk"]
+            definition, filters, ACCEPTED_LOW_WHERE, ["-figures__handed_over_at", "pk"]
         ),
         "high_rejected_reason": (
             high
@@ -840,8 +954,8 @@ def percent(value) -> str:
 
 def numbers_page(definition: Definition, filters: Filters) -> dict:
     """Every figure of the numbers page, in a number of queries that does not grow with data."""
-    figures = {"totals": totals(definition, filters, with_funnel=True)}
-    figures["by"] = {dim: acceptance_by(definition, filters, dim) for dim in DIMENSIONS}
+    figures = {}
+    figures["totals"], figures["by"] = totals_and_dimensions(definition, filters)
     figures["trend"] = figures["by"]["cycle"]
     # Versions compared: acceptance and later-bought rates per version, and the change.
     figures["versions"] = figures["by"]["version"]
@@ -1028,8 +1142,6 @@ def definitions_with_numbers():
 
 def filter_choices(definition: Definition) -> dict:
     """What the filter form offers: the definition's versions, the sources, the reps."""
-    from accounts.models import User
-
     return {
         "versions": list(Version.objects.for_definition(definition).order_by("number")),
         "sources": LeadSource.choices,
