@@ -1,4 +1,6 @@
-"""The numbers pages' reads (issue 7): every figure is an SQL aggregate over the leads.
+"""The numbers pages' reads (issue 7): every figure is an SQL aggregate over the leads'
+figures (`LeadFigures`: one narrow row per lead, kept by the feedback services), so no page
+joins leads, checks, feedback and outcomes again.
 
 Decisions the figures rest on, in one place:
 
