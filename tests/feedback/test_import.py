@@ -7,7 +7,7 @@ import pytest
 from feedback import csv_io, services
 from feedback.models import Lead, LeadCheck, Outcome
 from tests.feedback.csvs import HUBSPOT_HEADER, csv_text, hubspot_file, hubspot_row
-from tests.feedback.factories import cycle_make, rep_make
+from tests.feedback.factories import cycle_make, lead_make, rep_make
 
 pytestmark = pytest.mark.django_db
 
@@ -166,6 +166,89 @@ def test_a_reimport_creates_changes_and_records_nothing(cycle, rep):
     again = run(cycle, data)
     assert (again.created, again.changed, again.unchanged) == (0, 0, 20)
     assert Lead.history.count() == history_rows
+
+
+def test_each_created_lead_gets_one_history_row_equal_to_it(cycle, rep):
+    rows = [hubspot_row(n, rep.email) for n in range(1, 6)]
+    rows[2] = hubspot_row(
+        3, rep.email, **{"Create Date": "", "Job Title": "", "Number of Employees": ""}
+    )
+    assert run(cycle, hubspot_file(5, rep.email, rows=rows)).created == 5
+    leads = list(Lead.objects.order_by("pk"))
+    history = list(Lead.history.order_by("history_id"))
+    assert [row.id for row in history] == [lead.pk for lead in leads]
+    for lead, row in zip(leads, history, strict=True):
+        for field in Lead._meta.concrete_fields:
+            assert getattr(row, field.attname) == getattr(lead, field.attname), field.name
+        assert row.history_type == "+"
+        assert row.history_user == cycle.definition.facilitator
+        assert row.history_change_reason == "Imported from a CSV file"
+    # One moment for the whole import; a lead without a date was handed over then.
+    assert {row.history_date for row in history} == {leads[2].handed_over_at}
+
+
+def test_fields_the_file_does_not_give_take_the_models_defaults(cycle, rep):
+    run(cycle, hubspot_file(1, rep.email))
+    lead, blank = Lead.objects.get(), Lead()
+    for name in (
+        "region",
+        "permission_to_follow_up",
+        "asked_for_information",
+        "need_evidence",
+        "need_note",
+        "budget_evidence",
+        "budget_note",
+        "authority_evidence",
+        "authority_note",
+    ):
+        assert getattr(lead, name) == getattr(blank, name), name
+
+
+def test_a_lead_entered_after_an_import_gets_a_fresh_id(cycle, rep):
+    run(cycle, hubspot_file(3, rep.email))
+    imported = set(Lead.objects.values_list("pk", flat=True))
+    lead = lead_make(cycle, rep=rep)
+    assert lead.pk > max(imported)
+
+
+def test_the_check_at_import_reads_the_same_values_as_a_recheck(cycle, rep):
+    header = [
+        "crm_reference",
+        "company",
+        "owner",
+        "email",
+        "phone",
+        "title",
+        "company_size",
+        "source",
+        "permission_to_follow_up",
+        "asked_for_information",
+        "need_evidence",
+        "budget_evidence",
+        "authority_evidence",
+    ]
+    rows = [
+        f"L1|Acme|{rep.email}|a@acme.example||Analyst|||||||",
+        f"L2|Beta|{rep.email}|b@beta.example|+1 555|VP Sales|250|Webinar|yes|yes|stated|none|"
+        "stated",
+        f"L3|Gamma|{rep.email}|c@gamma.example|+1 556|CFO|5000|Referral|yes|yes|verified|verified|"
+        "proven",
+        f"L4|Delta|{rep.email}|||Owner|12|Trade show|no||believed||",
+    ]
+    rows = [row.split("|") for row in rows]
+    table = csv_io.csv_read(csv_text([header, *rows]).encode())
+    facilitator = cycle.definition.facilitator
+    report = services.leads_import(
+        table=table, mapping={name: name for name in header}, cycle=cycle, by=facilitator
+    )
+    assert report.created == 4
+    at_import = set(LeadCheck.objects.values_list("lead_id", "stage_reached_id", "level_reached"))
+    assert len({level for _, _, level in at_import}) > 1, "the rows should reach different stages"
+    services.cycle_recheck(cycle=cycle, by=facilitator)
+    assert (
+        set(LeadCheck.objects.values_list("lead_id", "stage_reached_id", "level_reached"))
+        == at_import
+    )
 
 
 def test_a_changed_row_is_updated_with_history_and_rechecked(cycle, rep):
