@@ -915,6 +915,8 @@ def _leads_copy(rows: list[dict], *, progress: Progress | None, total: int) -> l
     Each row holds every column of the lead and of its history row but the ids; the
     leads' ids are taken from their sequence first, in one query.
     """
+    if not rows:
+        return []
     history_model = Lead.history.model
     lead_fields = Lead._meta.concrete_fields
     history_fields = [f for f in history_model._meta.concrete_fields if not f.primary_key]
