@@ -95,8 +95,9 @@ def csv_read(data: bytes, *, max_bytes: int = MAX_BYTES, max_rows: int = MAX_ROW
         for cells in reader:
             start = previous_line + 1
             previous_line = reader.line_num
-            if not any(cell.strip() for cell in cells):
-                continue  # blank lines carry nothing
+            # Blank lines carry nothing (the first cell settles most lines at once).
+            if not (cells and cells[0].strip()) and not any(cell.strip() for cell in cells):
+                continue
             if header is None:
                 header = [cell.strip() for cell in cells]
                 continue
