@@ -216,9 +216,20 @@ class LeadCheck(models.Model):
     """
 
     lead = models.OneToOneField(Lead, on_delete=models.CASCADE, related_name="qualification")
-    version = models.ForeignKey(Version, on_delete=models.PROTECT, related_name="+")
+    # The version and its stage are the lead's and its ladder's (the check writes them from
+    # there): no foreign-key constraint of their own, which an import of 100 000 leads would
+    # check row by row at commit.
+    version = models.ForeignKey(
+        Version, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
+    )
     stage_reached = models.ForeignKey(
-        VersionStage, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        VersionStage,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     # The stage's level, copied so numbers compare levels across versions in SQL.
     level_reached = models.CharField(max_length=20, choices=StageLevel.choices, blank=True)
@@ -406,10 +417,33 @@ class LeadFigures(models.Model):
     lead = models.OneToOneField(
         Lead, on_delete=models.CASCADE, primary_key=True, related_name="figures"
     )
-    definition = models.ForeignKey(Definition, on_delete=models.CASCADE, related_name="+")
-    cycle = models.ForeignKey(ReviewCycle, on_delete=models.CASCADE, related_name="+")
-    version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="+")
-    rep = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # Copies of the lead's own (and its feedback's) keys, written only from there: no
+    # foreign-key constraints of their own to check row by row when an import commits, and
+    # no index but the one the numbers read by (definition, hand-over time).
+    definition = models.ForeignKey(
+        Definition,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    cycle = models.ForeignKey(
+        ReviewCycle,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    version = models.ForeignKey(
+        Version, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
     source = models.CharField(max_length=20)
     stage_handed_over = models.CharField(max_length=20)
     handed_over_at = models.DateTimeField()
@@ -417,7 +451,13 @@ class LeadFigures(models.Model):
     met_bits = models.BigIntegerField(default=0)
     missed_bits = models.BigIntegerField(default=0)
     feedback = models.ForeignKey(
-        LeadFeedback, null=True, blank=True, on_delete=models.SET_NULL, related_name="figures"
+        LeadFeedback,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="figures",
+        db_constraint=False,
+        db_index=False,
     )
     decision = models.CharField(max_length=10, blank=True)
     outcome_result = models.CharField(max_length=20, blank=True)

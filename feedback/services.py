@@ -238,9 +238,11 @@ def _rows_write(model, fields: list[str], rows: Iterable[tuple]) -> None:
     """Insert plain rows of derived data (no history, no signals): COPY on PostgreSQL,
     batched bulk_create elsewhere."""
     if connection.vendor == "postgresql":
-        columns = ", ".join(model._meta.get_field(name).column for name in fields)
-        sql = f"COPY {model._meta.db_table} ({columns}) FROM STDIN"
-        with connection.cursor() as cursor, cursor.copy(sql) as copy:
+        columns = [model._meta.get_field(name).column for name in fields]
+        with (
+            connection.cursor() as cursor,
+            _copy_binary(cursor, model._meta.db_table, columns) as copy,
+        ):
             for row in rows:
                 copy.write_row(row)
         return
@@ -329,6 +331,21 @@ def marks_of(lead_ids: list[int]) -> dict[tuple[int, int], Mark]:
     return marks
 
 
+def _fields_read(ladder: list) -> tuple[tuple[str, bool], ...]:
+    """The fields a ladder's rules read, each with whether they only ask if it is given (then
+    "given or not" decides, not the value: e-mail addresses all differ)."""
+    operators: dict[str, set] = {}
+    for _, criteria in ladder:
+        for criterion in criteria:
+            if criterion.rule:
+                operators.setdefault(criterion.rule["field"], set()).add(criterion.rule["operator"])
+    return tuple((name, ops == {"is_present"}) for name, ops in sorted(operators.items()))
+
+
+def _given(value) -> bool:
+    return not (value is None or (isinstance(value, str) and not value.strip()))
+
+
 def leads_check(leads: list, *, fresh: bool = False, now=None) -> int:
     """Check leads against the version in force at their hand-over and store the results:
     the stage reached and one bit per criterion (`LeadCheck`), and the lead's figures.
@@ -347,12 +364,7 @@ def leads_check(leads: list, *, fresh: bool = False, now=None) -> int:
             LeadCheck.objects.filter(lead_id__in=chunk).delete()
     # A ladder's verdict depends only on the values its rules read (and on marks), so leads
     # with the same values share one evaluation.
-    read = {
-        version_id: tuple(
-            sorted({c.rule["field"] for _, criteria in ladder for c in criteria if c.rule})
-        )
-        for version_id, ladder in ladders.items()
-    }
+    read = {version_id: _fields_read(ladder) for version_id, ladder in ladders.items()}
     verdicts: dict = {}
     cache: dict = {}
     checks, figures = [], []
@@ -371,7 +383,13 @@ def leads_check(leads: list, *, fresh: bool = False, now=None) -> int:
         key = None
         if not lead_marks:
             fields = read.get(lead.version_id, ())
-            key = (lead.version_id, *(getattr(lead, name) for name in fields))
+            key = (
+                lead.version_id,
+                *(
+                    _given(getattr(lead, n)) if only_given else getattr(lead, n)
+                    for n, only_given in fields
+                ),
+            )
         verdict = verdicts.get(key) if key else None
         if verdict is None:
             reached, outcomes = ladder_check(ladder, lead_values(lead), lead_marks, cache)
