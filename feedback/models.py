@@ -139,7 +139,10 @@ class LeadQuerySet(models.QuerySet):
 class Lead(models.Model):
     """A lead handed from marketing to a sales rep; field names follow definitions.rules."""
 
-    definition = models.ForeignKey(Definition, on_delete=models.PROTECT, related_name="leads")
+    # Indexed by the unique (definition, CRM reference) constraint, which starts with it.
+    definition = models.ForeignKey(
+        Definition, on_delete=models.PROTECT, related_name="leads", db_index=False
+    )
     cycle = models.ForeignKey(ReviewCycle, on_delete=models.PROTECT, related_name="leads")
     crm_reference = models.CharField("CRM reference", max_length=100)
     company = models.CharField(max_length=200)
@@ -170,7 +173,12 @@ class Lead(models.Model):
     # The version in force at hand-over: the check and the feedback are recorded against it.
     version = models.ForeignKey(Version, on_delete=models.PROTECT, related_name="leads")
 
-    history = HistoricalRecords()
+    # A lead's history is read by lead and by date; an import writes a history row per lead,
+    # so the keys copied into it keep no index of their own, and its author (the importer, on
+    # every row) is not checked row by row at commit.
+    history = HistoricalRecords(
+        no_db_index=["definition", "cycle", "rep", "version"], user_db_constraint=False
+    )
     objects = LeadQuerySet.as_manager()
 
     class Meta:
@@ -414,8 +422,14 @@ class LeadFigures(models.Model):
     one table instead of joining five (docs/benchmarks.md, "Numbers").
     """
 
+    # Deleted with its lead by the ORM's cascade, like the lead's other derived rows; no
+    # constraint to check for each of an import's 100 000 rows at commit.
     lead = models.OneToOneField(
-        Lead, on_delete=models.CASCADE, primary_key=True, related_name="figures"
+        Lead,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="figures",
+        db_constraint=False,
     )
     # Copies of the lead's own (and its feedback's) keys, written only from there: no
     # foreign-key constraints of their own to check row by row when an import commits, and
