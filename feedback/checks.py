@@ -76,6 +76,17 @@ def criterion_outcome(
     return outcome
 
 
+def ladder_climb(stages: list, result_of) -> object | None:
+    """The highest stage whose criteria, and every earlier stage's, are all met, given each
+    criterion's result (`result_of(criterion)`); None when the first is not."""
+    reached = None
+    for stage, criteria in stages:
+        if not criteria or not all(result_of(c) == MET for c in criteria):
+            break
+        reached = stage
+    return reached
+
+
 def ladder_check(stages: list, values: dict, marks: dict | None = None, cache: dict | None = None):
     """`stages` is [(stage, [criteria...]), ...] in funnel order.
 
@@ -83,15 +94,13 @@ def ladder_check(stages: list, values: dict, marks: dict | None = None, cache: d
     `cache` dict when checking many leads against the same ladders.
     """
     marks = marks or {}
-    reached, climbing, outcomes = None, True, []
-    for stage, criteria in stages:
-        stage_outcomes = [criterion_outcome(c, values, marks.get(c.pk), cache) for c in criteria]
-        outcomes.extend(stage_outcomes)
-        if climbing and criteria and all(o.result == MET for o in stage_outcomes):
-            reached = stage
-        else:
-            climbing = False
-    return reached, outcomes
+    outcomes = [
+        criterion_outcome(c, values, marks.get(c.pk), cache)
+        for _, criteria in stages
+        for c in criteria
+    ]
+    result = {id(o.criterion): o.result for o in outcomes}
+    return ladder_climb(stages, lambda c: result[id(c)]), outcomes
 
 
 def ladders_for(version_ids: Iterable[int]) -> dict[int, list]:
@@ -133,6 +142,7 @@ __all__ = [
     "Outcome",
     "check_bits",
     "ladder_check",
+    "ladder_climb",
     "ladders_for",
     "lead_values",
 ]

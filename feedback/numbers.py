@@ -47,9 +47,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from definitions.models import Definition, StageLevel, Version
-from definitions.rules import LEAD_FIELDS
+from definitions.rules import LEAD_FIELDS, MISSED, UNKNOWN, rule_evaluate
 from definitions.selectors import draft_build, version_latest
-from feedback.checks import MET, Mark, ladder_check, ladders_for
+from feedback.checks import MET, ladder_climb, ladders_for
 from feedback.models import (
     REJECTED_BOUGHT_WITHIN_DAYS,
     CriterionResult,
@@ -687,6 +687,47 @@ def draft_ladder(content: dict) -> list:
     return ladder
 
 
+def rule_result_sql(rule: dict):
+    """A rule's result (met, missed, unknown) as an SQL expression over a lead's column, for
+    the fields whose values SQL can judge exactly as `rule_evaluate` does; None for rules on
+    free text (case folding and trimming are left to Python)."""
+    field = LEAD_FIELDS[rule["field"]]
+    name, operator, value = field.name, rule["operator"], rule["value"]
+    missing = Q(**{f"{name}__isnull": True})
+    if field.kind in ("text", "ordinal"):
+        missing |= Q(**{name: ""})
+    if operator == "is_present":
+        return Case(When(missing, then=Value(MISSED)), default=Value(MET))
+    if field.kind == "bool":
+        return Case(
+            When(**{name: True}, then=Value(MET)),
+            When(**{name: False}, then=Value(MISSED)),
+            default=Value(UNKNOWN),
+        )
+    if field.kind == "ordinal":
+        judged = {level: rule_evaluate(rule, {name: level}) for level in field.levels}
+        return Case(
+            When(**{f"{name}__in": [lv for lv, r in judged.items() if r == MET]}, then=Value(MET)),
+            When(
+                **{f"{name}__in": [lv for lv, r in judged.items() if r == MISSED]},
+                then=Value(MISSED),
+            ),
+            default=Value(UNKNOWN),
+        )
+    if field.kind == "number":
+        if operator == "between":
+            met = Q(
+                **{f"{name}__gte": Decimal(str(value[0])), f"{name}__lte": Decimal(str(value[1]))}
+            )
+        else:
+            lookup = {"equals": "exact", "at_least": "gte", "at_most": "lte"}[operator]
+            met = Q(**{f"{name}__{lookup}": Decimal(str(value))})
+        return Case(
+            When(missing, then=Value(UNKNOWN)), When(met, then=Value(MET)), default=Value(MISSED)
+        )
+    return None
+
+
 @dataclass
 class Backtest:
     cycle: ReviewCycle | None
@@ -700,8 +741,9 @@ def backtest(definition: Definition, now=None) -> Backtest:
     """How the last cycle's leads would qualify under the draft, against the version each was
     checked against: per level, how many reach at least that level.
 
-    The leads are grouped in SQL by the values the draft's rules read (and the person's marks
-    on its rule-less criteria), so the check runs once per distinct combination.
+    The leads are grouped in SQL by what the draft's rules make of their values (met, missed
+    or unknown; rules on free text by the value itself) and by the person's marks on its
+    rule-less criteria, so the climb runs once per distinct combination, not per lead.
     """
     cycle = last_cycle(definition, now)
     latest = version_latest(definition)
@@ -711,56 +753,51 @@ def backtest(definition: Definition, now=None) -> Backtest:
     content, applied, _ = draft_build(definition, latest)
     result.changed = bool(applied)
     ladder = draft_ladder(content)
-    rules = [c.rule for _, criteria in ladder for c in criteria if c.rule]
-    # A rule that asks whether a field is given reads only that: group by "given or not",
-    # not by the value (e-mail addresses are all different).
-    presence = sorted(
-        {r["field"] for r in rules if r.get("operator") == "is_present"}
-        - {r["field"] for r in rules if r.get("operator") != "is_present"}
-    )
-    fields = sorted({r["field"] for r in rules} - set(presence))
-    given = {
-        f"given_{name}": Case(
-            When(
-                Q(**{f"{name}__isnull": True})
-                | (Q(**{name: ""}) if LEAD_FIELDS[name].kind == "text" else Q(pk__in=[])),
-                then=Value(False),
-            ),
-            default=Value(True),
-        )
-        for name in presence
-    }
-    marked = {
-        f"mark_{n}": c
-        for n, c in enumerate(c for _, criteria in ladder for c in criteria if not c.rule)
-    }
-    cycle_leads = Lead.objects.filter(cycle=cycle)
+    criteria = [c for _, stage_criteria in ladder for c in stage_criteria]
+    # Each rule SQL can decide becomes a met/missed/unknown column; rules on free text are
+    # decided here, on the distinct values; rule-less criteria count as met when marked met.
+    decided, raw_fields, marked = {}, set(), {}
+    for n, criterion in enumerate(criteria):
+        if not criterion.rule:
+            marked[f"mark_{n}"] = criterion
+            continue
+        expression = rule_result_sql(criterion.rule)
+        if expression is None:
+            raw_fields.add(criterion.rule["field"])
+        else:
+            decided[f"rule_{n}"] = (criterion, expression)
     combos = (
-        cycle_leads.annotate(
-            **given,
+        Lead.objects.filter(cycle=cycle)
+        .annotate(
+            **{name: expression for name, (_, expression) in decided.items()},
             **{
                 name: Exists(
                     CriterionResult.objects.filter(
-                        lead=OuterRef("pk"),
-                        criterion__key=criterion.key,
-                        result=MET,
-                        marked_by__isnull=False,
+                        lead=OuterRef("pk"), criterion__key=criterion.key, result=MET
                     )
                 )
                 for name, criterion in marked.items()
             },
         )
-        .values(*fields, *given, *marked)
+        .values(*sorted(raw_fields), *decided, *marked)
         .annotate(n=Count("pk"))
         .order_by()
     )
     draft_counts = dict.fromkeys(LEVELS, 0)
     total, evaluated = 0, {}
     for combo in combos:
-        marks = {c.pk: Mark(MET, "", None, None) for name, c in marked.items() if combo.get(name)}
-        values = {f: combo[f] for f in fields}
-        values.update({name: "given" if combo[f"given_{name}"] else "" for name in presence})
-        reached, _ = ladder_check(ladder, values, marks, evaluated)
+        outcome = {criterion.pk: combo[name] for name, (criterion, _) in decided.items()}
+        outcome.update(
+            {criterion.pk: MET if combo[name] else UNKNOWN for name, criterion in marked.items()}
+        )
+        for criterion in criteria:
+            if criterion.pk not in outcome:
+                field = criterion.rule["field"]
+                key = (criterion.pk, combo[field])
+                if key not in evaluated:
+                    evaluated[key] = rule_evaluate(criterion.rule, {field: combo[field]})
+                outcome[criterion.pk] = evaluated[key]
+        reached = ladder_climb(ladder, lambda criterion, known=outcome: known[criterion.pk])
         total += combo["n"]
         if reached is not None:
             draft_counts[reached.level] += combo["n"]
