@@ -484,7 +484,15 @@ class LeadFigures(models.Model):
     rejected_then_bought = models.BooleanField(default=False)
 
     class Meta:
-        indexes = [models.Index(fields=["definition", "handed_over_at"])]
+        indexes = [
+            models.Index(fields=["definition", "handed_over_at"]),
+            # The list of rejected leads that later bought, latest purchase first: few rows.
+            models.Index(
+                fields=["definition", "-outcome_on"],
+                condition=Q(rejected_then_bought=True),
+                name="figures_rejected_bought",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(met_bits__gte=0) & Q(missed_bits__gte=0), name="figures_bits_positive"
