@@ -240,15 +240,17 @@ def main() -> None:
     if not args.keep or not Lead.objects.filter(definition=definition).exists():
         with connection.cursor() as cursor:
             cursor.execute(
-                "TRUNCATE feedback_criterionresult, feedback_leadcheck, "
+                "TRUNCATE feedback_criterionresult, feedback_leadcheck, feedback_leadfigures, "
                 "feedback_leadfeedback_reasons, feedback_leadfeedback, feedback_outcome, "
                 "feedback_lead, feedback_historicallead, feedback_reviewcycle CASCADE"
             )
         start = time.perf_counter()
         generate(definition, facilitator, reps, args.leads)
         print(f"  generated in {time.perf_counter() - start:.0f} s", flush=True)
+        # Statistics and visibility as autovacuum keeps them on a database in use (freshly
+        # written rows are otherwise slower to read the first few times).
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            cursor.execute("VACUUM ANALYZE")
     print(
         f"{Lead.objects.filter(definition=definition).count():,} leads, PostgreSQL "
         f"{connection.pg_version // 10000}, Python {sys.version.split()[0]}, {args.runs} runs"
