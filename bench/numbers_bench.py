@@ -241,6 +241,7 @@ def main() -> None:
         with connection.cursor() as cursor:
             cursor.execute(
                 "TRUNCATE feedback_criterionresult, feedback_leadcheck, feedback_leadfigures, "
+                "feedback_rejectionfigures, "
                 "feedback_leadfeedback_reasons, feedback_leadfeedback, feedback_outcome, "
                 "feedback_lead, feedback_historicallead, feedback_reviewcycle CASCADE"
             )

@@ -504,6 +504,61 @@ class LeadFigures(models.Model):
         return f"Figures of lead {self.lead_id}"
 
 
+# "The check placed it at Opportunity (or above)": the disagreements' high end.
+HIGH_LEVELS = ["opportunity", "customer"]
+
+
+class RejectionFigures(models.Model):
+    """One row per reason a rejection gave (the feedback in the lead's hand-over cycle), with
+    what the numbers filter by; derived and rewritten with the lead's figures, so ranking the
+    reasons reads one table."""
+
+    # Indexed by the unique (lead, reason) constraint, which starts with it.
+    lead = models.ForeignKey(
+        Lead,
+        on_delete=models.CASCADE,
+        related_name="rejection_figures",
+        db_constraint=False,
+        db_index=False,
+    )
+    reason = models.ForeignKey(
+        RejectionReason,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    definition = models.ForeignKey(
+        Definition,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    version = models.ForeignKey(
+        Version, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    source = models.CharField(max_length=20)
+    handed_over_at = models.DateTimeField()
+    # The check placed the lead at one of HIGH_LEVELS.
+    high = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["lead", "reason"], name="rejection_figures_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"Lead {self.lead_id}: reason {self.reason_id}"
+
+
 class Suggestion(models.Model):
     """Stop / start / continue: what a rep suggests for the process, once per cycle or more."""
 

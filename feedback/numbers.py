@@ -51,6 +51,7 @@ from definitions.rules import LEAD_FIELDS, MISSED, UNKNOWN, rule_evaluate
 from definitions.selectors import draft_build, version_latest
 from feedback.checks import MET, ladder_climb, ladders_for
 from feedback.models import (
+    HIGH_LEVELS,
     REJECTED_BOUGHT_WITHIN_DAYS,
     CriterionResult,
     Lead,
@@ -58,6 +59,7 @@ from feedback.models import (
     LeadFeedback,
     LeadFigures,
     LeadSource,
+    RejectionFigures,
     RejectionReason,
     ReviewCycle,
 )
@@ -70,7 +72,6 @@ LIST_LIMIT = 50
 
 LEVELS = [level for level, _ in StageLevel.choices]
 LEVEL_LABELS = dict(StageLevel.choices)
-HIGH_LEVELS = ["opportunity", "customer"]  # "the check placed it at Opportunity" (or above)
 LOW_LEVELS = ["", "inquiry"]  # "the check placed it below Lead"
 FUNNEL_STEPS = [
     (0, "Handed over"),
@@ -337,22 +338,12 @@ ReasonLink = LeadFeedback.reasons.through
 
 def _reason_rows(definition: Definition, filters: Filters):
     """Per reason id: how many rejections gave it, and how many of those the check had placed
-    at Opportunity (for the disagreements), in one query over the reason links."""
-    rejected = leads(definition, filters).filter(REJECTED)
+    at Opportunity (for the disagreements), in one query over the rejections' reasons."""
     return (
-        ReasonLink.objects.filter(leadfeedback_id__in=rejected.values("feedback_id"))
-        .values("rejectionreason_id")
-        .annotate(
-            count=Count("pk"),
-            high=Count(
-                "pk",
-                filter=Q(
-                    leadfeedback_id__in=rejected.filter(level_reached__in=HIGH_LEVELS).values(
-                        "feedback_id"
-                    )
-                ),
-            ),
-        )
+        RejectionFigures.objects.filter(definition=definition)
+        .filter(filters.q())
+        .values("reason_id")
+        .annotate(count=Count("pk"), high=Count("pk", filter=Q(high=True)))
         .order_by()
     )
 
@@ -361,10 +352,10 @@ def rejection_reasons(definition: Definition, filters: Filters, rejected: int) -
     """Reasons ranked by how many rejections gave them; unwritten ones behind more than
     PRIVATE_FILTER_SHARE of rejections are flagged as private filters (seed 003)."""
     counted = list(_reason_rows(definition, filters))
-    catalogue = RejectionReason.objects.in_bulk([row["rejectionreason_id"] for row in counted])
+    catalogue = RejectionReason.objects.in_bulk([row["reason_id"] for row in counted])
     rows = []
     for row in counted:
-        reason = catalogue[row["rejectionreason_id"]]
+        reason = catalogue[row["reason_id"]]
         unwritten = reason.is_unwritten
         reason_share = share(row["count"], rejected)
         rows.append(

@@ -33,6 +33,7 @@ from definitions.selectors import version_in_force
 from feedback import csv_io
 from feedback.checks import Mark, check_bits, ladder_check, ladders_for, lead_values
 from feedback.models import (
+    HIGH_LEVELS,
     REJECTED_BOUGHT_WITHIN_DAYS,
     CheckResult,
     CriterionResult,
@@ -42,6 +43,7 @@ from feedback.models import (
     LeadFigures,
     LeadImport,
     Outcome,
+    RejectionFigures,
     RejectionReason,
     ReviewCadence,
     ReviewCycle,
@@ -478,6 +480,54 @@ def figures_refresh(lead_ids: Iterable[int]) -> None:
         )
         LeadFigures.objects.filter(lead_id__in=ids).delete()
         _rows_write(LeadFigures, FIGURE_FIELDS, rows)
+        _rejection_figures_write(ids, rows)
+
+
+REJECTION_FIGURE_FIELDS = [
+    "lead_id",
+    "reason_id",
+    "definition_id",
+    "version_id",
+    "rep_id",
+    "source",
+    "handed_over_at",
+    "high",
+]
+
+
+def _rejection_figures_write(lead_ids: list[int], figure_rows: list[tuple]) -> None:
+    """Rewrite the reasons of these leads' rejections from their figures (FIGURE_FIELDS rows)
+    and the reasons their feedback gave."""
+    RejectionFigures.objects.filter(lead_id__in=lead_ids).delete()
+    position = {name: i for i, name in enumerate(FIGURE_FIELDS)}
+    rejected = {
+        row[position["feedback_id"]]: row
+        for row in figure_rows
+        if row[position["decision"]] == LeadFeedback.Decision.REJECTED
+    }
+    if not rejected:
+        return
+    links = LeadFeedback.reasons.through.objects.filter(leadfeedback_id__in=rejected).values_list(
+        "leadfeedback_id", "rejectionreason_id"
+    )
+    _rows_write(
+        RejectionFigures,
+        REJECTION_FIGURE_FIELDS,
+        (
+            (
+                row[position["lead_id"]],
+                reason_id,
+                row[position["definition_id"]],
+                row[position["version_id"]],
+                row[position["rep_id"]],
+                row[position["source"]],
+                row[position["handed_over_at"]],
+                row[position["level_reached"]] in HIGH_LEVELS,
+            )
+            for feedback_id, reason_id in links
+            for row in [rejected[feedback_id]]
+        ),
+    )
 
 
 def figures_rebuild() -> int:

@@ -10,7 +10,7 @@ from django.utils import timezone
 from definitions.content import MAX_CRITERIA, content_apply
 from feedback import csv_io, services
 from feedback.catalogue import reasons_default_ensure
-from feedback.models import LeadFigures, RejectionReason
+from feedback.models import LeadFigures, RejectionFigures, RejectionReason
 from tests.feedback.csvs import hubspot_file, hubspot_row
 from tests.feedback.factories import QUALIFIED, cycle_make, lead_make, rep_make
 
@@ -23,11 +23,21 @@ def stored(lead) -> dict:
     return LeadFigures.objects.filter(lead_id=lead.pk).values(*FIELDS).get()
 
 
+def stored_reasons(lead) -> list[tuple]:
+    return list(
+        RejectionFigures.objects.filter(lead_id=lead.pk)
+        .order_by("reason_id")
+        .values_list(*(f.attname for f in RejectionFigures._meta.concrete_fields[1:]))
+    )
+
+
 def assert_fresh(lead) -> dict:
-    """The stored figures equal what figures_refresh computes from the lead's rows now."""
-    before = stored(lead)
+    """The stored figures (and the reasons of its rejection) equal what figures_refresh
+    computes from the lead's rows now."""
+    before, reasons_before = stored(lead), stored_reasons(lead)
     services.figures_refresh([lead.pk])
     assert before == stored(lead)
+    assert reasons_before == stored_reasons(lead)
     return before
 
 
@@ -57,6 +67,9 @@ def test_feedback_and_outcomes_reach_the_figures(cycle):
     assert figures["decision"] == "rejected"
     assert figures["feedback_id"] is not None
     assert not figures["rejected_then_bought"]
+    assert [(r.reason_id, r.high) for r in RejectionFigures.objects.filter(lead=lead)] == [
+        (reason.pk, False)
+    ]
 
     services.outcome_record(
         lead=lead,
@@ -74,6 +87,7 @@ def test_feedback_and_outcomes_reach_the_figures(cycle):
         lead=lead, rep=lead.rep, agrees_with_stage=True, decision="accepted", reasons=[]
     )
     assert assert_fresh(lead)["decision"] == "accepted"
+    assert not RejectionFigures.objects.filter(lead=lead).exists()
 
 
 def test_a_lead_changed_by_hand_moves_its_figures(cycle):
