@@ -411,6 +411,15 @@ class Outcome(models.Model):
 REJECTED_BOUGHT_WITHIN_DAYS = 730
 
 
+def _copied_key(model):
+    """A key a derived row copies from its lead: no constraint of its own to check row by row
+    when an import commits, no index, nothing done when the row it points at goes (the lead
+    itself protects it)."""
+    return models.ForeignKey(
+        model, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
+
+
 class LeadFigures(models.Model):
     """What the numbers count of one lead, in one narrow row: its place (definition, cycle,
     version, rep, source, stage, hand-over time), its check (level reached, and one bit per
@@ -434,30 +443,10 @@ class LeadFigures(models.Model):
     # Copies of the lead's own (and its feedback's) keys, written only from there: no
     # foreign-key constraints of their own to check row by row when an import commits, and
     # no index but the one the numbers read by (definition, hand-over time).
-    definition = models.ForeignKey(
-        Definition,
-        on_delete=models.DO_NOTHING,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
-    cycle = models.ForeignKey(
-        ReviewCycle,
-        on_delete=models.DO_NOTHING,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
-    version = models.ForeignKey(
-        Version, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
-    )
-    rep = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.DO_NOTHING,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
+    definition = _copied_key(Definition)
+    cycle = _copied_key(ReviewCycle)
+    version = _copied_key(Version)
+    rep = _copied_key(settings.AUTH_USER_MODEL)
     source = models.CharField(max_length=20)
     stage_handed_over = models.CharField(max_length=20)
     handed_over_at = models.DateTimeField()
@@ -521,30 +510,10 @@ class RejectionFigures(models.Model):
         db_constraint=False,
         db_index=False,
     )
-    reason = models.ForeignKey(
-        RejectionReason,
-        on_delete=models.DO_NOTHING,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
-    definition = models.ForeignKey(
-        Definition,
-        on_delete=models.DO_NOTHING,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
-    version = models.ForeignKey(
-        Version, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
-    )
-    rep = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.DO_NOTHING,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
+    reason = _copied_key(RejectionReason)
+    definition = _copied_key(Definition)
+    version = _copied_key(Version)
+    rep = _copied_key(settings.AUTH_USER_MODEL)
     source = models.CharField(max_length=20)
     handed_over_at = models.DateTimeField()
     # The check placed the lead at one of HIGH_LEVELS.

@@ -444,38 +444,23 @@ def figures_refresh(lead_ids: Iterable[int]) -> None:
             .annotate(fb=FilteredRelation("feedback", condition=Q(feedback__cycle=F("cycle"))))
             .alias(bought_after=F("outcome__occurred_on") - TruncDate("handed_over_at"))
             .annotate(
-                f_level=Coalesce("qualification__level_reached", Value("")),
-                f_met=Coalesce("qualification__met_bits", Value(0)),
-                f_missed=Coalesce("qualification__missed_bits", Value(0)),
-                f_decision=Coalesce("fb__decision", Value("")),
-                f_outcome=Coalesce("outcome__result", Value("")),
-                f_rank=figures_rank(),
-                f_rejected_then_bought=Case(
+                level_reached=Coalesce("qualification__level_reached", Value("")),
+                met_bits=Coalesce("qualification__met_bits", Value(0)),
+                missed_bits=Coalesce("qualification__missed_bits", Value(0)),
+                feedback_id=F("fb__pk"),
+                decision=Coalesce("fb__decision", Value("")),
+                outcome_result=Coalesce("outcome__result", Value("")),
+                outcome_on=F("outcome__occurred_on"),
+                amount=F("outcome__amount"),
+                rank=figures_rank(),
+                rejected_then_bought=Case(
                     When(REJECTED_BOUGHT, then=Value(True)),
                     default=Value(False),
                     output_field=BooleanField(),
                 ),
             )
-            .values_list(
-                "pk",
-                "definition_id",
-                "cycle_id",
-                "version_id",
-                "rep_id",
-                "source",
-                "stage_handed_over",
-                "handed_over_at",
-                "f_level",
-                "f_met",
-                "f_missed",
-                "fb__pk",
-                "f_decision",
-                "f_outcome",
-                "outcome__occurred_on",
-                "outcome__amount",
-                "f_rank",
-                "f_rejected_then_bought",
-            )
+            # The lead's own columns keep their names; the rest are the annotations above.
+            .values_list("pk", *FIGURE_FIELDS[1:])
             .order_by()
         )
         LeadFigures.objects.filter(lead_id__in=ids).delete()
