@@ -510,7 +510,14 @@ class RejectionFigures(models.Model):
         db_constraint=False,
         db_index=False,
     )
-    reason = _copied_key(RejectionReason)
+    # Gone with its reason (the ORM's cascade), as the feedback's link to it is.
+    reason = models.ForeignKey(
+        RejectionReason,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
     definition = _copied_key(Definition)
     version = _copied_key(Version)
     rep = _copied_key(settings.AUTH_USER_MODEL)

@@ -348,18 +348,32 @@ def _given(value) -> bool:
     return not (value is None or (isinstance(value, str) and not value.strip()))
 
 
+def _leads_lock(ids: list[int]) -> list[Lead]:
+    """The leads, read again under a row lock (in id order, so two writers cannot deadlock):
+    whoever rewrites a lead's derived rows next sees what this transaction commits."""
+    return [
+        lead
+        for chunk in _chunks(ids, 5000)
+        for lead in Lead.objects.select_for_update().filter(pk__in=chunk).order_by("pk")
+    ]
+
+
+@transaction.atomic
 def leads_check(leads: list, *, fresh: bool = False, now=None) -> int:
     """Check leads against the version in force at their hand-over and store the results:
     the stage reached and one bit per criterion (`LeadCheck`), and the lead's figures.
 
-    `leads` may be Lead instances or any objects with their attributes. `fresh` says the
-    leads are new (a hand entry, an import): nothing to replace, no marks, no feedback.
+    `fresh` says the leads are new (a hand entry, an import: nothing to replace, no marks,
+    no feedback) and may be any objects with a lead's attributes; otherwise only their ids
+    are read, and the leads are read again under a lock.
     """
     if not leads:
         return 0
     now = now or timezone.now()
-    ladders = ladders_for({lead.version_id for lead in leads})
     ids = [lead.pk for lead in leads]
+    if not fresh:
+        leads = _leads_lock(ids)
+    ladders = ladders_for({lead.version_id for lead in leads})
     marks = {} if fresh else marks_of(ids)
     if not fresh:
         for chunk in _chunks(ids, 5000):
@@ -434,10 +448,14 @@ def leads_check(leads: list, *, fresh: bool = False, now=None) -> int:
     return len(checks)
 
 
+@transaction.atomic
 def figures_refresh(lead_ids: Iterable[int]) -> None:
     """Rewrite the figures of these leads from what they are derived from (the lead, its
     check, its feedback in its hand-over cycle, its outcome), computed in SQL."""
     lead_ids = list(lead_ids)
+    # Two writers on one lead (its feedback, its outcome) take turns here, and the second
+    # reads what the first committed.
+    _leads_lock(lead_ids)
     for ids in _chunks(lead_ids, 5000):
         rows = list(
             Lead.objects.filter(pk__in=ids)
@@ -515,11 +533,16 @@ def _rejection_figures_write(lead_ids: list[int], figure_rows: list[tuple]) -> N
     )
 
 
-def figures_rebuild() -> int:
-    """Re-run the check and rewrite the figures of every lead (after an upgrade)."""
+@transaction.atomic
+def figures_rebuild(*, every_lead: bool = False) -> int:
+    """Re-run the check and rewrite the figures of the leads that have none (after an
+    upgrade), or of every lead; returns how many were checked."""
+    leads = Lead.objects.order_by("pk")
+    if not every_lead:
+        leads = leads.filter(figures__isnull=True)
     checked = 0
-    for ids in _chunks(list(Lead.objects.order_by("pk").values_list("pk", flat=True)), 5000):
-        checked += leads_check(list(Lead.objects.filter(pk__in=ids).order_by("pk")))
+    for ids in _chunks(list(leads.values_list("pk", flat=True)), 5000):
+        checked += leads_check(list(Lead.objects.filter(pk__in=ids).only("pk")))
     return checked
 
 
@@ -527,7 +550,7 @@ def figures_rebuild() -> int:
 def cycle_recheck(*, cycle: ReviewCycle, by: User) -> int:
     """Re-run the check for every lead of a cycle; returns how many were checked."""
     permission_require(by, "feedback.facilitate", action="re-run the check")
-    return leads_check(list(Lead.objects.in_cycle(cycle).order_by("pk")))
+    return leads_check(list(Lead.objects.in_cycle(cycle).order_by("pk").only("pk")))
 
 
 def criterion_markable_by(user: User, lead: Lead) -> bool:

@@ -2,17 +2,11 @@ from django.db import migrations
 
 
 def forwards(apps, schema_editor):
-    """Keep only the results a person marked; rebuild every lead's check and figures.
-
-    The rebuild uses the services of this release: on a database without leads (a new
-    installation, the tests) it does nothing."""
+    """Rule results are no longer stored (the check keeps bits; pages evaluate the rules):
+    keep only the results a person marked. The checks and figures of existing leads are
+    rebuilt by `manage.py figures_rebuild`, which `make migrate` runs after migrating."""
     CriterionResult = apps.get_model("feedback", "CriterionResult")
-    Lead = apps.get_model("feedback", "Lead")
     CriterionResult.objects.filter(marked_by__isnull=True).delete()
-    if Lead.objects.exists():
-        from feedback.services import figures_rebuild
-
-        figures_rebuild()
 
 
 class Migration(migrations.Migration):

@@ -149,3 +149,41 @@ def test_a_draft_holds_at_most_max_criteria_criteria():
     content, problem = content_apply(full, Proposal)
     assert problem is None
     assert len(content["stages"][0]["criteria"]) == MAX_CRITERIA
+
+
+def test_the_rebuild_checks_and_fills_leads_without_figures(cycle):
+    """After an upgrade (`make migrate` runs it): leads with no figures get them."""
+    from django.core.management import call_command
+
+    from feedback.models import LeadCheck
+
+    lead = lead_make(cycle, **QUALIFIED)
+    other = lead_make(cycle)
+    LeadFigures.objects.filter(lead=lead).delete()
+    LeadCheck.objects.filter(lead=lead).delete()
+    call_command("figures_rebuild")
+    assert assert_fresh(lead)["met_bits"] == (1 << 9) - 1
+    assert LeadCheck.objects.get(lead=lead).level_reached == "opportunity"
+    assert services.figures_rebuild() == 0  # nothing left to do
+    assert services.figures_rebuild(every_lead=True) == 2
+    assert_fresh(other)
+
+
+def test_the_admin_shows_leads_feedback_and_outcomes_but_does_not_edit_them(cycle, client_as):
+    """Edits there would bypass the check and the figures the services keep: not even a
+    superuser makes them."""
+    from tests.accounts.factories import UserFactory
+
+    lead = lead_make(cycle, **QUALIFIED)
+    client = client_as(UserFactory(is_superuser=True, is_staff=True))
+    page = f"/admin/feedback/lead/{lead.pk}/change/"
+    assert client.get(page).status_code == 200
+    assert client.post(page, {"company": "Changed"}).status_code == 403
+    assert (
+        client.post(f"/admin/feedback/lead/{lead.pk}/delete/", {"post": "yes"}).status_code == 403
+    )
+    assert client.get("/admin/feedback/outcome/add/").status_code == 403
+    assert client.get("/admin/feedback/leadfeedback/add/").status_code == 403
+    reason = RejectionReason.objects.create(label="Gone quiet", kind="unwritten")
+    url = f"/admin/feedback/rejectionreason/{reason.pk}/delete/"
+    assert client.post(url, {"post": "yes"}).status_code == 403

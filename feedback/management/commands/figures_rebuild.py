@@ -1,0 +1,21 @@
+"""Re-run the qualification check and rewrite the numbers' figures of leads that lack them."""
+
+from django.core.management.base import BaseCommand
+
+from feedback import services
+
+
+class Command(BaseCommand):
+    help = (
+        "Re-run the qualification check and rewrite the figures the numbers read, for the "
+        "leads that have none (after an upgrade; `make migrate` runs it) or, with --all, "
+        "for every lead."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--all", action="store_true", help="Every lead, not only new ones.")
+
+    def handle(self, *args, **options):
+        checked = services.figures_rebuild(every_lead=options["all"])
+        if checked or options["verbosity"] > 1:
+            self.stdout.write(f"Checked {checked} leads and rewrote their figures.")
