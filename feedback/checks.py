@@ -125,6 +125,11 @@ def check_bits(outcomes: list[Outcome]) -> tuple[int, int]:
     """The outcomes as two bit sets in ladder order: (met, missed); unknown is in neither.
     A version holds at most definitions.content.MAX_CRITERIA criteria, so they fit a
     signed 64-bit integer."""
+    if len(outcomes) > 63:
+        raise ValueError(
+            f"A version with {len(outcomes)} criteria cannot be checked: at most 63 fit the "
+            "check's bits (a draft holds at most definitions.content.MAX_CRITERIA)."
+        )
     met = missed = 0
     for index, outcome in enumerate(outcomes):
         if outcome.result == MET:

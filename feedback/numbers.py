@@ -30,6 +30,7 @@ from django.db import connection
 from django.db.models import (
     Avg,
     Case,
+    CharField,
     Count,
     Exists,
     F,
@@ -41,7 +42,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, NullIf
+from django.db.models.functions import Cast, Concat, NullIf
 from django.urls import reverse
 from django.utils import timezone
 
@@ -259,10 +260,14 @@ def totals_and_dimensions(definition: Definition, filters: Filters) -> tuple[dic
     On PostgreSQL in one scan of the figures (GROUP BY GROUPING SETS, which the ORM cannot
     say, so the ORM's own SQL is given grouping sets); elsewhere one query each.
     """
-    if connection.vendor != "postgresql":
+
+    def one_query_each():
         return totals(definition, filters, with_funnel=True), {
             dim: acceptance_by(definition, filters, dim) for dim in DIMENSIONS
         }
+
+    if connection.vendor != "postgresql":
+        return one_query_each()
     columns = list(GROUP_COLUMNS.values())
     queryset = (
         leads(definition, filters)
@@ -276,13 +281,14 @@ def totals_and_dimensions(definition: Definition, filters: Filters) -> tuple[dic
     head, grouped, tail = sql.rpartition(" GROUP BY ")
     positions = ", ".join(str(n) for n in range(1, len(columns) + 1))
     if not grouped or tail not in (positions, ", ".join(qualified)):  # pragma: no cover
-        raise RuntimeError(f"Unexpected SQL for the grouping sets: {sql}")
+        return one_query_each()  # the ORM wrote SQL this does not know: slower, still right
     sets = ", ".join(f"({column})" for column in qualified)
     with connection.cursor() as cursor:
         cursor.execute(f"{head} GROUP BY GROUPING SETS ({sets}, ())", params)
         names = [col.name for col in cursor.description]
         rows = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
-    # Every grouping column is NOT NULL, so the one column set says which set a row is in.
+    # Every grouping column is NOT NULL (LeadFigures), so the one column set says which set a
+    # row is in.
     by_set: dict[str, list[dict]] = {dim: [] for dim in DIMENSIONS}
     total = None
     for row in rows:
@@ -678,45 +684,65 @@ def draft_ladder(content: dict) -> list:
     return ladder
 
 
+RAW = "="  # a rule_result_sql code that carries the raw value for Python to judge
+INTEGER_TYPES = {"IntegerField", "PositiveIntegerField", "BigIntegerField", "SmallIntegerField"}
+
+
 def rule_result_sql(rule: dict):
-    """A rule's result (met, missed, unknown) as an SQL expression over a lead's column, for
-    the fields whose values SQL can judge exactly as `rule_evaluate` does; None for rules on
-    free text (case folding and trimming are left to Python)."""
+    """A rule's result as an SQL expression over a lead's column: "met", "missed", "unknown",
+    or RAW + the value where only Python can say exactly what `rule_evaluate` says (text it
+    would trim, a value outside the levels). None for rules on free text, which are judged
+    per distinct value."""
     field = LEAD_FIELDS[rule["field"]]
     name, operator, value = field.name, rule["operator"], rule["value"]
-    missing = Q(**{f"{name}__isnull": True})
+    met, missed, unknown = Value(MET), Value(MISSED), Value(UNKNOWN)
+    raw = Concat(Value(RAW), F(name), output_field=CharField())
     if field.kind in ("text", "ordinal"):
-        missing |= Q(**{name: ""})
-    if operator == "is_present":
-        return Case(When(missing, then=Value(MISSED)), default=Value(MET))
-    if field.kind == "bool":
-        return Case(
-            When(**{name: True}, then=Value(MET)),
-            When(**{name: False}, then=Value(MISSED)),
-            default=Value(UNKNOWN),
-        )
-    if field.kind == "ordinal":
+        if operator != "is_present" and field.kind == "text":
+            return None
+        if operator == "is_present":
+            # A value with an ASCII letter or digit in it is given, whatever Python trims;
+            # blank-looking ones are left to Python.
+            plain = Q(**{f"{name}__regex": r"[0-9A-Za-z]"})
+            return Case(
+                When(Q(**{f"{name}__isnull": True}) | Q(**{name: ""}), then=missed),
+                When(plain, then=met),
+                default=raw,
+            )
         judged = {level: rule_evaluate(rule, {name: level}) for level in field.levels}
         return Case(
-            When(**{f"{name}__in": [lv for lv, r in judged.items() if r == MET]}, then=Value(MET)),
-            When(
-                **{f"{name}__in": [lv for lv, r in judged.items() if r == MISSED]},
-                then=Value(MISSED),
-            ),
-            default=Value(UNKNOWN),
+            When(**{f"{name}__in": [lv for lv, r in judged.items() if r == MET]}, then=met),
+            When(**{f"{name}__in": [lv for lv, r in judged.items() if r == MISSED]}, then=missed),
+            default=raw,
         )
-    if field.kind == "number":
-        if operator == "between":
-            met = Q(
-                **{f"{name}__gte": Decimal(str(value[0])), f"{name}__lte": Decimal(str(value[1]))}
-            )
-        else:
-            lookup = {"equals": "exact", "at_least": "gte", "at_most": "lte"}[operator]
-            met = Q(**{f"{name}__{lookup}": Decimal(str(value))})
+    if field.kind == "bool":  # is_true
         return Case(
-            When(missing, then=Value(UNKNOWN)), When(met, then=Value(MET)), default=Value(MISSED)
+            When(**{name: True}, then=met), When(**{name: False}, then=missed), default=unknown
         )
-    return None
+    null = Q(**{f"{name}__isnull": True})
+    if operator == "is_present":
+        return Case(When(null, then=missed), default=met)
+    if Lead._meta.get_field(name).get_internal_type() not in INTEGER_TYPES:
+        return None
+    # The column holds integers: a bound with a fraction is the nearest integer inside it.
+    values = [Decimal(str(v)) for v in (value if operator == "between" else [value])]
+    if any(abs(v) > 2**62 for v in values):
+        return None
+    if operator == "equals":
+        condition = (
+            Q(**{name: int(values[0])})
+            if values[0] == values[0].to_integral_value()
+            else Q(pk__in=[])
+        )
+    elif operator == "at_least":
+        condition = Q(**{f"{name}__gte": math.ceil(values[0])})
+    elif operator == "at_most":
+        condition = Q(**{f"{name}__lte": math.floor(values[0])})
+    else:
+        condition = Q(
+            **{f"{name}__gte": math.ceil(values[0]), f"{name}__lte": math.floor(values[1])}
+        )
+    return Case(When(null, then=unknown), When(condition, then=met), default=missed)
 
 
 @dataclass
@@ -777,7 +803,16 @@ def backtest(definition: Definition, now=None) -> Backtest:
     draft_counts = dict.fromkeys(LEVELS, 0)
     total, evaluated = 0, {}
     for combo in combos:
-        outcome = {criterion.pk: combo[name] for name, (criterion, _) in decided.items()}
+        outcome = {}
+        for name, (criterion, _) in decided.items():
+            code = combo[name]
+            if code.startswith(RAW):
+                key = (criterion.pk, code)
+                if key not in evaluated:
+                    field = criterion.rule["field"]
+                    evaluated[key] = rule_evaluate(criterion.rule, {field: code[len(RAW) :]})
+                code = evaluated[key]
+            outcome[criterion.pk] = code
         outcome.update(
             {criterion.pk: MET if combo[name] else UNKNOWN for name, criterion in marked.items()}
         )

@@ -50,7 +50,9 @@ def leads_with_review(queryset):
 def lead_summary(lead, ladders: dict) -> None:
     """Attach what the queue shows of a lead's check and its feedback in this cycle."""
     check = getattr(lead, "qualification", None)
-    criteria = [c for _, stage_criteria in ladders.get(lead.version_id, []) for c in stage_criteria]
+    # The bits follow the ladder of the version the check read.
+    version_id = check.version_id if check else lead.version_id
+    criteria = [c for _, stage_criteria in ladders.get(version_id, []) for c in stage_criteria]
     met = check.met_bits if check else 0
     missed = check.missed_bits if check else 0
     states = [
@@ -67,7 +69,10 @@ def lead_summary(lead, ladders: dict) -> None:
 
 
 def leads_summarised(leads: list[Lead]) -> list[Lead]:
-    ladders = ladders_for({lead.version_id for lead in leads})
+    ladders = ladders_for(
+        {lead.version_id for lead in leads}
+        | {lead.qualification.version_id for lead in leads if hasattr(lead, "qualification")}
+    )
     for lead in leads:
         lead_summary(lead, ladders)
     return leads

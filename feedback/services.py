@@ -977,7 +977,8 @@ class ImportedLead:
 def _copy_binary(cursor, table: str, columns: list[str]):
     """A binary COPY into these columns, typed as the table's columns are (binary rows are
     formatted and parsed faster than text ones)."""
-    names = ", ".join(columns)
+    quote = connection.ops.quote_name
+    names, table = ", ".join(quote(column) for column in columns), quote(table)
     cursor.execute(f"SELECT {names} FROM {table} LIMIT 0")
     types = [column.type_code for column in cursor.description]
     with cursor.copy(f"COPY {table} ({names}) FROM STDIN (FORMAT BINARY)") as copy:

@@ -5,13 +5,25 @@ import itertools
 import random
 from collections import Counter
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from definitions.ladder import STARTING_LADDER
+from definitions.rules import (
+    EVIDENCE_LEVELS,
+    LEAD_FIELDS,
+    OPERATORS_FOR_KIND,
+    SENIORITY_LEVELS,
+    RuleError,
+    rule_evaluate,
+    rule_validate,
+)
 from feedback import numbers, services
 from feedback.checks import Mark, ladder_check, lead_values
-from feedback.models import CriterionResult, Lead
+from feedback.models import CriterionResult, Lead, LeadSource
 from tests.definitions.factories import DefinitionFactory, version_published
 from tests.feedback.factories import cycle_make, lead_make
 
@@ -119,3 +131,113 @@ def test_the_backtest_counts_what_checking_each_lead_counts(monkeypatch):
     assert len(expected) >= 5  # the leads spread over every level
     for index, row in enumerate(result.rows):
         assert row["draft"] == sum(expected[level] for level in numbers.LEVELS[index:])
+
+
+# --- every rule the SQL judges, judged as rule_evaluate judges it ---------------------------
+
+TEXTS = ["", " ", "\t", "\u00a0", "a", " a", "a ", "Manufacturing", "manufacturing ", "(0)", "x\n"]
+VALUES = {
+    "email": st.sampled_from(TEXTS) | st.text(max_size=4),
+    "phone": st.sampled_from(TEXTS) | st.text(max_size=4),
+    "title": st.sampled_from(TEXTS),
+    "industry": st.sampled_from(TEXTS),
+    "region": st.sampled_from(TEXTS),
+    "source": st.sampled_from([s for s, _ in LeadSource.choices]),
+    "seniority": st.sampled_from(["", *SENIORITY_LEVELS]),
+    "company_size": st.none()
+    | st.integers(0, 10**6)
+    | st.sampled_from([0, 1, 9, 10, 11, 49, 50, 51, 499, 500, 501]),
+    "permission_to_follow_up": st.sampled_from([None, True, False]),
+    "asked_for_information": st.sampled_from([None, True, False]),
+    "need_evidence": st.sampled_from(EVIDENCE_LEVELS),
+    "budget_evidence": st.sampled_from(EVIDENCE_LEVELS),
+    "authority_evidence": st.sampled_from(EVIDENCE_LEVELS),
+}
+NUMBERS = (
+    st.integers(-5, 10**6)
+    | st.decimals(min_value=-5, max_value=10**6, places=2, allow_nan=False, allow_infinity=False)
+    | st.sampled_from(["10", "10.5", "9.99", "50", "50.01", "499.5", "500", "-1"])
+)
+
+
+@st.composite
+def rules(draw):
+    field = LEAD_FIELDS[draw(st.sampled_from(sorted(LEAD_FIELDS)))]
+    operator = draw(st.sampled_from(sorted(OPERATORS_FOR_KIND[field.kind])))
+    if field.kind == "number":
+        one = NUMBERS
+    elif field.kind == "ordinal":
+        one = st.sampled_from(field.levels)
+    else:
+        one = st.sampled_from(["Manufacturing", "a", "web_inquiry", "(0)"])
+    if operator in ("in", "not_in"):
+        value = draw(st.lists(one, min_size=1, max_size=3))
+    elif operator == "between":
+        order = field.rank if field.kind == "ordinal" else lambda v: Decimal(str(v))
+        low, high = sorted([draw(one), draw(one)], key=order)
+        value = [str(low), str(high)]
+    elif operator in ("is_true", "is_present"):
+        value = None
+    else:
+        value = str(draw(one))
+    try:
+        return rule_validate({"field": field.name, "operator": operator, "value": value})
+    except RuleError:
+        assume(False)
+
+
+@settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(rule=rules(), data=st.data())
+def test_the_sql_judges_every_rule_as_rule_evaluate_does(rule, data, lead_row):
+    expression = numbers.rule_result_sql(rule)
+    assume(expression is not None)  # free text: judged in Python per distinct value
+    name = rule["field"]
+    values = VALUES[name]
+    if LEAD_FIELDS[name].kind == "number" and rule["value"] is not None:
+        # Around each bound, where rounding a fraction the wrong way would show.
+        bounds = rule["value"] if isinstance(rule["value"], list) else [rule["value"]]
+        near = {max(0, int(Decimal(str(b))) + step) for b in bounds for step in (-1, 0, 1, 2)}
+        values = st.sampled_from(sorted(near)) | values
+    Lead.objects.filter(pk=lead_row.pk).update(**{name: data.draw(values)})
+    row = Lead.objects.filter(pk=lead_row.pk).annotate(code=expression).values(name, "code").get()
+    code = row["code"]
+    if code.startswith(numbers.RAW):
+        code = rule_evaluate(rule, {name: code[len(numbers.RAW) :]})
+    assert code == rule_evaluate(rule, {name: row[name]}), (rule, row)
+
+
+@pytest.fixture
+def lead_row():
+    return lead_make(cycle_make())
+
+
+@pytest.mark.parametrize(
+    "operator, value",
+    [
+        ("at_least", "10.5"),
+        ("at_least", "10"),
+        ("at_most", "10.5"),
+        ("at_most", "9.99"),
+        ("between", ["9.5", "10.5"]),
+        ("between", ["10.01", "10.99"]),
+        ("equals", "10.5"),
+        ("equals", "10"),
+    ],
+)
+@pytest.mark.parametrize("size", [None, 9, 10, 11])
+def test_a_number_rule_with_a_fraction_is_judged_on_whole_employees(
+    lead_row, operator, value, size
+):
+    rule = rule_validate({"field": "company_size", "operator": operator, "value": value})
+    Lead.objects.filter(pk=lead_row.pk).update(company_size=size)
+    code = (
+        Lead.objects.filter(pk=lead_row.pk)
+        .annotate(code=numbers.rule_result_sql(rule))
+        .values_list("code", flat=True)
+        .get()
+    )
+    assert code == rule_evaluate(rule, {"company_size": size})

@@ -139,3 +139,14 @@ def test_a_lead_is_checked_against_the_version_in_force_at_hand_over():
     assert lead.version == first
     assert later.version == second
     assert LeadCheck.objects.get(lead=later).version == second
+
+
+def test_a_ladder_too_long_for_the_bits_is_refused_clearly():
+    from types import SimpleNamespace
+
+    from feedback.checks import check_bits
+
+    outcomes = [SimpleNamespace(result="met")] * 63
+    assert check_bits(outcomes) == ((1 << 63) - 1, 0)
+    with pytest.raises(ValueError, match="64 criteria cannot be checked"):
+        check_bits([*outcomes, SimpleNamespace(result="missed")])

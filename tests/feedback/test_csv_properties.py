@@ -34,3 +34,41 @@ def test_known_formula_starts_are_neutralised():
     for value in ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"]:
         assert csv_io.cell_neutralise(value) == "'" + value
     assert csv_io.cell_neutralise("Acme") == "Acme"
+
+
+EMAIL_PARTS = st.sampled_from(
+    ["a", "A.b", "x+y", "o'neil", "", ".", "..", "-", "é", " ", '"q"', "[1.2.3.4]", "1.2.3.4"]
+)
+
+
+@settings(max_examples=400)
+@given(
+    st.one_of(
+        st.text(max_size=20),
+        st.builds(
+            lambda user, domain, tld: f"{user}@{domain}{tld}",
+            EMAIL_PARTS,
+            st.sampled_from(["example", "ex-ample", "-bad", "xn--d1acufc", "localhost", "", "é"]),
+            st.sampled_from([".com", ".c", ".co.uk", "", ".", ".123", ".com."]),
+        ),
+    )
+)
+def test_an_email_cell_is_accepted_exactly_when_django_accepts_it(text):
+    """The import's e-mail check is Django's validate_email with its domain check
+    remembered; it must not drift from Django's."""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    raw = text.strip()
+    try:
+        validate_email(raw)
+        django_accepts = True
+    except ValidationError:
+        django_accepts = False
+    try:
+        parsed = csv_io.parse_email(text)
+    except csv_io.CellError:
+        assert raw and not django_accepts
+    else:
+        assert parsed == raw.lower()
+        assert django_accepts or not raw
