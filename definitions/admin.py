@@ -13,7 +13,8 @@ class DefinitionAdmin(SimpleHistoryAdmin):
 
 
 class ReadOnlyMixin:
-    """A published version never changes, so the admin only ever shows one."""
+    """Shown, never added, changed or deleted here (a published version never changes; the
+    feedback app's rows are written by its services)."""
 
     def has_add_permission(self, request, obj=None):
         return False

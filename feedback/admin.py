@@ -1,21 +1,13 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from definitions.admin import ReadOnlyMixin
 from feedback.models import Lead, LeadFeedback, Outcome, RejectionReason, ReviewCycle
 
 
-class WrittenByServicesAdmin(SimpleHistoryAdmin):
-    """Shown, never edited here: leads, feedback and outcomes are written by the feedback
-    services, which also re-run the check and rewrite the figures the numbers read."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class WrittenByServicesAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
+    """Leads, feedback and outcomes are written by the feedback services, which also re-run
+    the check and rewrite the figures the numbers read."""
 
 
 @admin.register(ReviewCycle)
