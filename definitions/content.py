@@ -135,11 +135,12 @@ class FieldChange:
 
 @dataclass
 class ItemDiff:
-    change: str  # "added", "removed", "changed", "same"
+    change: str  # "added", "removed", "changed", "moved" (criteria only), "same"
     kind: str  # "stage" or "criterion"
     key: str
     title: str
     stage_name: str = ""
+    moved_from: str = ""  # for a moved criterion: the name of the stage it was in
     fields: list[FieldChange] = field(default_factory=list)
     criteria: list["ItemDiff"] = field(default_factory=list)
 
@@ -179,23 +180,22 @@ CRITERION_LABELS = {
 
 
 def content_diff(old: dict, new: dict) -> list[ItemDiff]:
-    """Stages and criteria added, removed and changed from `old` to `new`, in `new`'s order."""
+    """Stages and criteria added, removed, changed and (criteria) moved from `old` to `new`,
+    in `new`'s order. A criterion is known by its key, so one that changed stage is shown
+    once, as moved, in the stage it moved to."""
     old_stages = {s["key"]: s for s in old["stages"]}
     new_keys = {s["key"] for s in new["stages"]}
+    was_in = {c["key"]: (s, c) for s in old["stages"] for c in s["criteria"]}
+    now_in = {c["key"]: s for s in new["stages"] for c in s["criteria"]}
     result = []
     for stage in new["stages"]:
         before = old_stages.get(stage["key"])
-        if before is None:
-            item = ItemDiff("added", "stage", stage["key"], stage["name"])
-            item.criteria = [
-                ItemDiff("added", "criterion", c["key"], c["statement"]) for c in stage["criteria"]
-            ]
-            result.append(item)
-            continue
-        item = ItemDiff("same", "stage", stage["key"], stage["name"])
-        item.fields = _field_changes(before, stage, STAGE_FIELDS, STAGE_LABELS)
-        item.criteria = _criteria_diff(before["criteria"], stage["criteria"])
-        if item.fields or any(c.change != "same" for c in item.criteria):
+        change = "added" if before is None else "same"
+        item = ItemDiff(change, "stage", stage["key"], stage["name"])
+        if before is not None:
+            item.fields = _field_changes(before, stage, STAGE_FIELDS, STAGE_LABELS)
+        item.criteria = _criteria_diff(before["criteria"] if before else [], stage, was_in, now_in)
+        if change == "same" and (item.fields or any(c.change != "same" for c in item.criteria)):
             item.change = "changed"
         result.append(item)
     for stage in old["stages"]:
@@ -204,34 +204,44 @@ def content_diff(old: dict, new: dict) -> list[ItemDiff]:
             item.criteria = [
                 ItemDiff("removed", "criterion", c["key"], c["statement"])
                 for c in stage["criteria"]
+                if c["key"] not in now_in
             ]
             result.append(item)
     return result
 
 
-def _criteria_diff(old: list[dict], new: list[dict]) -> list[ItemDiff]:
-    before = {c["key"]: c for c in old}
-    after_keys = {c["key"] for c in new}
+def _criteria_diff(old: list[dict], stage: dict, was_in: dict, now_in: dict) -> list[ItemDiff]:
+    """The criteria of one stage of the new content against the same stage's old ones;
+    `was_in`/`now_in` place every criterion key in the old and the new content."""
+    here = {c["key"] for c in old}
+    after_keys = {c["key"] for c in stage["criteria"]}
     items = []
-    for criterion in new:
-        was = before.get(criterion["key"])
-        if was is None:
-            items.append(ItemDiff("added", "criterion", criterion["key"], criterion["statement"]))
+    for criterion in stage["criteria"]:
+        key = criterion["key"]
+        if key not in was_in:
+            items.append(ItemDiff("added", "criterion", key, criterion["statement"]))
             continue
+        old_stage, was = was_in[key]
         changes = _field_changes(was, criterion, CRITERION_FIELDS, CRITERION_LABELS)
+        if key in here:
+            change, moved_from = ("changed" if changes else "same"), ""
+        else:
+            change, moved_from = "moved", old_stage["name"]
         items.append(
             ItemDiff(
-                "changed" if changes else "same",
+                change,
                 "criterion",
-                criterion["key"],
+                key,
                 criterion["statement"],
                 fields=changes,
+                moved_from=moved_from,
             )
         )
+    # A criterion that left this stage for another is shown there, as moved.
     items += [
         ItemDiff("removed", "criterion", c["key"], c["statement"])
         for c in old
-        if c["key"] not in after_keys
+        if c["key"] not in after_keys and c["key"] not in now_in
     ]
     return items
 

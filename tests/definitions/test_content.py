@@ -292,6 +292,45 @@ def test_content_diff_finds_criteria_added_removed_and_changed_within_a_stage():
     ]
 
 
+def test_a_criterion_that_changes_stage_is_shown_once_as_moved():
+    new = ladder()
+    contact = new["stages"][1]["criteria"].pop(0)
+    contact["statement"] = "Criterion contact, verified"
+    new["stages"][0]["criteria"].append(contact)
+
+    diff = content_diff(ladder(), new)
+
+    inquiry, mql = diff
+    assert (inquiry.change, mql.change) == ("changed", "same")
+    [moved] = inquiry.criteria
+    assert (moved.key, moved.change, moved.moved_from) == ("contact", "moved", "MQL")
+    assert [f.label for f in moved.fields] == ["Statement"]
+    assert [c.change for c in mql.criteria] == ["same"]  # not also "removed" here
+
+
+def test_a_criterion_moved_into_a_new_stage_or_out_of_a_removed_one_is_moved():
+    new = ladder()
+    asked = new["stages"][1]["criteria"].pop()
+    new["stages"].append(stage("sal", "SAL", criteria=[asked]))
+    del new["stages"][1]
+    new["stages"][0]["criteria"].append(criterion("contact"))
+
+    diff = content_diff(ladder(), new)
+
+    assert [(item.key, item.change) for item in diff] == [
+        ("inquiry", "changed"),
+        ("sal", "added"),
+        ("mql", "removed"),
+    ]
+    assert [(c.key, c.change, c.moved_from) for c in diff[0].criteria] == [
+        ("contact", "moved", "MQL")
+    ]
+    assert [(c.key, c.change, c.moved_from) for c in diff[1].criteria] == [
+        ("asked", "moved", "MQL")
+    ]
+    assert diff[2].criteria == []  # both went elsewhere: nothing removed with the stage
+
+
 def test_content_diff_shows_a_rule_change_as_sentences():
     rule = {"field": "company_size", "operator": "at_least", "value": 50}
     new = ladder()
@@ -423,3 +462,21 @@ def test_a_department_nobody_from_has_voted_is_warned_once_votes_exist():
 
 def test_no_votes_at_all_is_not_yet_a_missing_voice():
     assert definition_health(healthy(), eligible=VOICES, voted={}) == []
+
+
+def test_a_moved_criterion_reads_as_moved_on_the_page_and_in_the_email():
+    from django.template.loader import render_to_string
+
+    new = ladder()
+    new["stages"][0]["criteria"].append(new["stages"][1]["criteria"].pop(0))
+    diff = content_diff(ladder(), new)
+
+    page = render_to_string("definitions/_diff.html", {"diff": diff, "unchanged": False})
+    assert "Criterion moved</span> Criterion contact" in page
+    assert "(from MQL)" in page
+    assert "Criterion removed" not in page
+    mail = render_to_string(
+        "definitions/email/version_published.txt",
+        {"diff": diff, "unchanged": False, "version": None, "definition": None},
+    )
+    assert "Criterion moved: Criterion contact (from MQL)" in mail
