@@ -991,3 +991,20 @@ def test_the_database_keeps_consensus_percentages_between_1_and_100(
 
     assert refused_by_the_database(Definition.objects.filter(pk=definition.pk), **{field: value})
     assert refused_by_the_database(Proposal.objects.filter(pk=proposal.pk), **{field: value})
+
+
+def test_the_scheduler_command_closes_the_votes_whose_window_ended(definition, propose):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    due = propose(closes_at=timezone.now() + timedelta(hours=1))
+    open_one = propose(closes_at=timezone.now() + timedelta(days=2))
+    Proposal.objects.filter(pk=due.pk).update(closes_at=timezone.now() - timedelta(minutes=1))
+    out = StringIO()
+    call_command("proposals_close_due", stdout=out)
+    assert out.getvalue() == "Closed 1 proposals.\n"
+    due.refresh_from_db()
+    open_one.refresh_from_db()
+    assert due.status != Proposal.Status.OPEN
+    assert open_one.status == Proposal.Status.OPEN
