@@ -64,6 +64,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(default=timezone.now)
     announcements = models.BooleanField("e-mail me when a new version is published", default=True)
 
+    # Bumped when the person replaces their feed and embed links: every read key signed
+    # with an earlier generation stops working.
+    read_key_generation = models.PositiveIntegerField(default=0, editable=False)
+
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
     objects = UserManager()

@@ -72,14 +72,27 @@ READ_LINK_SALT = "accord.read-link"
 def read_key_for(user: User) -> str:
     """A key that lets feed readers and intranet frames read as `user`, and do nothing else.
 
-    Unlike an API token it carries no write rights, so it may travel in a URL.
+    Unlike an API token it carries no write rights, so it may travel in a URL. It works
+    until the person replaces their links (`read_keys_replace`) or leaves.
     """
-    return signing.dumps(user.pk, salt=READ_LINK_SALT, compress=True)
+    return signing.dumps([user.pk, user.read_key_generation], salt=READ_LINK_SALT, compress=True)
 
 
 def read_key_user(key: str) -> User | None:
     try:
-        pk = signing.loads(key, salt=READ_LINK_SALT)
+        payload = signing.loads(key, salt=READ_LINK_SALT)
     except signing.BadSignature:
         return None
-    return User.objects.active().filter(pk=pk).first()
+    # Keys from before generations were signed with the person's id alone: generation 0.
+    pk, generation = (payload, 0) if isinstance(payload, int) else payload
+    return User.objects.active().filter(pk=pk, read_key_generation=generation).first()
+
+
+@transaction.atomic
+def read_keys_replace(*, user: User) -> User:
+    """Stop every feed and embed link the person has handed out; new ones replace them."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user.read_key_generation += 1
+    user._change_reason = "Feed and embed links replaced"
+    user.save(update_fields=["read_key_generation"])
+    return user

@@ -38,6 +38,14 @@ def profile(request):
             services.profile_preferences_update(user=request.user, **preferences.cleaned_data)
             messages.success(request, "Your preferences are saved.")
             return redirect("accounts:profile")
+    elif request.method == "POST" and request.POST.get("form") == "read_keys":
+        services.read_keys_replace(user=request.user)
+        messages.success(
+            request,
+            "Your earlier feed and embed links no longer work. "
+            "Copy the new ones from a version's page.",
+        )
+        return redirect("accounts:profile")
     elif request.method == "POST" and request.POST.get("form") == "token":
         token_form = TokenForm(request.POST)
         if token_form.is_valid():

@@ -1,5 +1,5 @@
-"""Journeys: the consensus rule (and its refusal), withdrawing a proposal, the embed, and
-changing one's password."""
+"""Journeys: the consensus rule (and its refusal), withdrawing a proposal, the embed,
+changing one's password, and replacing one's feed and embed links."""
 
 import pytest
 from playwright.sync_api import expect
@@ -95,3 +95,27 @@ def test_a_forgotten_password_sends_a_reset_link(browser, live_server):
     page.goto(link.replace("http://testserver", live_server.url))
     expect(page.get_by_role("heading", name="Choose a new password")).to_be_visible()
     context.close()
+
+
+def test_a_person_replaces_their_feed_link_and_the_old_one_stops_working(sign_in, browser):
+    definition = DefinitionFactory(name="Company-wide")
+    version_published(definition)
+    page = sign_in(UserFactory(department="sales"))
+    page.goto(f"/definitions/{definition.pk}/versions/1/")
+    old_link = page.get_by_label("Atom feed").input_value()
+
+    # A feed reader, with no session, reads through the link.
+    reader = browser.new_context()
+    assert reader.request.get(old_link).status == 200
+
+    page.goto("/accounts/profile/")
+    page.get_by_role("button", name="Replace my feed and embed links").click()
+    expect(page.get_by_role("status").or_(page.get_by_role("alert")).first).to_contain_text(
+        "earlier feed and embed links no longer work"
+    )
+    assert reader.request.get(old_link).status == 403
+    page.goto(f"/definitions/{definition.pk}/versions/1/")
+    new_link = page.get_by_label("Atom feed").input_value()
+    assert new_link != old_link
+    assert reader.request.get(new_link).status == 200
+    reader.close()

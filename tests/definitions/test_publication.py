@@ -85,6 +85,29 @@ def test_a_read_key_stops_working_when_its_person_leaves(client, version, market
     assert client.get(url, {"key": key}).status_code == 403
 
 
+def test_replacing_ones_links_stops_every_earlier_read_key_and_only_those(
+    client, client_as, version, marketer, sales_rep
+):
+    from django.core import signing
+
+    from accounts.services import READ_LINK_SALT
+
+    url = reverse("definitions:feed", args=[version.definition_id])
+    old_key, others = read_key_for(marketer), read_key_for(sales_rep)
+    # A key from before generations (the person's id alone) still reads, until replaced.
+    legacy = signing.dumps(marketer.pk, salt=READ_LINK_SALT, compress=True)
+    assert client.get(url, {"key": legacy}).status_code == 200
+
+    response = client_as(marketer).post(reverse("accounts:profile"), {"form": "read_keys"})
+    assert response.status_code == 302
+    marketer.refresh_from_db()
+    assert client.get(url, {"key": old_key}).status_code == 403
+    assert client.get(url, {"key": legacy}).status_code == 403
+    assert client.get(url, {"key": read_key_for(marketer)}).status_code == 200
+    assert client.get(url, {"key": others}).status_code == 200  # someone else's still work
+    assert marketer.history.first().history_change_reason == "Feed and embed links replaced"
+
+
 def test_the_embed_may_be_framed_by_the_configured_intranet_only(client_as, version, marketer):
     response = client_as(marketer).get(reverse("definitions:embed", args=[version.definition_id]))
     assert response.status_code == 200
