@@ -170,6 +170,11 @@ def rule_sentence(rule: dict | None) -> str:
     return f"{subject} {OPERATORS[operator]} {shown}."
 
 
+def value_missing(value) -> bool:
+    """Whether a lead's value counts as not given: none, or text that is blank once trimmed."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
 def rule_evaluate(rule: dict | None, lead: dict) -> str:
     """MET, MISSED or UNKNOWN for one lead's values (a dict keyed by lead field name)."""
     if not rule:
@@ -177,9 +182,9 @@ def rule_evaluate(rule: dict | None, lead: dict) -> str:
     field = LEAD_FIELDS[rule["field"]]
     operator, expected = rule["operator"], rule["value"]
     actual = lead.get(field.name)
+    missing = value_missing(actual)
     if isinstance(actual, str):
         actual = actual.strip()
-    missing = actual is None or actual == ""
     if operator == "is_present":
         return MISSED if missing else MET
     if missing:

@@ -139,12 +139,21 @@ def check_bits(outcomes: list[Outcome]) -> tuple[int, int]:
     return met, missed
 
 
+def bits_results(met: int, missed: int, count: int) -> list[str]:
+    """The inverse of `check_bits`: the result of each of `count` criteria in ladder order."""
+    return [
+        MET if met >> index & 1 else MISSED if missed >> index & 1 else UNKNOWN
+        for index in range(count)
+    ]
+
+
 __all__ = [
     "MET",
     "MISSED",
     "UNKNOWN",
     "Mark",
     "Outcome",
+    "bits_results",
     "check_bits",
     "ladder_check",
     "ladder_climb",

@@ -407,7 +407,8 @@ def _criteria_counts(definition: Definition, filters: Filters) -> dict[str, dict
     leads sales accepted that the check placed below Lead missed it (`missed_low`).
 
     The check keeps one bit per criterion in ladder order; one query sums the bits per
-    version, and the few rows are labelled with the ladders and added up by key.
+    version and kind of lead (accepted, later bought, placed below Lead), and the few rows
+    are labelled with the ladders and added up by key.
     """
     versions = dict(Version.objects.for_definition(definition).values_list("pk", "number"))
     ladders = ladders_for(versions)
@@ -446,13 +447,12 @@ def _criteria_counts(definition: Definition, filters: Filters) -> dict[str, dict
             for name, value in pairs.items():
                 row[f"{name}_{i}"] = row.get(f"{name}_{i}", 0) + value
     rows: dict[str, dict] = {}
-    counted = by_version
     # The newest version's wording and place label a key, so it comes first.
     for version_id in sorted(ladders, key=lambda pk: -versions.get(pk, 0)):
         criteria = [
             (stage, c) for stage, stage_criteria in ladders[version_id] for c in stage_criteria
         ]
-        row_counts = counted.get(version_id)
+        row_counts = by_version.get(version_id)
         for i, (stage, criterion) in enumerate(criteria):
             row = rows.setdefault(
                 criterion.key,

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from definitions.rules import rule_sentence
 from feedback import numbers
-from feedback.checks import Mark, ladder_check, ladders_for, lead_values
+from feedback.checks import Mark, bits_results, ladder_check, ladders_for, lead_values
 from feedback.models import (
     CriterionResult,
     Lead,
@@ -55,10 +55,7 @@ def lead_summary(lead, ladders: dict) -> None:
     criteria = [c for _, stage_criteria in ladders.get(version_id, []) for c in stage_criteria]
     met = check.met_bits if check else 0
     missed = check.missed_bits if check else 0
-    states = [
-        "met" if met >> i & 1 else "missed" if missed >> i & 1 else "unknown"
-        for i in range(len(criteria))
-    ]
+    states = bits_results(met, missed, len(criteria))
     lead.check_counts = {state: states.count(state) for state in ("met", "missed", "unknown")}
     missed_statements = (c.statement for c, s in zip(criteria, states, strict=True) if s != "met")
     lead.check_missed = list(missed_statements)[:4]

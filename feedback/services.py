@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from operator import call, itemgetter
+from operator import attrgetter, call, itemgetter
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -28,7 +28,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from accounts.decorators import permission_require
 from accounts.models import Department, User
 from definitions.models import Definition, Version, VersionCriterion
-from definitions.rules import EVIDENCE_LEVELS
+from definitions.rules import EVIDENCE_LEVELS, value_missing
 from definitions.selectors import version_in_force
 from feedback import csv_io
 from feedback.checks import Mark, check_bits, ladder_check, ladders_for, lead_values
@@ -257,6 +257,9 @@ def _rows_write(model, fields: list[str], rows: Iterable[tuple]) -> None:
     model.objects.bulk_create(batch)
 
 
+# How far the check's level alone takes a lead in the funnel (0: handed over).
+LEVEL_RANK = {"lead": 1, "accepted": 2, "opportunity": 3, "customer": 4}
+
 REJECTED_BOUGHT = Q(
     fb__decision="rejected",
     outcome__result="bought",
@@ -269,10 +272,10 @@ def figures_rank():
     """How far a lead got: the check's level, sales accepting it, and its outcome, whichever
     went furthest (0 handed over … 4 customer)."""
     check = Case(
-        When(qualification__level_reached="lead", then=Value(1)),
-        When(qualification__level_reached="accepted", then=Value(2)),
-        When(qualification__level_reached="opportunity", then=Value(3)),
-        When(qualification__level_reached="customer", then=Value(4)),
+        *(
+            When(qualification__level_reached=level, then=Value(rank))
+            for level, rank in LEVEL_RANK.items()
+        ),
         default=Value(0),
         output_field=IntegerField(),
     )
@@ -297,8 +300,8 @@ CHECK_FIELDS = [
     "missed_bits",
     "checked_at",
 ]
-FIGURE_FIELDS = [
-    "lead_id",
+# The lead's own columns its figures copy.
+FIGURE_LEAD_COLUMNS = [
     "definition_id",
     "cycle_id",
     "version_id",
@@ -306,18 +309,25 @@ FIGURE_FIELDS = [
     "source",
     "stage_handed_over",
     "handed_over_at",
+]
+# What a lead without feedback or outcome has in their place.
+NO_FEEDBACK_OR_OUTCOME = {
+    "feedback_id": None,
+    "decision": "",
+    "outcome_result": "",
+    "outcome_on": None,
+    "amount": None,
+}
+FIGURE_FIELDS = [
+    "lead_id",
+    *FIGURE_LEAD_COLUMNS,
     "level_reached",
     "met_bits",
     "missed_bits",
-    "feedback_id",
-    "decision",
-    "outcome_result",
-    "outcome_on",
-    "amount",
+    *NO_FEEDBACK_OR_OUTCOME,
     "rank",
     "rejected_then_bought",
 ]
-LEVEL_RANK = {"lead": 1, "accepted": 2, "opportunity": 3, "customer": 4}
 
 
 def marks_of(lead_ids: list[int]) -> dict[tuple[int, int], Mark]:
@@ -342,10 +352,6 @@ def _fields_read(ladder: list) -> tuple[tuple[str, bool], ...]:
             if criterion.rule:
                 operators.setdefault(criterion.rule["field"], set()).add(criterion.rule["operator"])
     return tuple((name, ops == {"is_present"}) for name, ops in sorted(operators.items()))
-
-
-def _given(value) -> bool:
-    return not (value is None or (isinstance(value, str) and not value.strip()))
 
 
 def _leads_lock(ids: list[int]) -> list[Lead]:
@@ -384,6 +390,9 @@ def leads_check(leads: list, *, fresh: bool = False, now=None) -> int:
     verdicts: dict = {}
     cache: dict = {}
     checks, figures = [], []
+    # In FIGURE_FIELDS' order, which is built from these same pieces.
+    lead_columns = attrgetter(*FIGURE_LEAD_COLUMNS)
+    no_feedback = tuple(NO_FEEDBACK_OR_OUTCOME.values())
     for lead in leads:
         ladder = ladders.get(lead.version_id, [])
         lead_marks = (
@@ -402,7 +411,7 @@ def leads_check(leads: list, *, fresh: bool = False, now=None) -> int:
             key = (
                 lead.version_id,
                 *(
-                    _given(getattr(lead, n)) if only_given else getattr(lead, n)
+                    value_missing(getattr(lead, n)) if only_given else getattr(lead, n)
                     for n, only_given in fields
                 ),
             )
@@ -418,26 +427,18 @@ def leads_check(leads: list, *, fresh: bool = False, now=None) -> int:
             (lead.pk, lead.version_id, reached.pk if reached else None, level, met, missed, now)
         )
         if fresh:
+            # A new lead has no feedback and no outcome yet: what figures_refresh would
+            # compute for it, without reading it back.
             figures.append(
                 (
                     lead.pk,
-                    lead.definition_id,
-                    lead.cycle_id,
-                    lead.version_id,
-                    lead.rep_id,
-                    lead.source,
-                    lead.stage_handed_over,
-                    lead.handed_over_at,
+                    *lead_columns(lead),
                     level,
                     met,
                     missed,
-                    None,
-                    "",
-                    "",
-                    None,
-                    None,
+                    *no_feedback,
                     LEVEL_RANK.get(level, 0),
-                    False,
+                    False,  # rejected, then bought
                 )
             )
     _rows_write(LeadCheck, CHECK_FIELDS, checks)

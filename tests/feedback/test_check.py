@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from definitions.ladder import STARTING_LADDER
 from feedback import selectors, services
+from feedback.checks import bits_results
 from feedback.models import Lead, LeadCheck, LeadFigures
 from tests.definitions.factories import DefinitionFactory, version_published
 from tests.feedback.factories import QUALIFIED, cycle_make, lead_make
@@ -27,13 +28,8 @@ def results_of(lead) -> dict[str, str]:
     (which the numbers count) say the same."""
     shown = {key: result.result for key, result in checklist_of(lead).items()}
     check = LeadCheck.objects.get(lead=lead)
-    stored = {}
-    for index, key in enumerate(shown):
-        bit = 1 << index
-        stored[key] = (
-            "met" if check.met_bits & bit else "missed" if check.missed_bits & bit else "unknown"
-        )
-    assert stored == shown
+    stored = bits_results(check.met_bits, check.missed_bits, len(shown))
+    assert dict(zip(shown, stored, strict=True)) == shown
     figures = LeadFigures.objects.get(lead=lead)
     assert (figures.met_bits, figures.missed_bits) == (check.met_bits, check.missed_bits)
     assert figures.level_reached == check.level_reached
