@@ -1,11 +1,13 @@
 """Admin pages for people: filter by department and role."""
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.models import User
+from accounts.models import Department, User
+from accounts.services import person_roles_validate
 
 
 class PersonCreationForm(UserCreationForm):
@@ -13,10 +15,29 @@ class PersonCreationForm(UserCreationForm):
         model = User
         fields = ("email", "full_name", "title", "department")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # No department chosen for the admin: a person left in "other" by default would be
+        # silently left out of every vote.
+        department = self.fields["department"]
+        department.choices = [("", "Choose a department")] + Department.choices
+        department.initial = ""
+        department.help_text = "Only people in marketing and sales vote on the definition."
+        department.error_messages["required"] = "Choose the person's department."
+
 
 class PersonChangeForm(UserChangeForm):
     class Meta(UserChangeForm.Meta):
         model = User
+
+    def clean(self):
+        cleaned = super().clean()
+        if "department" in cleaned and "groups" in cleaned:
+            try:
+                person_roles_validate(department=cleaned["department"], groups=cleaned["groups"])
+            except ValidationError as error:
+                self.add_error(None, error)
+        return cleaned
 
 
 @admin.register(User)

@@ -8,9 +8,30 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import ApiToken, User
+from accounts.models import ApiToken, Department, User
 
 TOKEN_PREFIX = "acc_"
+
+# The roles that approve and publish the definition; their holders vote on it too.
+EXECUTIVE_PERMISSIONS = ("approve_version", "publish_version")
+EXECUTIVE_NEEDS_DEPARTMENT = (
+    "An executive votes on the definition, and a vote counts in its voter's department: "
+    "choose marketing or sales for this person, or remove the Executive role."
+)
+
+
+def person_roles_validate(*, department: str, groups) -> None:
+    """Refuse an executive outside marketing and sales (their vote would count nowhere)."""
+    if department in (Department.MARKETING, Department.SALES):
+        return
+    executive = any(
+        group.permissions.filter(
+            content_type__app_label="definitions", codename__in=EXECUTIVE_PERMISSIONS
+        ).exists()
+        for group in groups
+    )
+    if executive:
+        raise ValidationError({"department": EXECUTIVE_NEEDS_DEPARTMENT})
 
 
 def token_digest(raw: str) -> str:

@@ -3,7 +3,7 @@
 Pure arithmetic on counts, so its edges can be tested exactly; integers only, no rounding.
 """
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 DEPARTMENTS = (("marketing", "Marketing"), ("sales", "Sales"))
 SUPPORT = {"agree", "live_with"}
@@ -45,6 +45,25 @@ class Verdict:
     tallies: tuple[DepartmentTally, ...]
     blocks: int
     sentence: str
+
+    def frozen(self) -> dict:
+        """The verdict as plain data, stored when the vote closes (see `verdict_thawed`)."""
+        return {
+            "passes": self.passes,
+            "blocks": self.blocks,
+            "sentence": self.sentence,
+            "tallies": [asdict(t) for t in self.tallies],
+        }
+
+
+def verdict_thawed(data: dict) -> Verdict:
+    """The verdict a closed vote stored: who was eligible then, counted as they were then."""
+    return Verdict(
+        passes=data["passes"],
+        tallies=tuple(DepartmentTally(**t) for t in data["tallies"]),
+        blocks=data["blocks"],
+        sentence=data["sentence"],
+    )
 
 
 def _ceil_share(count: int, percent: int) -> int:
@@ -98,12 +117,16 @@ def _sentence(tallies: list[DepartmentTally], blocks: int, passes: bool) -> str:
                 f"(needs {t.support_needed})."
             )
         else:
+            supporters = f"only {t.support}" if t.support else "none"
             parts.append(
-                f"{t.label}: only {t.support} of {t.voted} agree or can live with it, "
+                f"{t.label}: {supporters} of {t.voted} agree or can live with it, "
                 f"threshold needs {t.support_needed}."
             )
-    parts.insert(
-        1, "No blocks." if blocks == 0 else f"Blocked ({blocks} block{'s' * (blocks > 1)})."
-    )
+    # Each block is named where it came from; a block counts wherever it was cast.
+    named = [f"{t.label}: blocked by {t.block}." for t in tallies if t.block]
+    elsewhere = blocks - sum(t.block for t in tallies)
+    if elsewhere:
+        named.append(f"Blocked by {elsewhere} outside marketing and sales.")
+    parts.insert(1, " ".join(named) if named else "No blocks.")
     verdict = "Passes" if passes else "Does not pass"
     return f"{verdict}. " + " ".join(parts)

@@ -8,6 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from accounts.models import Department
+
 
 class Rights(models.Model):
     """Holds the definitions app's role permissions; it has no table."""
@@ -171,6 +173,9 @@ class Proposal(models.Model):
     closes_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     outcome = models.TextField(blank=True, help_text="Why it passed or not, when it closed.")
+    # The verdict frozen when the vote closed (per department: eligible, voted, agree, can
+    # live with it, disagree, block): later changes to people rewrite nothing.
+    tally = models.JSONField(null=True, blank=True, editable=False)
     supersedes = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
     )
@@ -256,6 +261,10 @@ class Vote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.voter} · {self.get_position_display()}"
+
+    @property
+    def department_label(self) -> str:
+        return dict(Department.choices).get(self.department, self.department)
 
 
 class SubmissionQuerySet(models.QuerySet):

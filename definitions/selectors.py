@@ -1,9 +1,9 @@
 """Reads for the definitions pages: the draft, version contents, tallies, history."""
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch
 
 from accounts.models import Department, User
-from definitions.consensus import Verdict, consensus_evaluate
+from definitions.consensus import Verdict, consensus_evaluate, verdict_thawed
 from definitions.content import content_apply, content_empty
 from definitions.models import (
     Definition,
@@ -16,19 +16,26 @@ from definitions.models import (
 )
 
 
+VOTING_DEPARTMENTS = (Department.MARKETING, Department.SALES)
+
+VOTER_REFUSAL = (
+    "Only people in marketing or sales vote on the definition, executives included: a vote "
+    "counts in its voter's department. Ask an admin to set yours if you belong to one."
+)
+
+
 def voters_eligible():
-    """People who vote: everyone active in marketing and sales, and every executive."""
-    executives = User.objects.with_permission("definitions.approve_version").values("pk")
-    return User.objects.active().filter(
-        Q(department__in=[Department.MARKETING, Department.SALES]) | Q(pk__in=executives)
-    )
+    """People who vote: everyone active in marketing and sales, executives included.
+
+    An executive votes in their own department like everyone else; an executive outside
+    marketing and sales does not vote (the admin refuses to make one), so that every vote
+    taken counts in a department's quorum and threshold.
+    """
+    return User.objects.active().filter(department__in=VOTING_DEPARTMENTS)
 
 
 def voter_is_eligible(user) -> bool:
-    return user.is_active and (
-        user.department in (Department.MARKETING, Department.SALES)
-        or user.has_perm("definitions.approve_version")
-    )
+    return user.is_active and user.department in VOTING_DEPARTMENTS
 
 
 PROPOSER_REFUSAL = (
@@ -38,7 +45,11 @@ PROPOSER_REFUSAL = (
 
 
 def proposer_is_allowed(user) -> bool:
-    return user.has_perm("definitions.facilitate") or voter_is_eligible(user)
+    return (
+        user.has_perm("definitions.facilitate")
+        or user.has_perm("definitions.approve_version")
+        or voter_is_eligible(user)
+    )
 
 
 def eligible_counts() -> dict[str, int]:
@@ -52,9 +63,12 @@ def electorate() -> dict[int, str]:
 
 
 def proposal_verdict(proposal: Proposal, votes=None, voters=None) -> Verdict:
-    """Decide under the proposal's rule, counting the votes of people eligible now, in their
-    department now: someone who left, or moved out of marketing and sales, no longer counts
-    (so "4 of 3 voted" cannot happen)."""
+    """The verdict a closed vote stored when it closed, or, while it is open, the verdict
+    under the proposal's rule counting the votes of people eligible now, in their department
+    now: someone who left, or moved out of marketing and sales, no longer counts (so "4 of 3
+    voted" cannot happen)."""
+    if proposal.tally:
+        return verdict_thawed(proposal.tally)
     votes = proposal.votes.all() if votes is None else votes
     voters = electorate() if voters is None else voters
     eligible: dict[str, int] = {}

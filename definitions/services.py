@@ -286,6 +286,7 @@ def proposal_create(
         supersedes.status = Proposal.Status.SUPERSEDED
         supersedes.closed_at = now
         supersedes.outcome = f"Superseded by “{proposal.title}”."
+        supersedes.tally = selectors.proposal_verdict(supersedes).frozen()
         supersedes._change_reason = "Superseded"
         supersedes.save()
         proposal.supersedes = supersedes
@@ -334,6 +335,7 @@ def proposal_withdraw(*, proposal: Proposal, by: User) -> Proposal:
     proposal.status = Proposal.Status.WITHDRAWN
     proposal.closed_at = timezone.now()
     proposal.outcome = f"Withdrawn by {by}."
+    proposal.tally = selectors.proposal_verdict(proposal).frozen()
     proposal._change_reason = "Withdrawn"
     proposal.save()
     return proposal
@@ -357,6 +359,8 @@ def proposal_close(*, proposal: Proposal, by: User | None = None, now=None) -> P
     proposal.status = Proposal.Status.PASSED if verdict.passes else Proposal.Status.FAILED
     proposal.closed_at = now
     proposal.outcome = verdict.sentence
+    # A closed vote keeps the tally it closed with: moving people later rewrites nothing.
+    proposal.tally = verdict.frozen()
     proposal._change_reason = "Vote closed" + (f" by {by}" if by else " at its deadline")
     proposal.save()
     return proposal
@@ -381,17 +385,23 @@ def proposals_close_due(*, definition: Definition | None = None, now=None) -> in
 # --- votes ------------------------------------------------------------------------------
 
 
+class VoteClosedError(ValidationError):
+    def __init__(self):
+        super().__init__(
+            "This vote closed before your vote arrived, so it was not counted. "
+            "The tally below is the one it closed with."
+        )
+
+
 @transaction.atomic
 def vote_cast(*, proposal: Proposal, voter: User, position: str, comment: str = "") -> Vote:
     """Cast or change `voter`'s one current vote; the history keeps every change."""
     if not selectors.voter_is_eligible(voter):
-        raise PermissionDenied(
-            "Only people in marketing or sales, and executives, vote on the definition."
-        )
+        raise PermissionDenied(selectors.VOTER_REFUSAL)
     # The row lock serialises votes on one proposal, so a vote is never lost or doubled.
     proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
     if not proposal.is_open_at(timezone.now()):
-        raise ValidationError("This vote is closed; no more votes are taken.")
+        raise VoteClosedError()
     comment = comment.strip()
     if position not in Vote.Position.values:
         raise ValidationError({"position": "Choose agree, can live with it, disagree or block."})

@@ -377,12 +377,23 @@ def proposal_vote(request, pk: int, proposal_pk: int):
                 position=form.cleaned_data["position"],
                 comment=form.cleaned_data["comment"],
             )
+        except services.VoteClosedError as error:
+            # The form is gone from a closed vote's page: say so where the form was.
+            if not request.htmx:
+                messages.error(request, error.message)
+                return redirect(proposal)
+            context = _proposal_context(request, definition, proposal_pk)
+            context["vote_closed"] = error.message
+            return render(request, "definitions/proposal.html#voting", context)
         except ValidationError as error:
             _form_errors(form, error)
             status = 422
         else:
             if not request.htmx:
-                messages.success(request, "Your vote is recorded.")
+                messages.success(
+                    request,
+                    f"Your vote is recorded; it counts in {request.user.get_department_display()}.",
+                )
                 return redirect(proposal)
     else:
         status = 422

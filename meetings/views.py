@@ -533,7 +533,10 @@ def vote(request, pk: int, proposal_pk: int):
             position=data["position"],
             comment=data["comment"],
         )
-        return f"Your vote on “{proposal.title}” is recorded."
+        return (
+            f"Your vote on “{proposal.title}” is recorded; it counts in "
+            f"{request.user.get_department_display()}."
+        )
 
     return _post_form(
         request,

@@ -1,8 +1,10 @@
 import pytest
+from django.contrib.auth.models import Group
 from django.core import mail
 from django.urls import reverse
 
-from tests.accounts.factories import TEST_PASSWORD
+from accounts.models import User
+from tests.accounts.factories import TEST_PASSWORD, UserFactory
 from tests.permissions import LOGIN, assert_matrix
 
 pytestmark = pytest.mark.django_db
@@ -162,3 +164,68 @@ def test_the_admin_lists_people_with_department_and_role_filters(client_as, admi
 def test_a_member_cannot_open_the_admin(client_as, member):
     response = client_as(member).get(reverse("admin:index"))
     assert response.status_code == 302
+
+
+def test_the_admin_refuses_an_executive_outside_marketing_and_sales(client_as, admin_user):
+    person = UserFactory(department="other", full_name="Cee Eeo")
+    executive = Group.objects.get(name="Executive")
+
+    response = client_as(admin_user).post(
+        reverse("admin:accounts_user_change", args=[person.pk]),
+        {
+            "email": person.email,
+            "full_name": person.full_name,
+            "title": "",
+            "department": "other",
+            "groups": [executive.pk],
+            "is_active": "on",
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "09:00:00",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "An executive votes on the definition" in response.content.decode()
+    person.refresh_from_db()
+    assert not person.groups.exists()
+
+
+def test_the_admin_makes_an_executive_in_sales(client_as, admin_user):
+    person = UserFactory(department="other", full_name="Cee Eeo")
+    executive = Group.objects.get(name="Executive")
+
+    response = client_as(admin_user).post(
+        reverse("admin:accounts_user_change", args=[person.pk]),
+        {
+            "email": person.email,
+            "full_name": person.full_name,
+            "title": "",
+            "department": "sales",
+            "groups": [executive.pk],
+            "is_active": "on",
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "09:00:00",
+        },
+    )
+
+    assert response.status_code == 302
+    assert person.groups.get() == executive
+
+
+def test_the_admin_asks_for_the_department_of_a_new_person(client_as, admin_user):
+    response = client_as(admin_user).post(
+        reverse("admin:accounts_user_add"),
+        {
+            "email": "new@example.com",
+            "full_name": "New Person",
+            "password1": "a-long-pass-phrase-42",
+            "password2": "a-long-pass-phrase-42",
+        },
+    )
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert (
+        "Choose the person&#x27;s department." in body or "Choose the person's department." in body
+    )
+    assert not User.objects.filter(email="new@example.com").exists()

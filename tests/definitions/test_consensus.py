@@ -1,6 +1,7 @@
 """The consensus rule at its edges: quorum and threshold per department, and no block."""
 
 import pytest
+from django.core.exceptions import PermissionDenied
 
 from definitions import selectors, services
 from definitions.consensus import consensus_evaluate
@@ -176,14 +177,33 @@ def test_a_single_block_stops_a_proposal_everyone_else_agrees_with():
     assert tally(verdict, "marketing").has_threshold
     assert verdict.blocks == 1
     assert not verdict.passes
-    assert "Blocked (1 block)." in verdict.sentence
+    assert "Marketing: blocked by 1." in verdict.sentence
 
 
-def test_a_block_from_an_executive_outside_marketing_and_sales_stops_a_proposal():
+def test_a_block_recorded_outside_marketing_and_sales_still_stops_a_proposal():
     verdict = evaluate(marketing=ALL_AGREE, sales=ALL_AGREE, other=["block"])
 
     assert not verdict.passes
     assert verdict.blocks == 1
+    assert "Blocked by 1 outside marketing and sales." in verdict.sentence
+
+
+def test_the_sentence_names_the_department_of_a_block():
+    verdict = evaluate(marketing=ALL_AGREE, sales=["agree"] * 3 + ["block"])
+
+    assert verdict.sentence == (
+        "Does not pass. Marketing: 4 of 4 agree or can live with it (needs 3). "
+        "Sales: blocked by 1. Sales: 3 of 4 agree or can live with it (needs 3)."
+    )
+
+
+def test_the_sentence_never_says_only_0_of_them():
+    verdict = evaluate(marketing=["disagree"] * 5, sales=ALL_AGREE, eligible={"marketing": 5})
+
+    assert "only 0" not in verdict.sentence
+    assert "Marketing: none of 5 agree or can live with it, threshold needs 4." in (
+        verdict.sentence
+    )
 
 
 def test_several_blocks_are_counted_in_the_sentence():
@@ -191,7 +211,7 @@ def test_several_blocks_are_counted_in_the_sentence():
         marketing=["agree", "agree", "agree", "block"], sales=["block"] + ["agree"] * 3
     )
 
-    assert "Blocked (2 blocks)." in verdict.sentence
+    assert "Marketing: blocked by 1. Sales: blocked by 1." in verdict.sentence
 
 
 def test_a_disagreement_is_a_vote_but_not_a_block():
@@ -239,7 +259,7 @@ def test_a_tally_says_how_many_have_not_voted():
 # --- who is eligible, from the database -------------------------------------------------
 
 
-def test_eligible_counts_are_active_marketers_sellers_and_executives_by_department(people):
+def test_eligible_counts_are_active_marketers_and_sellers_executives_included(people):
     people("marketing", 3)
     people("sales", 2)
     people("sales", 1, is_active=False)
@@ -248,7 +268,7 @@ def test_eligible_counts_are_active_marketers_sellers_and_executives_by_departme
     UserFactory(department="sales", roles=["Executive"])
     UserFactory(department="other", roles=["Facilitator"])
 
-    assert selectors.eligible_counts() == {"marketing": 3, "sales": 3, "other": 1}
+    assert selectors.eligible_counts() == {"marketing": 3, "sales": 3}
 
 
 @pytest.mark.parametrize(
@@ -259,11 +279,12 @@ def test_eligible_counts_are_active_marketers_sellers_and_executives_by_departme
         ("other", [], False, False),
         ("other", [], True, False),
         ("other", ["Facilitator"], True, False),
-        ("other", ["Executive"], True, True),
+        ("other", ["Executive"], True, False),
+        ("marketing", ["Executive"], True, True),
         ("sales", [], False, False),
     ],
 )
-def test_voter_is_eligible_only_for_active_marketing_sales_and_executives(
+def test_voter_is_eligible_only_for_active_people_in_marketing_and_sales(
     db, department, roles, active, eligible
 ):
     person = UserFactory(department=department, roles=roles, is_active=active)
@@ -317,3 +338,59 @@ def test_a_vote_of_someone_no_longer_eligible_does_not_count(definition, people,
     tallies = {t.department: t for t in verdict.tallies}
     assert (tallies["sales"].eligible, tallies["sales"].voted) == (1, 1)
     assert (tallies["marketing"].eligible, tallies["marketing"].voted) == (1, 1)
+
+
+# --- who counts where, and a closed vote's tally ------------------------------------------
+
+
+def test_an_executive_without_a_voting_department_is_not_an_eligible_voter(
+    definition, people, propose
+):
+    people("marketing", 2)
+    people("sales", 2)
+    executive = UserFactory(department="other", roles=["Executive"])
+
+    assert executive.pk not in selectors.electorate()
+    assert not selectors.voter_is_eligible(executive)
+    with pytest.raises(PermissionDenied):
+        services.vote_cast(proposal=propose(), voter=executive, position="agree")
+
+
+def test_a_closed_vote_keeps_its_tally_when_a_voter_moves_department(definition, people, propose):
+    marketers, sellers = people("marketing", 3), people("sales", 3)
+    proposal = propose()
+    for person in marketers + sellers[:1]:
+        services.vote_cast(proposal=proposal, voter=person, position="agree")
+    closed = services.proposal_close(proposal=proposal, by=definition.facilitator)
+    before = selectors.proposal_verdict(closed)
+    assert closed.status == Proposal.Status.FAILED
+    assert not before.passes
+
+    # Afterwards a seller who did not vote leaves sales, and a marketer moves there:
+    # recomputed today the vote would have passed (and sales' row would change).
+    sellers[1].department = "other"
+    sellers[1].save()
+    sellers[2].is_active = False
+    sellers[2].save()
+    marketers[0].department = "sales"
+    marketers[0].save()
+    closed.refresh_from_db()
+
+    after = selectors.proposal_verdict(closed)
+    assert after == before
+    assert tally(after, "sales").eligible == 3
+    assert tally(after, "sales").voted == 1
+    assert tally(after, "marketing").agree == 3
+    assert not after.passes
+    assert after.sentence == closed.outcome
+
+
+def test_withdrawing_a_vote_freezes_its_tally_too(definition, people, propose):
+    (seller,) = people("sales", 1)
+    proposal = propose()
+    services.vote_cast(proposal=proposal, voter=seller, position="agree")
+    withdrawn = services.proposal_withdraw(proposal=proposal, by=definition.facilitator)
+    seller.department = "marketing"
+    seller.save()
+
+    assert tally(selectors.proposal_verdict(withdrawn), "sales").agree == 1

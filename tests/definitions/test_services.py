@@ -498,14 +498,26 @@ def test_a_vote_by_someone_not_eligible_is_refused_and_writes_nothing(
     assert written() == (0, 0)
 
 
-def test_an_executive_outside_marketing_and_sales_votes_and_is_tallied_as_other(
+def test_an_executive_outside_marketing_and_sales_is_refused_a_vote_that_would_count_nowhere(
     definition, propose
 ):
-    vote = services.vote_cast(
-        proposal=propose(), voter=definition.executive_sponsor, position="block", comment="No."
-    )
+    with pytest.raises(PermissionDenied, match="marketing or sales"):
+        services.vote_cast(
+            proposal=propose(), voter=definition.executive_sponsor, position="block", comment="No."
+        )
 
-    assert vote.department == "other"
+    assert written() == (0, 0)
+
+
+def test_an_executive_in_sales_votes_and_counts_in_sales(definition, propose):
+    executive = UserFactory(department="sales", roles=["Executive"])
+    proposal = propose()
+
+    vote = services.vote_cast(proposal=proposal, voter=executive, position="agree")
+
+    assert vote.department == "sales"
+    verdict = selectors.proposal_verdict(proposal)
+    assert next(t for t in verdict.tallies if t.department == "sales").agree == 1
 
 
 def test_a_vote_counts_in_the_department_the_voter_is_in_when_voting(propose, people):

@@ -376,3 +376,91 @@ def test_the_definition_page_shows_the_approved_profile_not_a_later_edit(
     definition.save()
     page = client_as(marketer).get(reverse("definitions:detail", args=[definition.pk]))
     assert "Edited after publication." not in page.content.decode()
+
+
+def _closed_while_the_form_was_open(proposal, facilitator):
+    services.proposal_close(proposal=proposal, by=facilitator)
+
+
+def test_a_vote_sent_after_the_vote_closed_says_so_on_the_page(
+    client_as, proposal, sales_rep, facilitator
+):
+    _closed_while_the_form_was_open(proposal, facilitator)
+    client = client_as(sales_rep)
+
+    response = client.post(
+        reverse("definitions:vote", args=[proposal.definition_id, proposal.pk]),
+        {"position": "agree"},
+        follow=True,
+    )
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "This vote closed before your vote arrived, so it was not counted." in body
+    assert "Your vote is recorded" not in body
+    assert not Vote.objects.exists()
+
+
+def test_a_vote_sent_over_htmx_after_the_vote_closed_says_so_where_the_form_was(
+    client_as, proposal, sales_rep, facilitator
+):
+    _closed_while_the_form_was_open(proposal, facilitator)
+
+    response = client_as(sales_rep).post(
+        reverse("definitions:vote", args=[proposal.definition_id, proposal.pk]),
+        {"position": "agree"},
+        headers={"HX-Request": "true", "HX-Target": "voting"},
+    )
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert body.lstrip().startswith('<div id="voting">')
+    assert 'role="alert"' in body
+    assert "This vote closed before your vote arrived, so it was not counted." in body
+    assert not Vote.objects.exists()
+
+
+def test_a_recorded_vote_says_which_department_it_counts_in(client_as, proposal, sales_rep):
+    response = client_as(sales_rep).post(
+        reverse("definitions:vote", args=[proposal.definition_id, proposal.pk]),
+        {"position": "agree"},
+        follow=True,
+    )
+
+    assert "Your vote is recorded; it counts in Sales." in response.content.decode()
+
+
+def test_an_executive_outside_marketing_and_sales_gets_no_vote_form_nor_recorded(
+    client_as, proposal
+):
+    executive = UserFactory(department="other", roles=["Executive"])
+    client = client_as(executive)
+
+    page = client.get(proposal.get_absolute_url()).content.decode()
+    response = client.post(
+        reverse("definitions:vote", args=[proposal.definition_id, proposal.pk]),
+        {"position": "block", "comment": "No."},
+    )
+
+    assert "data-cannot-vote" in page
+    assert "ask an admin to set your department" in page
+    assert response.status_code == 403
+    assert "recorded" not in response.content.decode()
+    assert not Vote.objects.exists()
+
+
+def test_a_closed_vote_shows_the_tally_it_closed_with_after_people_move(
+    client_as, proposal, marketer, sales_rep, facilitator
+):
+    services.vote_cast(proposal=proposal, voter=sales_rep, position="agree")
+    services.proposal_close(proposal=proposal, by=facilitator)
+    sales_rep.department = "marketing"
+    sales_rep.save()
+    UserFactory.create_batch(3, department="sales")
+
+    body = client_as(marketer).get(proposal.get_absolute_url()).content.decode()
+
+    sales_row = body[body.index('data-department="sales"') :].split("</tr>")[0]
+    # Sales had the seller and the executive then; now it has three others and neither.
+    assert "<td>2</td><td data-voted>1</td><td data-agree>1</td>" in sales_row
+    assert "verdict--no" in body
