@@ -1,9 +1,9 @@
 """Admin pages for people: filter by department and role."""
 
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.core.exceptions import ValidationError
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.models import Department, User
@@ -20,7 +20,7 @@ class PersonCreationForm(UserCreationForm):
         # No department chosen for the admin: a person left in "other" by default would be
         # silently left out of every vote.
         department = self.fields["department"]
-        department.choices = [("", "Choose a department")] + Department.choices
+        department.choices = [("", "Choose a department"), *Department.choices]
         department.initial = ""
         department.help_text = "Only people in marketing and sales vote on the definition."
         department.error_messages["required"] = "Choose the person's department."

@@ -15,7 +15,6 @@ from definitions.models import (
     Vote,
 )
 
-
 VOTING_DEPARTMENTS = (Department.MARKETING, Department.SALES)
 
 VOTER_REFUSAL = (
