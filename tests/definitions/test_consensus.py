@@ -1,7 +1,11 @@
 """The consensus rule at its edges: quorum and threshold per department, and no block."""
 
+from datetime import timedelta
+from io import StringIO
+
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 
 from definitions import selectors, services
 from definitions.consensus import consensus_evaluate
@@ -394,3 +398,23 @@ def test_withdrawing_a_vote_freezes_its_tally_too(definition, people, propose):
     seller.save()
 
     assert tally(selectors.proposal_verdict(withdrawn), "sales").agree == 1
+
+
+def test_closing_due_votes_promises_no_e_mail_it_does_not_send(definition, propose, mailoutbox):
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.core.management import call_command, load_command_class
+
+    due = propose(closes_at=timezone.now() + timedelta(hours=1))
+    Proposal.objects.filter(pk=due.pk).update(closes_at=timezone.now() - timedelta(minutes=1))
+    call_command("proposals_close_due", stdout=StringIO())
+
+    assert Proposal.objects.get(pk=due.pk).status != Proposal.Status.OPEN
+    assert mailoutbox == []
+    help_text = load_command_class("definitions", "proposals_close_due").help
+    readme = (Path(settings.BASE_DIR) / "README.md").read_text()
+    scheduler = readme[readme.index("proposals_close_due") :].split("\n\n")[0]
+    for text in (help_text, scheduler):
+        assert "told" not in text
+        assert "no e-mail is sent" in text.lower() or "nobody is e-mailed" in text.lower()

@@ -7,8 +7,9 @@ from definitions import services
 
 class Command(BaseCommand):
     help = (
-        "Close every proposal whose voting window has ended, so the tally is final and the "
-        "people who follow it are told, even when nobody opens its page. Safe to run often."
+        "Close every proposal whose voting window has ended, so its tally is frozen and what "
+        "passed is in the draft, even when nobody opens its page (no e-mail is sent). "
+        "Safe to run often."
     )
 
     def handle(self, *args, **options):
