@@ -62,6 +62,10 @@ class ReviewCycleQuerySet(models.QuerySet):
     def closed(self, now=None):
         return self.filter(ends_at__lte=now or timezone.now())
 
+    def upcoming(self, now=None):
+        """Cycles that have not started yet: no feedback on their leads before they do."""
+        return self.filter(starts_at__gt=now or timezone.now())
+
 
 class ReviewCycle(models.Model):
     """A review window: leads handed over in it are reviewed by their reps before it ends."""
@@ -103,6 +107,16 @@ class ReviewCycle(models.Model):
     def is_open(self, now=None) -> bool:
         now = now or timezone.now()
         return self.starts_at <= now < self.ends_at
+
+    def is_upcoming(self, now=None) -> bool:
+        return self.starts_at > (now or timezone.now())
+
+    def status(self, now=None) -> str:
+        """"upcoming", "open" or "closed", as the pages show it."""
+        now = now or timezone.now()
+        if self.is_upcoming(now):
+            return "upcoming"
+        return "open" if self.is_open(now) else "closed"
 
 
 class LeadSource(models.TextChoices):
@@ -406,9 +420,10 @@ class Outcome(models.Model):
         return f"{self.lead}: {self.get_result_display()}"
 
 
-# "Rejected leads that later bought" counts purchases within 24 months of the hand-over
-# (seed 003), as 730 days.
-REJECTED_BOUGHT_WITHIN_DAYS = 730
+# "Rejected leads that later bought" counts purchases within 24 calendar months after the
+# rejection (seed 003: "within two years"); "later bought" in the criteria table counts
+# purchases within the same 24 months after the hand-over.
+BOUGHT_WITHIN_MONTHS = 24
 
 
 def _copied_key(model):
@@ -469,8 +484,12 @@ class LeadFigures(models.Model):
     # How far the lead got (0 handed over ... 4 customer): the check's level, sales
     # accepting it, or its outcome, whichever went furthest.
     rank = models.PositiveSmallIntegerField(default=0)
-    # Rejected, then bought within REJECTED_BOUGHT_WITHIN_DAYS of the hand-over.
+    # Rejected, then bought within BOUGHT_WITHIN_MONTHS calendar months after the rejection
+    # (the day the feedback rejecting it was given), that day included.
     rejected_then_bought = models.BooleanField(default=False)
+    # Bought within BOUGHT_WITHIN_MONTHS calendar months after the hand-over, that day
+    # included: a purchase before the hand-over is not "later bought".
+    bought_later = models.BooleanField(default=False)
 
     class Meta:
         indexes = [

@@ -10,10 +10,13 @@ Decisions the figures rest on, in one place:
   feedback is the one given in the cycle it was handed over in.
 - A rejection is feedback with the decision "rejected"; recycled leads went to nurture and
   are not rejections. Reasons are ranked over rejections.
-- "Later bought" is an outcome "bought"; a rejected lead *bought after rejection* when that
-  outcome falls within 24 months (730 days) of the rejection, inclusive. The rejection is
-  dated by the day the lead was handed over: sales rejects within the lead's cycle, and the
-  feedback's own timestamp is when it was typed, which may be long after (late entry).
+- A rejected lead was *rejected, then bought* when its outcome "bought" falls on the day of
+  the rejection or within the 24 calendar months after it (15 March 2023 to 15 March 2025;
+  29 February to 28 February two years on). The rejection is dated by the day the feedback
+  rejecting the lead was given, as the headline says.
+- A lead was *later bought* (the criteria table's "accepted or later bought") when its
+  outcome "bought" falls on the day of the hand-over or within the 24 calendar months after
+  it: a purchase before the hand-over was not brought by it.
 - Every ratio is computed in SQL with a NULL denominator when it would be zero, so an empty
   period gives None, which the pages show as "no data", never 0 % or an error.
 """
@@ -53,7 +56,7 @@ from definitions.selectors import draft_build, version_latest
 from feedback.checks import MET, ladder_climb, ladders_for
 from feedback.models import (
     HIGH_LEVELS,
-    REJECTED_BOUGHT_WITHIN_DAYS,
+    BOUGHT_WITHIN_MONTHS,
     CriterionResult,
     Lead,
     LeadCheck,
@@ -65,7 +68,7 @@ from feedback.models import (
     ReviewCycle,
 )
 
-WINDOW_DAYS = REJECTED_BOUGHT_WITHIN_DAYS  # "within two years" (seed 003)
+WINDOW_MONTHS = BOUGHT_WITHIN_MONTHS  # "within two years" (seed 003)
 PRIVATE_FILTER_SHARE = 0.15  # an unwritten reason behind more than this share of rejections
 PRIVATE_FILTER_MIN = 3  # ... and behind at least this many, so one rejection of two is no trend
 PREDICTOR_MIN = 10  # leads needed on each side before a criterion is called a poor predictor
@@ -423,10 +426,10 @@ def _criteria_counts(definition: Definition, filters: Filters) -> dict[str, dict
         leads(definition, filters)
         .annotate(
             accepted=Case(When(ACCEPTED, then=Value(True)), default=Value(False)),
-            bought=Case(When(outcome_result="bought", then=Value(True)), default=Value(False)),
             low=Case(When(level_reached__in=LOW_LEVELS, then=Value(True)), default=Value(False)),
         )
-        .values("version_id", "accepted", "bought", "low")
+        # Later bought: within 24 months after the hand-over, never before it.
+        .values("version_id", "accepted", "bought_later", "low")
         .annotate(n=Count("pk"), **sums)
         .order_by()
         if size
@@ -442,7 +445,7 @@ def _criteria_counts(definition: Definition, filters: Filters) -> dict[str, dict
             if group["accepted"]:
                 pairs["met_accepted"] = met
                 pairs["missed_low"] = missed if group["low"] else 0
-            if group["accepted"] or group["bought"]:
+            if group["accepted"] or group["bought_later"]:
                 pairs["missed_accepted_or_bought"] = missed
             for name, value in pairs.items():
                 row[f"{name}_{i}"] = row.get(f"{name}_{i}", 0) + value

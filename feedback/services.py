@@ -13,6 +13,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import (
     BooleanField,
     Case,
+    DateField,
     F,
     FilteredRelation,
     IntegerField,
@@ -21,7 +22,15 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce, Greatest, TruncDate
+from django.db.models.functions import (
+    Coalesce,
+    ExtractDay,
+    ExtractMonth,
+    ExtractYear,
+    Greatest,
+    TruncDate,
+)
+from django.db.models.lookups import Exact, GreaterThanOrEqual, LessThan, LessThanOrEqual
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -34,7 +43,7 @@ from feedback import csv_io
 from feedback.checks import Mark, check_bits, ladder_check, ladders_for, lead_values
 from feedback.models import (
     HIGH_LEVELS,
-    REJECTED_BOUGHT_WITHIN_DAYS,
+    BOUGHT_WITHIN_MONTHS,
     CheckResult,
     CriterionResult,
     Lead,
@@ -260,12 +269,33 @@ def _rows_write(model, fields: list[str], rows: Iterable[tuple]) -> None:
 # How far the check's level alone takes a lead in the funnel (0: handed over).
 LEVEL_RANK = {"lead": 1, "accepted": 2, "opportunity": 3, "customer": 4}
 
-REJECTED_BOUGHT = Q(
-    fb__decision="rejected",
-    outcome__result="bought",
-    bought_after__gte=timedelta(0),
-    bought_after__lte=timedelta(days=REJECTED_BOUGHT_WITHIN_DAYS),
+def _month_number(day):
+    return ExtractYear(day) * 12 + ExtractMonth(day)
+
+
+def within_months_after(start, day, months: int = BOUGHT_WITHIN_MONTHS) -> Q:
+    """`day` falls on `start` or within `months` calendar months after it, in SQL: 29 February
+    plus 24 months is 28 February, 15 March is followed by 15 March two years on (730 or 731
+    days, whatever lies between)."""
+    start_month, day_month = _month_number(start), _month_number(day)
+    return Q(GreaterThanOrEqual(day, start)) & (
+        Q(LessThan(day_month, start_month + months))
+        | (
+            Q(Exact(day_month, start_month + months))
+            & Q(LessThanOrEqual(ExtractDay(day), ExtractDay(start)))
+        )
+    )
+
+
+# Dates of a lead's hand-over and of its rejection, in the company's time zone.
+HANDED_ON = TruncDate("handed_over_at", output_field=DateField())
+REJECTED_ON = TruncDate("fb__created_at", output_field=DateField())
+BOUGHT_ON = F("outcome__occurred_on")
+
+REJECTED_BOUGHT = Q(fb__decision="rejected", outcome__result="bought") & within_months_after(
+    REJECTED_ON, BOUGHT_ON
 )
+BOUGHT_LATER = Q(outcome__result="bought") & within_months_after(HANDED_ON, BOUGHT_ON)
 
 
 def figures_rank():
@@ -327,6 +357,7 @@ FIGURE_FIELDS = [
     *NO_FEEDBACK_OR_OUTCOME,
     "rank",
     "rejected_then_bought",
+    "bought_later",
 ]
 
 
@@ -439,6 +470,7 @@ def leads_check(leads: list, *, fresh: bool = False, now=None) -> int:
                     *no_feedback,
                     LEVEL_RANK.get(level, 0),
                     False,  # rejected, then bought
+                    False,  # bought after the hand-over
                 )
             )
     _rows_write(LeadCheck, CHECK_FIELDS, checks)
@@ -461,7 +493,6 @@ def figures_refresh(lead_ids: Iterable[int]) -> None:
         rows = list(
             Lead.objects.filter(pk__in=ids)
             .annotate(fb=FilteredRelation("feedback", condition=Q(feedback__cycle=F("cycle"))))
-            .alias(bought_after=F("outcome__occurred_on") - TruncDate("handed_over_at"))
             .annotate(
                 level_reached=Coalesce("qualification__level_reached", Value("")),
                 met_bits=Coalesce("qualification__met_bits", Value(0)),
@@ -474,6 +505,11 @@ def figures_refresh(lead_ids: Iterable[int]) -> None:
                 rank=figures_rank(),
                 rejected_then_bought=Case(
                     When(REJECTED_BOUGHT, then=Value(True)),
+                    default=Value(False),
+                    output_field=BooleanField(),
+                ),
+                bought_later=Case(
+                    When(BOUGHT_LATER, then=Value(True)),
                     default=Value(False),
                     output_field=BooleanField(),
                 ),
@@ -601,6 +637,15 @@ def criterion_mark(
 NEEDS_REASON = {LeadFeedback.Decision.REJECTED, LeadFeedback.Decision.RECYCLED}
 
 
+def cycle_require_started(cycle: ReviewCycle, now: datetime) -> None:
+    """Feedback on a cycle's leads opens when the cycle starts."""
+    if cycle.is_upcoming(now):
+        start = timezone.localtime(cycle.starts_at)
+        raise ValidationError(
+            f"This review cycle has not started yet: feedback opens on {start:%a %-d %b, %H:%M}."
+        )
+
+
 @transaction.atomic
 def feedback_record(
     *,
@@ -612,10 +657,16 @@ def feedback_record(
     wanted_to_know: str = "",
     comment: str = "",
     keep_text: bool = False,
+    now: datetime | None = None,
 ) -> LeadFeedback:
-    """The rep's verdict on a lead, for the cycle it was handed over in (one per cycle)."""
+    """The rep's verdict on a lead, for the cycle it was handed over in (one per cycle).
+
+    `now` dates it (the day of a rejection is when "rejected, then bought" starts counting).
+    """
     if lead.rep_id != rep.pk:
         raise PermissionDenied("Only the rep the lead was handed to can give feedback on it.")
+    now = now or timezone.now()
+    cycle_require_started(lead.cycle, now)
     reasons = list(reasons)
     if decision in NEEDS_REASON and not reasons:
         raise ValidationError(
@@ -629,7 +680,7 @@ def feedback_record(
     )
     created = feedback is None
     if created:
-        feedback = LeadFeedback(lead=lead, cycle_id=lead.cycle_id)
+        feedback = LeadFeedback(lead=lead, cycle_id=lead.cycle_id, created_at=now)
     # Always the version in force at the lead's hand-over, even if a re-import moved it.
     feedback.version_id = lead.version_id
     feedback.rep = rep
@@ -638,7 +689,7 @@ def feedback_record(
     if not keep_text:
         feedback.wanted_to_know = wanted_to_know.strip()
         feedback.comment = comment.strip()
-    feedback.updated_at = timezone.now()
+    feedback.updated_at = now
     feedback.full_clean(validate_constraints=not created)
     feedback._change_reason = "Given" if created else "Changed"
     try:
@@ -665,6 +716,7 @@ def feedback_bulk(
     reasons: Iterable[RejectionReason] = (),
 ) -> int:
     """Accept (or reject with a reason) several of the rep's leads at once."""
+    cycle_require_started(cycle, timezone.now())
     lead_ids = {int(pk) for pk in lead_ids}
     if not lead_ids:
         raise ValidationError({"leads": "Select at least one lead."})

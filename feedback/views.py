@@ -167,6 +167,7 @@ def _queue_context(request, cycle, *, bound: dict | None = None, bulk_form=None)
         "bulk_form": bulk_form or forms.BulkForm(lead_ids=[lead.pk for lead in leads]),
         "suggestion_form": forms.SuggestionForm(),
         "is_open": cycle.is_open(),
+        "cycle_status": cycle.status(),
     }
 
 

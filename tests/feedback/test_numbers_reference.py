@@ -2,9 +2,10 @@
 feedback.numbers and by a plain-Python reference over the same rows. They must agree,
 including empty periods and zero denominators (None, never 0 or an error)."""
 
+import calendar
 import copy
 from collections import Counter, defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -29,7 +30,9 @@ SOURCES = ["web_inquiry", "webinar", "purchased_list"]
 DECISIONS = [None, "accepted", "rejected", "rejected", "recycled"]
 OUTCOMES = [None, None, "bought", "lost", "opportunity", "open", "no_decision"]
 # Days from hand-over to the outcome: before it, on the day, inside and outside 24 months.
-OUTCOME_DAYS = [-10, 0, 1, 400, 730, 731, 900]
+OUTCOME_DAYS = [-10, 0, 1, 400, 730, 731, 735, 740, 900]
+# Days from hand-over to the feedback: a rejection is dated by the day it was given.
+FEEDBACK_DAYS = [0, 1, 9]
 
 lead_spec = st.fixed_dictionaries(
     {
@@ -51,6 +54,7 @@ lead_spec = st.fixed_dictionaries(
         "reasons": st.sets(st.integers(0, 9), min_size=1, max_size=3),
         "outcome": st.sampled_from(OUTCOMES),
         "outcome_days": st.sampled_from(OUTCOME_DAYS),
+        "feedback_days": st.sampled_from(FEEDBACK_DAYS),
         "amount": st.sampled_from([None, Decimal("1000"), Decimal("25000.50")]),
     }
 )
@@ -120,6 +124,7 @@ def dataset_build(specs: list[dict]):
                     reasons=[reasons[i] for i in sorted(spec["reasons"])]
                     if spec["decision"] != "accepted"
                     else [],
+                    now=lead.handed_over_at + timedelta(days=spec.get("feedback_days", 0)),
                 )
             if spec["outcome"]:
                 services.outcome_record(
@@ -172,6 +177,7 @@ def reference_rows(definition) -> list[SimpleNamespace]:
                 source=lead.source,
                 rep=lead.rep_id,
                 decision=feedback.decision if feedback else None,
+                decided_on=timezone.localdate(feedback.created_at) if feedback else None,
                 reasons=[(r.pk, r.label, r.kind, r.criterion_key) for r in feedback.reasons.all()]
                 if feedback
                 else [],
@@ -199,12 +205,29 @@ def keep(row, f: numbers.Filters) -> bool:
     )
 
 
+def months_after(day: date, months: int) -> date:
+    """The same day `months` calendar months later, or that month's last day."""
+    year, month = divmod(day.month - 1 + months, 12)
+    year += day.year
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def within_24_months_after(start: date, day: date | None) -> bool:
+    return day is not None and start <= day <= months_after(start, numbers.WINDOW_MONTHS)
+
+
 def rejected_bought(row) -> bool:
+    """Bought within 24 calendar months after the rejection (the feedback's date)."""
     return (
         row.decision == "rejected"
         and row.outcome == "bought"
-        and 0 <= (row.outcome_on - row.day).days <= numbers.WINDOW_DAYS
+        and within_24_months_after(row.decided_on, row.outcome_on)
     )
+
+
+def bought_later(row) -> bool:
+    """Bought after the hand-over, within the same 24 months: never before it."""
+    return row.outcome == "bought" and within_24_months_after(row.day, row.outcome_on)
 
 
 def ref_counts(rows) -> dict:
@@ -259,7 +282,7 @@ def ref_criteria(rows) -> dict:
             c[result] += 1
             if result == "met" and accepted:
                 c["met_accepted"] += 1
-            if result == "missed" and (accepted or r.outcome == "bought"):
+            if result == "missed" and (accepted or bought_later(r)):
                 c["missed_accepted_or_bought"] += 1
     out = {}
     for key, c in table.items():
@@ -520,13 +543,93 @@ def test_a_period_with_leads_but_no_rejections_has_no_rejected_then_bought_share
     assert needed["steps"][0]["needed"] == 4
 
 
-def test_the_24_month_window_counts_day_730_and_not_day_731():
+def _next_date(month: int, day: int, after: date, *, leap_next: bool = False) -> date:
+    """The first `day`/`month` after `after` (in a leap year, or followed by one)."""
+    year = after.year
+    while True:
+        try:
+            candidate = date(year, month, day)
+        except ValueError:
+            candidate = None
+        leap = calendar.isleap(year + 1) if leap_next else True
+        if candidate and candidate > after and leap:
+            return candidate
+        year += 1
+
+
+def _rejected_and_bought(cycle, rep, reason, rejected_on: date, bought_on: date):
+    lead = services.lead_create(
+        cycle=cycle,
+        rep=rep,
+        by=cycle.definition.facilitator,
+        crm_reference=f"R-{rejected_on}-{bought_on}",
+        company="Acme",
+        source="webinar",
+        stage_handed_over="lead",
+        handed_over_at=cycle.starts_at + timedelta(hours=2),
+    )
+    noon = timezone.make_aware(datetime.combine(rejected_on, time(12)))
+    services.feedback_record(
+        lead=lead,
+        rep=rep,
+        agrees_with_stage=False,
+        decision="rejected",
+        reasons=[reason],
+        now=noon,
+    )
+    services.outcome_record(
+        lead=lead,
+        result="bought",
+        occurred_on=bought_on,
+        amount=None,
+        by=cycle.definition.facilitator,
+    )
+    return lead
+
+
+def test_rejected_then_bought_counts_24_calendar_months_after_the_rejection():
+    reasons_default_ensure(RejectionReason)
+    reason = RejectionReason.objects.order_by("position").first()
+    definition, cycles, reps = dataset_build([])
+    cycle, rep = cycles[0], reps[0]
+    handed_on = timezone.localdate(cycle.starts_at + timedelta(hours=2))
+    # 15 March, with a 29 February in the next 24 months: 731 days to 15 March two years on.
+    march = _next_date(3, 15, handed_on + timedelta(days=30), leap_next=True)
+    two_years = date(march.year + 2, 3, 15)
+    assert (two_years - march).days == 731
+    # A rejection on 29 February: 24 months later is 28 February.
+    leap_day = _next_date(2, 29, handed_on + timedelta(days=30))
+    counted = {
+        _rejected_and_bought(cycle, rep, reason, march, two_years),
+        _rejected_and_bought(cycle, rep, reason, march, march),
+        _rejected_and_bought(cycle, rep, reason, leap_day, date(leap_day.year + 2, 2, 28)),
+    }
+    not_counted = {
+        _rejected_and_bought(cycle, rep, reason, march, two_years + timedelta(days=1)),
+        # Bought after the hand-over, but before the rejection.
+        _rejected_and_bought(cycle, rep, reason, march, march - timedelta(days=1)),
+        _rejected_and_bought(cycle, rep, reason, leap_day, date(leap_day.year + 2, 3, 1)),
+    }
+
+    found = {lead.pk for lead in numbers.rejected_then_bought(definition, numbers.Filters())}
+    assert found == {lead.pk for lead in counted}
+    totals = numbers.totals(definition, numbers.Filters())
+    assert totals["rejected"] == 6
+    assert totals["rejected_bought"] == 3
+    assert totals["rejected_bought_share"] == 0.5
+    rows = reference_rows(definition)
+    assert {r.pk for r in rows if rejected_bought(r)} == {lead.pk for lead in counted}
+    assert not {r.pk for r in rows if rejected_bought(r)} & {lead.pk for lead in not_counted}
+    assert_figures_agree(definition, numbers.Filters(), rows)
+
+
+def test_the_criteria_table_counts_only_purchases_after_the_hand_over_within_24_months():
     base = {
         "cycle": 0,
         "hours": 5,
         "seniority": "manager",
-        "phone": True,
-        "email": True,
+        "phone": False,  # misses "direct contact information"
+        "email": False,
         "company_size": 400,
         "asked_for_information": True,
         "permission_to_follow_up": True,
@@ -536,14 +639,23 @@ def test_the_24_month_window_counts_day_730_and_not_day_731():
         "source": "webinar",
         "rep": 0,
         "stage_handed_over": "lead",
-        "decision": "rejected",
+        "decision": None,
         "reasons": {5},
         "outcome": "bought",
         "amount": None,
     }
-    specs = [{**base, "outcome_days": days} for days in (-1, 0, 730, 731)]
+    # Before the hand-over (any distance), on its day, and either side of 24 months after.
+    specs = [{**base, "outcome_days": days} for days in (-400, -1, 0, 200, 800)]
     definition, _, _ = dataset_build(specs)
-    totals = numbers.totals(definition, numbers.Filters())
-    assert totals["rejected"] == 4
-    assert totals["rejected_bought"] == 2
-    assert totals["rejected_bought_share"] == 0.5
+    rows = reference_rows(definition)
+    later = [r for r in rows if bought_later(r)]
+    assert len(later) == 2
+    contact = next(
+        row
+        for row in numbers.criteria_prediction(definition, numbers.Filters())
+        if row["missed"] == 5
+    )
+
+    assert contact["missed_accepted_or_bought"] == 2
+    assert contact["missed_accepted_or_bought_share"] == pytest.approx(0.4)
+    assert_figures_agree(definition, numbers.Filters(), rows)
