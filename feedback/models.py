@@ -112,7 +112,7 @@ class ReviewCycle(models.Model):
         return self.starts_at > (now or timezone.now())
 
     def status(self, now=None) -> str:
-        """"upcoming", "open" or "closed", as the pages show it."""
+        """ "upcoming", "open" or "closed", as the pages show it."""
         now = now or timezone.now()
         if self.is_upcoming(now):
             return "upcoming"

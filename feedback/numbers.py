@@ -55,8 +55,8 @@ from definitions.rules import LEAD_FIELDS, MISSED, UNKNOWN, rule_evaluate
 from definitions.selectors import draft_build, version_latest
 from feedback.checks import MET, ladder_climb, ladders_for
 from feedback.models import (
-    HIGH_LEVELS,
     BOUGHT_WITHIN_MONTHS,
+    HIGH_LEVELS,
     CriterionResult,
     Lead,
     LeadCheck,

@@ -42,8 +42,8 @@ from definitions.selectors import version_in_force
 from feedback import csv_io
 from feedback.checks import Mark, check_bits, ladder_check, ladders_for, lead_values
 from feedback.models import (
-    HIGH_LEVELS,
     BOUGHT_WITHIN_MONTHS,
+    HIGH_LEVELS,
     CheckResult,
     CriterionResult,
     Lead,
@@ -268,6 +268,7 @@ def _rows_write(model, fields: list[str], rows: Iterable[tuple]) -> None:
 
 # How far the check's level alone takes a lead in the funnel (0: handed over).
 LEVEL_RANK = {"lead": 1, "accepted": 2, "opportunity": 3, "customer": 4}
+
 
 def _month_number(day):
     return ExtractYear(day) * 12 + ExtractMonth(day)
