@@ -7,12 +7,13 @@ value (no data) leaves a gap, never a zero.
 
 from dataclasses import dataclass, field
 
+from feedback.rounding import percent
+
 WIDTH = 640
 LEFT, RIGHT, TOP, BOTTOM = 48, 16, 16, 40
 
 
-def _pct(value) -> str:
-    return "no data" if value is None else f"{value * 100:.0f}%"
+_pct = percent
 
 
 @dataclass

@@ -517,7 +517,8 @@ HIGH_LEVELS = ["opportunity", "customer"]
 
 
 class RejectionFigures(models.Model):
-    """One row per reason a rejection gave (the feedback in the lead's hand-over cycle), with
+    """One row per reason a rejection (or a recycle) gave (the feedback in the lead's hand-over
+    cycle), with
     what the numbers filter by; derived and rewritten with the lead's figures, so ranking the
     reasons reads one table."""
 
@@ -544,6 +545,9 @@ class RejectionFigures(models.Model):
     handed_over_at = models.DateTimeField()
     # The check placed the lead at one of HIGH_LEVELS.
     high = models.BooleanField(default=False)
+    # A reason given for recycling the lead to nurture: shown beside the rejections, never
+    # counted as one.
+    recycled = models.BooleanField(default=False)
 
     class Meta:
         constraints = [

@@ -67,6 +67,7 @@ from feedback.models import (
     RejectionReason,
     ReviewCycle,
 )
+from feedback.rounding import percent, percent_points
 
 WINDOW_MONTHS = BOUGHT_WITHIN_MONTHS  # "within two years" (seed 003)
 PRIVATE_FILTER_SHARE = 0.15  # an unwritten reason behind more than this share of rejections
@@ -346,13 +347,18 @@ ReasonLink = LeadFeedback.reasons.through
 
 
 def _reason_rows(definition: Definition, filters: Filters):
-    """Per reason id: how many rejections gave it, and how many of those the check had placed
-    at Opportunity (for the disagreements), in one query over the rejections' reasons."""
+    """Per reason id: how many rejections gave it, how many of those the check had placed at
+    Opportunity (for the disagreements), and how many recycled leads gave it, in one query
+    over the reasons of rejections and recycles."""
     return (
         RejectionFigures.objects.filter(definition=definition)
         .filter(filters.q())
         .values("reason_id")
-        .annotate(count=Count("pk"), high=Count("pk", filter=Q(high=True)))
+        .annotate(
+            count=Count("pk", filter=Q(recycled=False)),
+            high=Count("pk", filter=Q(high=True, recycled=False)),
+            recycled=Count("pk", filter=Q(recycled=True)),
+        )
         .order_by()
     )
 
@@ -375,6 +381,7 @@ def rejection_reasons(definition: Definition, filters: Filters, rejected: int) -
                 "criterion_key": reason.criterion_key,
                 "count": row["count"],
                 "high": row["high"],
+                "recycled": row["recycled"],
                 "share": reason_share,
                 "private_filter": unwritten
                 and row["count"] >= PRIVATE_FILTER_MIN
@@ -1013,10 +1020,6 @@ def findings_links(definition: Definition, filters: Filters, figures: dict, cont
             )
 
 
-def percent(value) -> str:
-    return "no data" if value is None else f"{value * 100:.0f}%"
-
-
 # --- the page ------------------------------------------------------------------------------
 
 
@@ -1165,7 +1168,7 @@ def home_sections(user) -> list[dict]:
             last = trend[-1]
             detail = f"{percent(last['acceptance'])} in the cycle of {last['label']}"
             if last["change"] is not None:
-                points = round(last["change"] * 100)
+                points = percent_points(last["change"])
                 detail += f" ({'+' if points >= 0 else ''}{points} points on the cycle before)"
             items.append(
                 {"url": url + "#trend", "label": f"{definition}: acceptance", "detail": detail}

@@ -11,6 +11,7 @@ from config.htmx import render_htmx
 from definitions.models import Definition
 from definitions.selectors import voter_is_eligible
 from feedback import charts, csv_io, numbers
+from feedback.rounding import percent_points
 
 
 class NumbersForm(forms.Form):
@@ -54,8 +55,22 @@ class NumbersForm(forms.Form):
             self.add_error("date_to", "The end of the period comes before its start.")
         return cleaned
 
+    def valid_data(self) -> dict:
+        """What validated: an invalid field is left out (and shows its error), the others
+        still apply."""
+        self.is_valid()
+        return getattr(self, "cleaned_data", {})
+
+    def error_text(self) -> str:
+        """Every error, each naming its field, for a CSV export that cannot answer."""
+        return " ".join(
+            f"{self.fields[name].label if name in self.fields else 'Filters'}: {error}"
+            for name, errors in self.errors.items()
+            for error in errors
+        )
+
     def filters(self) -> numbers.Filters:
-        data = self.cleaned_data if self.is_valid() else {}
+        data = self.valid_data()
         return numbers.Filters(
             date_from=data.get("date_from"),
             date_to=data.get("date_to"),
@@ -133,7 +148,7 @@ def definition_numbers(request, pk: int):
     figures = numbers.numbers_page_cached(definition, filters, stamp)
     content, backtest = numbers.draft_and_backtest_cached(definition, stamp)
     numbers.findings_links(definition, filters, figures, content)
-    plan = form.cleaned_data if form.is_valid() else {}
+    plan = form.valid_data()
     average = plan.get("average_deal") or figures["funnel"]["average_deal"]
     needed = numbers.leads_needed(figures["funnel"]["steps"], plan.get("revenue_target"), average)
     context = {
@@ -208,7 +223,9 @@ RATE_HEADER = [
 
 
 def _pct(value) -> str:
-    return "" if value is None else f"{value * 100:.1f}"
+    """One decimal place, rounded half up like the page's whole percentages."""
+    points = percent_points(value, 1)
+    return "" if points is None else str(points)
 
 
 def _table(definition, filters: numbers.Filters, table: str, plan: dict):
@@ -239,6 +256,7 @@ def _table(definition, filters: numbers.Filters, table: str, plan: dict):
             "Criterion",
             "Rejections",
             "Share of rejections (%)",
+            "Recycled leads giving it",
             "Private filter",
         ]
         rows = [
@@ -248,6 +266,7 @@ def _table(definition, filters: numbers.Filters, table: str, plan: dict):
                 r["criterion_key"],
                 r["count"],
                 _pct(r["share"]),
+                r["recycled"],
                 "yes" if r["private_filter"] else "",
             ]
             for r in reasons
@@ -355,7 +374,10 @@ def export_csv(request, pk: int, table: str):
         raise Http404
     definition = _definition(request, pk)
     form = _form(request, definition)
-    plan = form.cleaned_data if form.is_valid() else {}
+    if form.is_bound and not form.is_valid():
+        # Never the unfiltered table under a filtered file name: say what is wrong.
+        return HttpResponse(form.error_text(), status=400, content_type="text/plain; charset=utf-8")
+    plan = form.valid_data()
     header, rows = _table(definition, form.filters(), table, plan)
     response = HttpResponse(csv_io.csv_write(header, rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="numbers-{definition.pk}-{table}.csv"'

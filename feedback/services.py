@@ -533,24 +533,25 @@ REJECTION_FIGURE_FIELDS = [
     "source",
     "handed_over_at",
     "high",
+    "recycled",
 ]
 
 
 def _rejection_figures_write(lead_ids: list[int], figure_rows: list[tuple]) -> None:
-    """Rewrite the reasons of these leads' rejections from their figures (FIGURE_FIELDS rows)
-    and the reasons their feedback gave."""
+    """Rewrite the reasons of these leads' rejections and recycles from their figures
+    (FIGURE_FIELDS rows) and the reasons their feedback gave."""
     RejectionFigures.objects.filter(lead_id__in=lead_ids).delete()
     position = {name: i for i, name in enumerate(FIGURE_FIELDS)}
-    rejected = {
+    with_reasons = {
         row[position["feedback_id"]]: row
         for row in figure_rows
-        if row[position["decision"]] == LeadFeedback.Decision.REJECTED
+        if row[position["decision"]] in NEEDS_REASON
     }
-    if not rejected:
+    if not with_reasons:
         return
-    links = LeadFeedback.reasons.through.objects.filter(leadfeedback_id__in=rejected).values_list(
-        "leadfeedback_id", "rejectionreason_id"
-    )
+    links = LeadFeedback.reasons.through.objects.filter(
+        leadfeedback_id__in=with_reasons
+    ).values_list("leadfeedback_id", "rejectionreason_id")
     _rows_write(
         RejectionFigures,
         REJECTION_FIGURE_FIELDS,
@@ -564,9 +565,10 @@ def _rejection_figures_write(lead_ids: list[int], figure_rows: list[tuple]) -> N
                 row[position["source"]],
                 row[position["handed_over_at"]],
                 row[position["level_reached"]] in HIGH_LEVELS,
+                row[position["decision"]] == LeadFeedback.Decision.RECYCLED,
             )
             for feedback_id, reason_id in links
-            for row in [rejected[feedback_id]]
+            for row in [with_reasons[feedback_id]]
         ),
     )
 

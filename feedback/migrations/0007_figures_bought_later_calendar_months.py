@@ -48,6 +48,51 @@ def figures_recount(apps, schema_editor):
             )
 
 
+def recycled_reasons_add(apps, schema_editor):
+    """Reasons given on recycled leads are shown beside the rejections' from now on."""
+    LeadFigures = apps.get_model("feedback", "LeadFigures")
+    LeadFeedback = apps.get_model("feedback", "LeadFeedback")
+    RejectionFigures = apps.get_model("feedback", "RejectionFigures")
+    high = ["opportunity", "customer"]
+    recycled = {
+        row[0]: row
+        for row in LeadFigures.objects.filter(
+            decision="recycled", feedback_id__isnull=False
+        ).values_list(
+            "feedback_id",
+            "lead_id",
+            "definition_id",
+            "version_id",
+            "rep_id",
+            "source",
+            "handed_over_at",
+            "level_reached",
+        )
+    }
+    links = LeadFeedback.reasons.through.objects.filter(
+        leadfeedback_id__in=list(recycled)
+    ).values_list("leadfeedback_id", "rejectionreason_id")
+    RejectionFigures.objects.bulk_create(
+        (
+            RejectionFigures(
+                lead_id=row[1],
+                reason_id=reason_id,
+                definition_id=row[2],
+                version_id=row[3],
+                rep_id=row[4],
+                source=row[5],
+                handed_over_at=row[6],
+                high=row[7] in high,
+                recycled=True,
+            )
+            for feedback_id, reason_id in links
+            for row in [recycled[feedback_id]]
+        ),
+        batch_size=5000,
+        ignore_conflicts=True,
+    )
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("feedback", "0006_rule_results_not_stored"),
@@ -59,5 +104,11 @@ class Migration(migrations.Migration):
             name="bought_later",
             field=models.BooleanField(default=False),
         ),
+        migrations.AddField(
+            model_name="rejectionfigures",
+            name="recycled",
+            field=models.BooleanField(default=False),
+        ),
         migrations.RunPython(figures_recount, migrations.RunPython.noop),
+        migrations.RunPython(recycled_reasons_add, migrations.RunPython.noop),
     ]

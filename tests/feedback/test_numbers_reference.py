@@ -257,13 +257,24 @@ def ref_reasons(rows, level_filter=None) -> list[dict]:
     if level_filter:
         rejected = [r for r in rejected if r.level in level_filter]
     counts = Counter(reason for r in rejected for reason in r.reasons)
+    # Reasons given on recycled leads are shown too, in their own column, never as rejections.
+    recycled = Counter(
+        reason
+        for r in rows
+        if r.decision == "recycled" and not level_filter
+        for reason in r.reasons
+    )
     total = sum(r.decision == "rejected" for r in rows)
-    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0][1]))
+    ranked = sorted(
+        ((reason, counts[reason]) for reason in set(counts) | set(recycled)),
+        key=lambda item: (-item[1], item[0][1]),
+    )
     return [
         {
             "id": reason[0],
             "label": reason[1],
             "count": n,
+            "recycled": recycled[reason],
             "share": div(n, total),
             "private_filter": reason[2] == "unwritten"
             and n >= numbers.PRIVATE_FILTER_MIN
@@ -382,8 +393,8 @@ def assert_figures_agree(definition, filters, all_rows):
 
     reasons = numbers.rejection_reasons(definition, filters, totals["rejected"])
     expected_reasons = ref_reasons(rows)
-    assert [(r["id"], r["count"]) for r in reasons] == [
-        (r["id"], r["count"]) for r in expected_reasons
+    assert [(r["id"], r["count"], r["recycled"]) for r in reasons] == [
+        (r["id"], r["count"], r["recycled"]) for r in expected_reasons
     ]
     for got, want in zip(reasons, expected_reasons, strict=True):
         assert got["share"] == approx(want["share"])

@@ -2,6 +2,8 @@
 the backtest partial, and a number of queries that does not grow with the data."""
 
 import copy
+import csv as csv_module
+import io
 from datetime import timedelta
 from urllib.parse import parse_qs, urlparse
 
@@ -244,7 +246,13 @@ def test_the_cached_figures_change_when_feedback_is_recorded(data, client_as, fa
     )
     html = client.get(page_url(definition)).content.decode()
     assert 'data-figure="handed">13<' in html
-    services.feedback_record(lead=lead, rep=reps[0], agrees_with_stage=True, decision="accepted")
+    services.feedback_record(
+        lead=lead,
+        rep=reps[0],
+        agrees_with_stage=True,
+        decision="accepted",
+        now=cycles[0].starts_at + timedelta(hours=1),
+    )
     html = client.get(page_url(definition)).content.decode()
     assert 'data-figure="reviewed">13<' in html
 
@@ -298,3 +306,98 @@ def test_the_backtest_counts_a_day_after_the_cycle_started(data):
     result = numbers.backtest(definition, now=cycles[-1].starts_at + timedelta(days=1))
     assert result.cycle == cycles[-1]
     assert result.total == 6
+
+
+# --- what each figure divides by, rounding, filters in error ------------------------------
+
+
+def test_an_invalid_filter_shows_its_error_and_keeps_the_other_filters(
+    data, client_as, facilitator
+):
+    definition = data[0]
+    response = client_as(facilitator).get(
+        page_url(definition, source="trade_show", date_from="not a date")
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Handed over from: Enter a valid date." in html
+    # The source filter still applies: 3 of the 12 leads came from a trade show.
+    assert 'data-figure="handed">3<' in html
+
+
+def test_a_csv_export_with_invalid_filters_answers_400_with_the_message(
+    data, client_as, facilitator
+):
+    definition = data[0]
+    response = client_as(facilitator).get(
+        reverse("numbers:export", args=[definition.pk, "source"])
+        + "?date_from=2030-02-01&date_to=2030-01-01"
+    )
+
+    assert response.status_code == 400
+    assert response.content.decode() == (
+        "Handed over to: The end of the period comes before its start."
+    )
+
+
+def test_percentages_round_half_up_on_the_page_and_in_the_charts(client_as, facilitator):
+    # One of eight accepted: 12.5 %, which half-even rounding would show as 12 %.
+    specs = [{**SPEC, "decision": "accepted" if n == 0 else "rejected"} for n in range(8)]
+    definition, _, _ = dataset_build(specs)
+
+    html = client_as(facilitator).get(page_url(definition)).content.decode()
+
+    summary = html.split('data-figure="acceptance">', 1)[1].split("</dd>", 1)[0]
+    assert "13%" in summary
+    assert "Version 1: 13%" in html  # the chart of acceptance per version
+
+
+def test_percentages_round_half_up_in_csv_exports_too():
+    from feedback import charts
+    from feedback.numbers_views import _pct
+
+    assert _pct(1 / 16) == "6.3"  # 6.25
+    assert _pct(0.145) == "14.5"
+    assert charts._pct(0.125) == "13%"
+    assert numbers.percent(0.145) == "15%"  # 29 of 200, a float a hair below 0.145
+    assert numbers.percent(0.005) == "1%"
+    assert numbers.percent(None) == "no data"
+
+
+def test_each_table_says_what_its_rate_divides_by(data, client_as, facilitator):
+    html = client_as(facilitator).get(page_url(data[0])).content.decode()
+
+    rates = html.split('data-table="cycle"', 1)[1].split("</caption>", 1)[0]
+    assert "Acceptance rate = accepted / handed over" in rates
+    reasons = html.split('data-table="reasons"', 1)[1].split("</caption>", 1)[0]
+    assert "Share = rejections giving the reason / all" in reasons
+    assert "may add up to more than 100%" in reasons
+    criteria = html.split('data-table="criteria"', 1)[1].split("</caption>", 1)[0]
+    assert "accepted / met" in criteria
+    assert "a purchase before the hand-over does not count" in criteria
+
+
+def test_reasons_given_on_recycled_leads_are_shown_in_their_own_column(client_as, facilitator):
+    # Reason 1 only ever recycles a lead; reason 5 rejects one.
+    specs = [
+        {**SPEC, "decision": "recycled", "reasons": {1}},
+        {**SPEC, "decision": "recycled", "reasons": {1, 5}},
+        {**SPEC, "decision": "rejected", "reasons": {5}},
+    ]
+    definition, _, _ = dataset_build(specs)
+    reasons = list(RejectionReason.objects.order_by("position", "label"))[:10]
+    client = client_as(facilitator)
+
+    html = client.get(page_url(definition)).content.decode()
+    csv = client.get(reverse("numbers:export", args=[definition.pk, "reasons"])).content.decode()
+
+    recycling = html.split(f'data-reason="{reasons[1].label}"', 1)[1].split("</tr>", 1)[0]
+    assert "<td>0</td>" in recycling  # no rejection gave it
+    assert "<td data-recycled>2</td>" in recycling
+    rejecting = html.split(f'data-reason="{reasons[5].label}"', 1)[1].split("</tr>", 1)[0]
+    assert "<td>1</td>" in rejecting and "<td data-recycled>1</td>" in rejecting
+    assert "Recycled leads giving it" in csv.splitlines()[0]
+    table = list(csv_module.DictReader(io.StringIO(csv.lstrip("\ufeff"))))
+    row = next(r for r in table if r["Reason"] == reasons[1].label)
+    assert (row["Rejections"], row["Recycled leads giving it"]) == ("0", "2")

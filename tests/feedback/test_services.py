@@ -225,3 +225,20 @@ def test_suggestions_come_from_the_reps(marketer):
     cycle = cycle_make()
     with pytest.raises(PermissionDenied):
         services.suggestion_add(cycle=cycle, author=marketer, kind="stop", text="Stop it")
+
+
+def test_feedback_cannot_be_saved_on_a_cycle_before_it_starts(sales_rep):
+    cycle = cycle_make(starts_at=timezone.now() + datetime.timedelta(days=2))
+    lead = lead_make(cycle, rep=sales_rep, handed_over_at=cycle.starts_at)
+
+    with pytest.raises(ValidationError, match="has not started yet"):
+        services.feedback_record(
+            lead=lead, rep=sales_rep, agrees_with_stage=True, decision="accepted"
+        )
+    with pytest.raises(ValidationError, match="has not started yet"):
+        services.feedback_bulk(cycle=cycle, rep=sales_rep, lead_ids=[lead.pk], decision="accepted")
+
+    assert not LeadFeedback.objects.exists()
+    assert cycle.status() == "upcoming"
+    assert cycle.status(now=cycle.starts_at) == "open"
+    assert cycle.status(now=cycle.ends_at) == "closed"

@@ -6,9 +6,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from feedback import services
-from feedback.models import Lead, LeadFeedback, LeadImport, RejectionReason
+from feedback.models import Lead, LeadFeedback, LeadImport, RejectionReason, ReviewCycle
 from tests.feedback.csvs import hubspot_file, hubspot_row
 from tests.feedback.factories import QUALIFIED, cycle_make, lead_make, rep_make
 from tests.permissions import LOGIN, assert_matrix
@@ -433,3 +434,18 @@ def test_a_marketer_cannot_add_a_suggestion_but_a_rep_can(client_as, marketer, s
     assert client_as(sales_rep).post(url, data).status_code == 302
     page = client_as(cycle.definition.facilitator).get(reverse("feedback:cycle", args=[cycle.pk]))
     assert "Ask about the budget owner" in page.content.decode()
+
+
+def test_a_cycle_that_has_not_started_shows_as_upcoming_and_refuses_feedback(client_as, sales_rep):
+    upcoming = cycle_make(starts_at=timezone.now() + timedelta(days=3))
+    lead = lead_make(upcoming, rep=sales_rep, handed_over_at=upcoming.starts_at)
+    client = client_as(sales_rep)
+
+    page = client.get(reverse("feedback:review", args=[upcoming.pk])).content.decode()
+    response = post_feedback(client, upcoming, lead, agrees_with_stage="yes", decision="accepted")
+
+    assert '<span class="badge" data-cycle-status>upcoming</span>' in page
+    assert "This cycle has not started yet" in page
+    assert "This review cycle has not started yet: feedback opens on" in response.content.decode()
+    assert not LeadFeedback.objects.exists()
+    assert upcoming in ReviewCycle.objects.upcoming()
