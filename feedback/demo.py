@@ -259,12 +259,17 @@ def seed(people: dict) -> str:
                 continue  # the open cycle: about half still waiting
             lead = Lead.objects.select_related("qualification").get(pk=lead.pk)
             verdict = _feedback_for(rng, lead, reasons)
-            services.feedback_record(lead=lead, rep=lead.rep, **verdict)
+            # Reps review within a couple of days of the hand-over (never in the future).
+            given_at = min(lead.handed_over_at + timedelta(hours=6 + n % 48), timezone.now())
+            services.feedback_record(lead=lead, rep=lead.rep, now=given_at, **verdict)
             feedback_given += 1
             unwritten += any(r.is_unwritten for r in verdict["reasons"])
             if not closed:
                 continue
-            later = date.today() - timedelta(days=rng.randint(1, 20))
+            # After the rejection: "rejected, then bought" counts from its day.
+            later = max(
+                date.today() - timedelta(days=rng.randint(1, 20)), timezone.localdate(given_at)
+            )
             if verdict["decision"] == "accepted":
                 result = rng.choice(["opportunity", "bought", "lost", "no_decision", "open"])
             elif rng.random() < 0.2:

@@ -5,7 +5,7 @@ import pytest
 from accounts.demo import seed_people
 from definitions import demo as definitions_demo
 from feedback import demo
-from feedback.models import Lead, LeadCheck, LeadFeedback, Outcome, ReviewCycle
+from feedback.models import Lead, LeadCheck, LeadFeedback, LeadFigures, Outcome, ReviewCycle
 
 pytestmark = pytest.mark.django_db
 
@@ -25,6 +25,8 @@ def test_the_demo_tells_the_story_and_runs_twice_safely():
     assert LeadCheck.objects.count() == 80
     assert LeadFeedback.objects.filter(reasons__kind="unwritten").exists()
     assert Outcome.objects.filter(result="bought", lead__feedback__decision="rejected").exists()
+    # They bought after the rejection, so the numbers count them as rejected, then bought.
+    assert LeadFigures.objects.filter(rejected_then_bought=True).exists()
     open_cycle = ReviewCycle.objects.open().get()
     assert (
         Lead.objects.in_cycle(open_cycle)
