@@ -72,3 +72,32 @@ def test_a_person_stops_announcement_emails(sign_in):
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("Your preferences are saved.")).to_be_visible()
     expect(box).not_to_be_checked()
+
+
+def test_a_vote_sent_after_the_vote_closed_says_so_where_the_form_was(sign_in):
+    from definitions import services
+    from definitions.models import Proposal, Vote
+
+    facilitator = UserFactory(department="other", roles=["Facilitator"], full_name="Fran Fac")
+    executive = UserFactory(department="sales", roles=["Executive"], full_name="Elena Exec")
+    seller = UserFactory(department="sales", full_name="Sal Seller")
+    definition = DefinitionFactory(facilitator=facilitator, executive_sponsor=executive)
+    version_published(definition)
+    proposal = services.proposal_create(
+        definition=definition,
+        by=facilitator,
+        kind=Proposal.Kind.ADD_CRITERION,
+        stage_key="mql",
+        payload={"statement": "Works in a served industry", "evidence": "verified"},
+    )
+    page = sign_in(seller)
+    page.goto(proposal.get_absolute_url())
+    page.get_by_label("Agree", exact=True).check()
+    # The facilitator closes the vote while the form is still open on the seller's screen.
+    services.proposal_close(proposal=proposal, by=facilitator)
+    page.get_by_role("button", name="Vote").click()
+
+    expect(page.get_by_role("alert")).to_contain_text(
+        "This vote closed before your vote arrived, so it was not counted."
+    )
+    assert not Vote.objects.exists()

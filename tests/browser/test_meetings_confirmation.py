@@ -42,7 +42,9 @@ def test_attendees_vote_from_the_confirmation_meeting_page(sign_in):
     item = maya.locator("#agenda li", has_text=proposal.title)
     item.get_by_label("Agree", exact=True).check()
     item.get_by_role("button", name="Vote").click()
-    expect(maya.get_by_text(f"Your vote on “{proposal.title}” is recorded.")).to_be_visible()
+    expect(
+        maya.get_by_text(f"Your vote on “{proposal.title}” is recorded; it counts in Marketing.")
+    ).to_be_visible()
     expect(maya.locator("#agenda li", has_text=proposal.title)).to_contain_text("Your vote: Agree")
 
     sam = sign_in(seller)
