@@ -389,7 +389,7 @@ class VoteClosedError(ValidationError):
     def __init__(self):
         super().__init__(
             "This vote closed before your vote arrived, so it was not counted. "
-            "The tally below is the one it closed with."
+            "Its tally shows how it closed."
         )
 
 
