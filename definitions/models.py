@@ -204,6 +204,10 @@ class Proposal(models.Model):
                 name="proposal_only_passed_are_published",
             ),
             models.CheckConstraint(
+                condition=Q(status="open") | Q(tally__isnull=False),
+                name="proposal_closed_keeps_its_tally",
+            ),
+            models.CheckConstraint(
                 condition=~Q(kind__in=["add_criterion", "change_criterion", "remove_criterion"])
                 | ~Q(stage_key=""),
                 name="proposal_criterion_names_its_stage",

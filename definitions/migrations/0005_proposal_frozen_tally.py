@@ -51,4 +51,11 @@ class Migration(migrations.Migration):
             field=models.JSONField(blank=True, editable=False, null=True),
         ),
         migrations.RunPython(freeze_closed_tallies, migrations.RunPython.noop),
+        migrations.AddConstraint(
+            model_name="proposal",
+            constraint=models.CheckConstraint(
+                condition=models.Q(status="open") | models.Q(tally__isnull=False),
+                name="proposal_closed_keeps_its_tally",
+            ),
+        ),
     ]

@@ -418,3 +418,13 @@ def test_closing_due_votes_promises_no_e_mail_it_does_not_send(definition, propo
     for text in (help_text, scheduler):
         assert "told" not in text
         assert "no e-mail is sent" in text.lower() or "nobody is e-mailed" in text.lower()
+
+
+def test_the_database_refuses_a_closed_vote_without_its_tally(definition, propose):
+    from django.db import IntegrityError, transaction
+
+    proposal = Proposal.objects.filter(pk=propose().pk)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        proposal.update(status=Proposal.Status.FAILED, closed_at=timezone.now())
+    proposal.update(status=Proposal.Status.FAILED, closed_at=timezone.now(), tally={"x": 1})
