@@ -112,7 +112,7 @@ class ReviewCycle(models.Model):
         return self.starts_at > (now or timezone.now())
 
     def status(self, now=None) -> str:
-        """ "upcoming", "open" or "closed", as the pages show it."""
+        """The cycle's state as the pages show it: upcoming, open or closed."""
         now = now or timezone.now()
         if self.is_upcoming(now):
             return "upcoming"
@@ -518,9 +518,8 @@ HIGH_LEVELS = ["opportunity", "customer"]
 
 class RejectionFigures(models.Model):
     """One row per reason a rejection (or a recycle) gave (the feedback in the lead's hand-over
-    cycle), with
-    what the numbers filter by; derived and rewritten with the lead's figures, so ranking the
-    reasons reads one table."""
+    cycle), with what the numbers filter by; derived and rewritten with the lead's figures, so
+    ranking the reasons reads one table."""
 
     # Indexed by the unique (lead, reason) constraint, which starts with it.
     lead = models.ForeignKey(

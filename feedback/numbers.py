@@ -9,7 +9,8 @@ Decisions the figures rest on, in one place:
   waiting for feedback counts in the denominator (the pages show how many wait). A lead's
   feedback is the one given in the cycle it was handed over in.
 - A rejection is feedback with the decision "rejected"; recycled leads went to nurture and
-  are not rejections. Reasons are ranked over rejections.
+  are not rejections. Reasons are ranked over rejections; the reasons given on recycled
+  leads are counted beside them, in their own column.
 - A rejected lead was *rejected, then bought* when its outcome "bought" falls on the day of
   the rejection or within the 24 calendar months after it (15 March 2023 to 15 March 2025;
   29 February to 28 February two years on). The rejection is dated by the day the feedback
