@@ -57,6 +57,6 @@ def test_attendees_vote_from_the_confirmation_meeting_page(sign_in):
     item.get_by_label("Comment").fill("Webinar questions should count too.")
     item.get_by_role("button", name="Vote").click()
     item = sam.locator("#agenda li", has_text=proposal.title)
-    expect(item.locator("[data-verdict]")).to_contain_text("Block")
+    expect(item.locator("[data-verdict]")).to_contain_text("Sales: blocked by 1")
     expect(item).to_contain_text("Webinar questions should count too.")
     assert csp_errors == []

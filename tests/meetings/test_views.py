@@ -361,7 +361,7 @@ def test_an_invited_person_outside_marketing_and_sales_is_told_they_do_not_vote(
     ops = UserFactory(department="other", full_name="Olga Ops")
     services.invitations_add(meeting=meeting, by=facilitator, people=[ops])
     page = client_as(ops).get(url("detail", meeting)).text
-    assert "Only people in marketing or sales, and executives, vote" in page
+    assert "Only people in marketing or sales vote on the definition, executives included" in page
     assert reverse("meetings:vote", args=[meeting.pk, proposal.pk]) not in page
 
 
