@@ -905,6 +905,12 @@ REPEATING = {
 }
 
 
+REQUIRED_CELLS = {
+    "crm_reference": "The CRM reference is missing.",
+    "company": "The company is missing.",
+}
+
+
 def lead_rows_parse(
     table: csv_io.Table,
     mapping: dict[str, str],
@@ -959,6 +965,10 @@ def lead_rows_parse(
                     values[target] = read(cells[index])
                 except csv_io.CellError as error:
                     report.error(line, column, str(error))
+        if table.sparse and len(report.errors) == before:
+            for target, message in REQUIRED_CELLS.items():
+                if target in column_of and target not in values:
+                    report.error(line, column_of[target], message)
         reference = values.get("crm_reference", "")
         if "crm_reference" in values and not reference:
             report.error(line, column_of["crm_reference"], "The CRM reference is missing.")
