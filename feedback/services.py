@@ -1414,7 +1414,7 @@ def import_upload(
     permission_require(by, "feedback.facilitate", action="import leads")
     if fallback_rep is not None:
         _rep_check(fallback_rep)
-    table = csv_io.csv_read(data, **_limits(via))
+    table = csv_io.csv_read(data, **import_limits(via))
     if kind == LeadImport.Kind.LEADS:
         crm, mapping = csv_io.format_recognise(table.header)
         if crm is None:
@@ -1439,14 +1439,15 @@ def import_upload(
     return lead_import
 
 
-def _limits(via: str) -> dict:
+def import_limits(via: str) -> dict:
+    """The size and row limits of a file brought in this way (the command has none)."""
     if via == LeadImport.Via.COMMAND:
         return {"max_bytes": 10**12, "max_rows": 10**9}
     return {}
 
 
 def _import_run(lead_import: LeadImport, *, by: User, dry_run: bool, progress=None):
-    table = csv_io.csv_read(bytes(lead_import.content), **_limits(lead_import.via))
+    table = csv_io.csv_read(bytes(lead_import.content), **import_limits(lead_import.via))
     choices = import_choices(lead_import.reading.get("crm", ""), lead_import.reading)
     if lead_import.kind == LeadImport.Kind.LEADS:
         return leads_import(

@@ -427,7 +427,7 @@ def _mapping_form(lead_import: LeadImport, table: csv_io.Table, data=None):
 
 
 def _import_context(lead_import: LeadImport, *, mapping_form=None, report=None):
-    table = csv_io.csv_read(bytes(lead_import.content))
+    table = csv_io.csv_read(bytes(lead_import.content), **services.import_limits(lead_import.via))
     mapping_form = mapping_form or _mapping_form(lead_import, table)
     width = len(table.header)
     preview = [(line, (cells + [""] * width)[:width]) for line, cells in table.rows[:PREVIEW_ROWS]]
@@ -473,7 +473,9 @@ def import_detail(request, pk: int):
     if request.method == "POST" and lead_import.status != LeadImport.Status.IMPORTED:
         action = request.POST.get("action")
         if action == "dry_run":
-            table = csv_io.csv_read(bytes(lead_import.content))
+            table = csv_io.csv_read(
+                bytes(lead_import.content), **services.import_limits(lead_import.via)
+            )
             mapping_form = _mapping_form(lead_import, table, request.POST)
             if mapping_form.is_valid():
                 services.import_map(
