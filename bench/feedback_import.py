@@ -188,7 +188,7 @@ def main() -> None:
         results,
         lambda: csv_io.csv_read(data, max_bytes=10**9, max_rows=args.rows),
     )
-    _crm, mapping = csv_io.format_recognise(table.header)
+    crm, mapping = csv_io.format_recognise(table.header)
 
     def run(dry_run: bool):
         return services.leads_import(
@@ -198,6 +198,7 @@ def main() -> None:
             by=facilitator,
             dry_run=dry_run,
             source_name="bench.csv",
+            choices=services.import_choices(crm.key),
         )
 
     # Where the import's time goes: its steps timed as it calls them, and the commit (with

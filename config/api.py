@@ -11,10 +11,34 @@ from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 from ninja.security import HttpBearer
 from ninja.throttling import AuthRateThrottle
 
 from accounts.services import api_token_authenticate
+
+
+def _nul_strip(data):
+    """The JSON document without NUL characters in its strings: no database stores them
+    (PostgreSQL refuses the whole statement), and no person meant them."""
+    if isinstance(data, str):
+        return data.replace("\x00", "") if "\x00" in data else data
+    if isinstance(data, dict):
+        return {_nul_strip(key): _nul_strip(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_nul_strip(value) for value in data]
+    return data
+
+
+class TextParser(Parser):
+    """JSON bodies and query strings with NUL characters taken out before any validation,
+    so that they are never a 500 on PostgreSQL."""
+
+    def parse_body(self, request):
+        return _nul_strip(super().parse_body(request))
+
+    def parse_querydict(self, data, list_fields, request):
+        return _nul_strip(super().parse_querydict(data, list_fields, request))
 
 
 class TokenAuth(HttpBearer):
@@ -35,6 +59,7 @@ api = NinjaAPI(
     auth=TokenAuth(),
     throttle=[AuthRateThrottle(settings.API_RATE_LIMIT)],
     urls_namespace="api",
+    parser=TextParser(),
     docs_url=None,  # the interactive docs load assets from a CDN; the schema is enough
 )
 

@@ -14,7 +14,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 from ninja.responses import Status
-from pydantic import Field
+from pydantic import Field, field_validator
+from pydantic import ValidationError as PydanticValidationError
 
 from config.api_errors import Conflict, PayloadTooLarge, with_errors
 from definitions.models import Definition, Version
@@ -133,13 +134,42 @@ class LeadIn(LeadFields):
     handed_over_at: str | None = Field(None, max_length=40, description="ISO 8601 date-time.")
 
 
+class CheckedLeads(list):
+    """The batch's items, and the problems their schema found (by "leads.N.field"): kept
+    so that one response names those and the import's together."""
+
+    problems: dict[str, list[str]]
+
+
 class LeadsIn(Schema):
     cycle: int | None = Field(None, description="The review cycle; the open one by default.")
     fallback_owner: str | None = Field(
         None, max_length=254, description="The rep for leads whose owner is not a known rep."
     )
     dry_run: bool = False
-    leads: list[LeadIn]
+    leads: list[LeadIn] = Field(
+        ...,
+        description="A field left out keeps the lead's stored value; null (or an empty "
+        "string) clears it, whatever the other items carry.",
+    )
+
+    @field_validator("leads", mode="wrap")
+    @classmethod
+    def _every_item(cls, value, handler):
+        if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+            return handler(value)
+        checked = CheckedLeads()
+        checked.problems = {}
+        for number, raw in enumerate(value):
+            try:
+                checked.append(LeadIn.model_validate(raw))
+            except PydanticValidationError as error:
+                for problem in error.errors():
+                    where = ".".join(str(part) for part in ("leads", number, *problem["loc"]))
+                    checked.problems.setdefault(where, []).append(problem["msg"])
+                given = {name: raw[name] for name in LeadIn.model_fields if name in raw}
+                checked.append(LeadIn.model_construct(**given))
+        return checked
 
 
 class ImportOut(Schema):
@@ -179,43 +209,49 @@ def leads_submit(request, definition_id: int, payload: LeadsIn):
     )
     if cycle is None:
         raise Conflict("There is no open review cycle for these leads: open one first.")
-    header = list(LeadIn.model_fields)
-    rows = [
-        (number, [_cell(getattr(item, name)) for name in header])
-        for number, item in enumerate(payload.leads, start=1)
-    ]
-    table = csv_io.Table(header=header, rows=rows)
+    errors: dict[str, list[str]] = dict(getattr(payload.leads, "problems", {}))
     fallback = None
     if payload.fallback_owner:
         fallback = services.sales_reps_by_key().get(payload.fallback_owner.casefold())
         if fallback is None:
-            raise ValidationError(
-                {"fallback_owner": f"No active sales rep is “{payload.fallback_owner}”."}
-            )
-    mapping = {name: name for name in header if any(cells[header.index(name)] for _, cells in rows)}
-    mapping.setdefault("crm_reference", "crm_reference")
-    mapping.setdefault("company", "company")
+            errors["fallback_owner"] = [f"No active sales rep is “{payload.fallback_owner}”."]
+    # Every field is a column; a field an item leaves out is a cell it does not give
+    # (None), so the lead keeps its value, and null is an empty cell, as in a file.
+    header = list(LeadIn.model_fields)
+    rows = [
+        (
+            number,
+            [
+                _cell(getattr(item, name, None)) if name in item.model_fields_set else None
+                for name in header
+            ],
+        )
+        for number, item in enumerate(payload.leads)
+    ]
+    table = csv_io.Table(header=header, rows=rows, unit="item", sparse=True)
     try:
         report = services.leads_import(
             table=table,
-            mapping=mapping,
+            mapping={name: name for name in header},
             cycle=cycle,
             by=request.user,
             fallback_rep=fallback,
-            dry_run=payload.dry_run,
+            dry_run=payload.dry_run or bool(errors),
             source_name="the API",
         )
     except services.ImportFailed as failed:
         report = failed.report
-    if report.errors:
-        errors: dict[str, list[str]] = {}
-        for error in report.errors:
-            where = (
-                f"leads.{error['line'] - 1}" + (f".{error['field']}" if error["field"] else "")
-                if error["line"]
-                else error["field"] or "leads"
-            )
-            errors.setdefault(where, []).append(error["message"])
+    from_schema = set(errors)
+    for error in report.errors:
+        where = "leads"
+        if error["line"] is not None:
+            where = f"leads.{error['line']}" + (f".{error['field']}" if error["field"] else "")
+        elif error["field"]:
+            where = error["field"]
+        if where in from_schema:
+            continue  # the schema's words for this field already say it
+        errors.setdefault(where, []).append(error["message"])
+    if errors:
         raise ValidationError(errors)
     return {
         "dry_run": payload.dry_run,
@@ -245,6 +281,8 @@ class FeedbackOut(Schema):
 
 def _lead(request, definition_id: int, crm_reference: str) -> Lead:
     definition = _definition(request, definition_id)
+    if "\x00" in crm_reference:
+        raise Http404  # no reference holds one (and PostgreSQL cannot compare it)
     return get_object_or_404(
         Lead.objects.select_related("version"), definition=definition, crm_reference=crm_reference
     )

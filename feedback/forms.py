@@ -185,24 +185,94 @@ class UploadForm(forms.Form):
 
 
 class MappingForm(forms.Form):
-    """One select per column of the file: which field it fills, if any."""
+    """One select per column of the file (which field it fills, if any), then how to read
+    what the file leaves ambiguous: the order of its dates, its decimal sign, and the stage
+    each word of its stage column means."""
 
-    def __init__(self, *args, header: list[str], targets: dict[str, str], mapping, **kwargs):
+    def __init__(
+        self,
+        *args,
+        header: list[str],
+        targets: dict[str, str],
+        mapping,
+        reading: dict | None = None,
+        stage_words: list[tuple[str, int]] = (),
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
+        reading = reading or {}
         choices = [("", "(ignore this column)"), *targets.items()]
+        twice = {name.casefold() for name in csv_io.header_duplicates(header)}
         self.columns = []
         for index, column in enumerate(header):
             name = f"col_{index}"
+            if column.casefold() in twice:
+                self.fields[name] = forms.ChoiceField(
+                    label=column,
+                    choices=[("", "(named twice in the header: left out)")],
+                    required=False,
+                    disabled=True,
+                )
+                continue
             self.fields[name] = forms.ChoiceField(
                 label=column, choices=choices, required=False, initial=mapping.get(column, "")
             )
             self.columns.append((name, column))
+        self.fields["dates"] = forms.ChoiceField(
+            label="Dates are written",
+            choices=[("", "As the file's dates show (detected)"), *csv_io.DATE_ORDERS.items()],
+            required=False,
+            initial=reading.get("dates", ""),
+        )
+        self.fields["decimal"] = forms.ChoiceField(
+            label="Numbers are written with",
+            choices=[("", "As the file's numbers show (detected)"), *csv_io.DECIMAL_SIGNS.items()],
+            required=False,
+            initial=reading.get("decimal", ""),
+        )
+        chosen = reading.get("stages", {})
+        self.stage_words = []
+        for index, (word, count) in enumerate(stage_words):
+            try:
+                detected = csv_io.parse_stage(word)
+            except csv_io.CellError:
+                detected = ""
+            name = f"stage_{index}"
+            self.fields[name] = forms.ChoiceField(
+                label=f"“{word}” ({count:,} row{'s' * (count != 1)})",
+                choices=[("", "(not a stage we know)"), *csv_io.STAGES.items()],
+                required=False,
+                initial=chosen.get(word, detected),
+            )
+            self.stage_words.append((name, word, detected, count))
+
+    def column_fields(self):
+        return [self[name] for name in self.fields if name.startswith("col_")]
+
+    def reading_fields(self):
+        return [self["dates"], self["decimal"]]
+
+    def stage_fields(self):
+        return [self[name] for name, *_ in self.stage_words]
 
     def mapping(self) -> dict[str, str]:
         return {
             column: self.cleaned_data[name]
             for name, column in self.columns
             if self.cleaned_data.get(name)
+        }
+
+    def reading(self) -> dict:
+        """The choices made; a stage is kept only where it differs from the detected one."""
+        stages = {
+            word: self.cleaned_data[name]
+            for name, word, detected, _ in self.stage_words
+            if self.cleaned_data.get(name) and self.cleaned_data[name] != detected
+        }
+        return {
+            "dates": self.cleaned_data.get("dates", ""),
+            "decimal": self.cleaned_data.get("decimal", ""),
+            "stages": stages,
         }
 
 

@@ -600,6 +600,10 @@ class LeadImport(models.Model):
         FAILED = "failed", "Dry run found errors"
         IMPORTED = "imported", "Imported"
 
+    class Via(models.TextChoices):
+        PAGE = "page", "The import page"
+        COMMAND = "command", "The import_leads command"
+
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.LEADS)
     cycle = models.ForeignKey(
         ReviewCycle, null=True, blank=True, on_delete=models.CASCADE, related_name="imports"
@@ -611,8 +615,14 @@ class LeadImport(models.Model):
     content = models.BinaryField()
     format_name = models.CharField(max_length=40, blank=True)
     mapping = models.JSONField(default=dict, blank=True)
+    # How to read what the file leaves ambiguous: {"crm": format key, "dates": order,
+    # "decimal": sign, "stages": {the file's word: stage}}; empty means as detected.
+    reading = models.JSONField(default=dict, blank=True)
+    via = models.CharField(max_length=10, choices=Via.choices, default=Via.PAGE)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.UPLOADED)
+    # The problems, those of a kind grouped (ImportReport.problems); the true total beside.
     errors = models.JSONField(default=list, blank=True)
+    problem_count = models.PositiveIntegerField(default=0)
     row_count = models.PositiveIntegerField(default=0)
     created = models.PositiveIntegerField(default=0)
     changed = models.PositiveIntegerField(default=0)

@@ -13,6 +13,7 @@ from feedback.models import (
     CriterionResult,
     Lead,
     LeadFeedback,
+    LeadImport,
     RejectionReason,
     ReviewCycle,
     Suggestion,
@@ -346,3 +347,15 @@ def _cycles_section(now) -> dict:
         ],
         "empty": "No review cycle is open.",
     }
+
+
+# --- imports -------------------------------------------------------------------------------
+
+
+def recent_imports(limit: int = 20):
+    """The latest uploads and command imports, newest first, for the imports list."""
+    return (
+        LeadImport.objects.select_related("cycle__definition", "uploaded_by")
+        .defer("content", "errors", "mapping", "reading")
+        .order_by("-uploaded_at", "-pk")[:limit]
+    )

@@ -816,13 +816,50 @@ class ImportReport:
     changed: int = 0
     unchanged: int = 0
     errors: list[dict] = field(default_factory=list)
+    # How the date and number columns were read (csv_io.Reading), for the dry run.
+    readings: list = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
-    def error(self, line: int | None, column: str | None, message: str) -> None:
-        self.errors.append({"line": line, "field": column or "", "message": message})
+    def error(self, line: int | None, column: str | None, message: str, *, group: str = "") -> None:
+        """A problem; those with the same `group` (an unknown owner, say) are listed once."""
+        message = message.replace("\x00", "\\0")  # never stored: PostgreSQL refuses it
+        error = {"line": line, "field": column or "", "message": message}
+        if group:
+            error["group"] = group
+        self.errors.append(error)
+
+    def problems(self, limit: int = 1000) -> list[dict]:
+        """The problems with those of a kind grouped: one entry per unknown owner (with its
+        row count) and per repeated message, in the order of their first line, so that a
+        rare problem stays visible beside a frequent one."""
+        groups: dict[tuple, dict] = {}
+        for error in self.errors:
+            key = (
+                ("group", error["group"])
+                if "group" in error
+                else (
+                    error["field"],
+                    error["message"],
+                )
+            )
+            entry = groups.get(key)
+            if entry is None:
+                entry = groups[key] = {**error, "count": 0, "lines": []}
+                entry.pop("group", None)
+            entry["count"] += 1
+            if error["line"] is not None and len(entry["lines"]) < 5:
+                entry["lines"].append(error["line"])
+        for (kind, name), entry in groups.items():
+            if kind == "group" and name.startswith("owner:"):
+                owner, count = name.removeprefix("owner:"), entry["count"]
+                entry["message"] = (
+                    f"“{owner}”: {count:,} row{'s' * (count != 1)}, no active sales rep of "
+                    "that name; choose a fallback rep (or add the rep) and run it again."
+                )
+        return list(groups.values())[:limit]
 
 
 class ImportFailed(Exception):
@@ -840,7 +877,6 @@ CHAR_LIMITS = {
 CELL_PARSERS = {
     "email": csv_io.parse_email,
     "seniority": csv_io.parse_seniority,
-    "company_size": csv_io.parse_size,
     "source": csv_io.parse_source,
     "permission_to_follow_up": csv_io.parse_bool,
     "opted_out": csv_io.parse_bool,
@@ -848,9 +884,37 @@ CELL_PARSERS = {
     "need_evidence": csv_io.parse_evidence,
     "budget_evidence": csv_io.parse_evidence,
     "authority_evidence": csv_io.parse_evidence,
-    "stage_handed_over": csv_io.parse_stage,
-    "handed_over_at": csv_io.parse_datetime,
 }
+
+
+def _cell_parser(target: str, column: str, readings: dict, choices: dict):
+    """The parser of one mapped column, reading dates, numbers and stages as decided."""
+    reading = readings.get(column)
+    if target == "handed_over_at":
+        return csv_io.datetime_reader(reading.dates if reading else "ymd")
+    if target == "occurred_on":
+        return csv_io.date_reader(reading.dates if reading else "ymd")
+    if target == "company_size":
+        return csv_io.size_reader(reading.decimal if reading else ".")
+    if target == "amount":
+        return csv_io.amount_reader(reading.decimal if reading else ".")
+    if target == "stage_handed_over":
+        return csv_io.stage_reader(choices.get("stages"))
+    if target == "crm_reference" and choices.get("salesforce_ids"):
+        return lambda text: csv_io.salesforce_id18(text.strip())
+    if target in CELL_PARSERS:
+        return CELL_PARSERS[target]
+    return str.strip if target in csv_io.MULTILINE else csv_io.parse_line
+
+
+def import_choices(crm: str = "", chosen: dict | None = None) -> dict:
+    """The reading choices of an import: the page's (dates, decimal sign, stages) and what
+    the recognised CRM format implies."""
+    choices = dict(chosen or {})
+    crm_format = csv_io.CRM_BY_KEY.get(crm)
+    choices["crm"] = crm
+    choices["salesforce_ids"] = bool(crm_format and crm_format.salesforce_ids)
+    return choices
 
 
 def sales_reps_by_key() -> dict[str, User]:
@@ -873,7 +937,7 @@ def _row_cells(table: csv_io.Table, line: int, cells: list[str], report: ImportR
     if len(cells) > width and any(cell.strip() for cell in cells[width:]):
         report.error(line, None, f"The row has {len(cells)} cells; the header has {width}.")
         return None
-    return cells + [""] * (width - len(cells))
+    return cells[:width] + [""] * (width - len(cells))
 
 
 # Columns whose cells repeat across a file, so their parsed values are remembered.
@@ -896,21 +960,30 @@ REPEATING = {
 }
 
 
+REQUIRED_CELLS = {
+    "crm_reference": "The CRM reference is missing.",
+    "company": "The company is missing.",
+}
+
+
 def lead_rows_parse(
     table: csv_io.Table,
     mapping: dict[str, str],
     *,
     fallback_rep: User | None,
     report: ImportReport,
+    readings: dict | None = None,
+    choices: dict | None = None,
 ) -> list[tuple[int, dict]]:
     """Each row as lead field values, or errors naming its line and column."""
+    readings, choices = readings or {}, choices or {}
     columns = [
         (
             table.header.index(column),
             column,
             target,
             csv_io.cell_reader(
-                CELL_PARSERS.get(target, str.strip),
+                _cell_parser(target, column, readings, choices),
                 limit=CHAR_LIMITS.get(target),
                 memoise=target in REPEATING,
             ),
@@ -934,15 +1007,23 @@ def lead_rows_parse(
             continue
         before = len(report.errors)
         try:
+            if table.sparse:
+                raise csv_io.CellError  # cell by cell: a row may leave some out
             values = dict(zip(targets, map(call, readers, pick(cells)), strict=True))
         except csv_io.CellError:
             # Again cell by cell, to name every bad one.
             values = {}
             for index, column, target, read in columns:
+                if cells[index] is None:
+                    continue  # not given: the lead keeps what it has
                 try:
                     values[target] = read(cells[index])
                 except csv_io.CellError as error:
                     report.error(line, column, str(error))
+        if table.sparse and len(report.errors) == before:
+            for target, message in REQUIRED_CELLS.items():
+                if target in column_of and target not in values:
+                    report.error(line, column_of[target], message)
         reference = values.get("crm_reference", "")
         if "crm_reference" in values and not reference:
             report.error(line, column_of["crm_reference"], "The CRM reference is missing.")
@@ -950,7 +1031,8 @@ def lead_rows_parse(
             report.error(
                 line,
                 column_of["crm_reference"],
-                f"“{reference}” is already on line {seen[reference]}; each lead once per file.",
+                f"“{reference}” is already on {table.place(seen[reference])}; each lead once "
+                f"per {'file' if table.unit == 'line' else 'request'}.",
             )
         elif reference:
             seen[reference] = line
@@ -966,14 +1048,17 @@ def lead_rows_parse(
                 # the fallback rep when the facilitator named one.
                 rep = rep or fallback_rep
                 rep_id = owners[owner] = rep.pk if rep else None
-            if rep_id is None:
+            if rep_id is None and owner:
                 report.error(
                     line,
                     column_of["owner"],
-                    f"No active sales rep is “{owner}”." if owner else "The owner is missing.",
+                    f"No active sales rep is “{owner}”.",
+                    group=f"owner:{owner}",
                 )
+            elif rep_id is None:
+                report.error(line, column_of["owner"], "The owner is missing.")
             values["rep_id"] = rep_id
-        elif fallback_rep is not None:
+        elif fallback_rep is not None and not table.sparse:
             values["rep_id"] = fallback_rep.pk
         if "first_name" in values or "last_name" in values:
             name = f"{values.pop('first_name', '')} {values.pop('last_name', '')}".strip()
@@ -1088,8 +1173,12 @@ def leads_import(
     dry_run: bool = False,
     source_name: str = "a CSV file",
     progress: Progress | None = None,
+    choices: dict | None = None,
 ) -> ImportReport:
     """Create or update leads by CRM reference, all or nothing.
+
+    `choices` (import_choices) say how to read what the file leaves ambiguous: the order of
+    its dates, its decimal sign, the stage each of its status words means.
 
     A dry run validates every row and counts what would change, writing nothing. The real
     run raises ImportFailed (and so rolls back) when any row is bad. History is written for
@@ -1103,17 +1192,29 @@ def leads_import(
         mapping,
         csv_io.LEAD_TARGETS,
         ["crm_reference", "company"] + ([] if fallback_rep else ["owner"]),
+        header=table.header,
     ):
         report.error(None, None, problem)
     if report.errors:
         if dry_run:
             return report
         raise ImportFailed(report)
-    rows = lead_rows_parse(table, mapping, fallback_rep=fallback_rep, report=report)
-    if report.errors:
-        if dry_run:
-            return report
-        raise ImportFailed(report)
+    choices = choices or {}
+    readings, problems = csv_io.readings_decide(
+        table, mapping, crm=choices.get("crm", ""), chosen=choices
+    )
+    report.readings = list(readings.values())
+    for line, column, message in problems:
+        report.error(line, column, message)
+    unread = {column for line, column, _ in problems if line is None}
+    rows = lead_rows_parse(
+        table,
+        {column: target for column, target in mapping.items() if column not in unread},
+        fallback_rep=fallback_rep,
+        report=report,
+        readings=readings,
+        choices=choices,
+    )
     definition = cycle.definition
     given: set[str] = set()
     for _, values in rows:
@@ -1135,8 +1236,15 @@ def leads_import(
         "history_user_id": by.pk,
     }
     new, changes = [], {}
-    for _, values in rows:
+    owner_column = next((c for c, t in mapping.items() if t == "owner"), None)
+    for line, values in rows:
         stored = existing.get(values["crm_reference"])
+        if stored is None and values.get("rep_id") is None:
+            # A new lead needs a rep; an existing one keeps its own when the row names none.
+            if fallback_rep is None:
+                report.error(line, owner_column, "The owner is missing.")
+                continue
+            values["rep_id"] = fallback_rep.pk
         if stored is None:
             row = defaults | values
             row["handed_over_at"] = values.get("handed_over_at", now)
@@ -1146,6 +1254,10 @@ def leads_import(
         differs = [name for name, value in values.items() if stored[name] != value]
         if differs:
             changes[stored["pk"]] = (values, differs)
+    if report.errors:
+        if dry_run:
+            return report
+        raise ImportFailed(report)
     report.created, report.changed = len(new), len(changes)
     report.unchanged = len(rows) - len(new) - len(changes)
     if dry_run:
@@ -1200,14 +1312,21 @@ def leads_import(
 
 
 def outcome_rows_parse(
-    table: csv_io.Table, mapping: dict[str, str], report: ImportReport
+    table: csv_io.Table,
+    mapping: dict[str, str],
+    report: ImportReport,
+    readings: dict | None = None,
+    choices: dict | None = None,
 ) -> list[tuple[int, dict]]:
     columns = [(table.header.index(c), c, t) for c, t in mapping.items() if t and c in table.header]
+    readings, choices = readings or {}, choices or {}
     parsers = {
-        "crm_reference": str.strip,
-        "result": csv_io.parse_outcome,
-        "occurred_on": csv_io.parse_date,
-        "amount": csv_io.parse_amount,
+        target: csv_io.cell_reader(
+            csv_io.parse_outcome
+            if target == "result"
+            else _cell_parser(target, column, readings, choices)
+        )
+        for _, column, target in columns
     }
     column_of = {target: column for _, column, target in columns}
     parsed, seen = [], {}
@@ -1248,15 +1367,35 @@ def outcomes_import(
     by: User,
     dry_run: bool = False,
     source_name: str = "a CSV file",
+    choices: dict | None = None,
 ) -> ImportReport:
     """Create or update outcomes by the lead's CRM reference, all or nothing."""
     permission_require(by, "feedback.facilitate", action="import outcomes")
     report = ImportReport(row_count=len(table.rows))
     for problem in csv_io.mapping_problems(
-        mapping, csv_io.OUTCOME_TARGETS, ["crm_reference", "result", "occurred_on"]
+        mapping,
+        csv_io.OUTCOME_TARGETS,
+        ["crm_reference", "result", "occurred_on"],
+        header=table.header,
     ):
         report.error(None, None, problem)
-    rows = [] if report.errors else outcome_rows_parse(table, mapping, report)
+    rows = []
+    if not report.errors:
+        choices = choices or {}
+        readings, problems = csv_io.readings_decide(
+            table, mapping, crm=choices.get("crm", ""), chosen=choices
+        )
+        report.readings = list(readings.values())
+        for line, column, message in problems:
+            report.error(line, column, message)
+        unread = {column for line, column, _ in problems if line is None}
+        rows = outcome_rows_parse(
+            table,
+            {column: target for column, target in mapping.items() if column not in unread},
+            report,
+            readings,
+            choices,
+        )
     column_of = {t: c for c, t in mapping.items() if t}
     leads = _existing_leads(definition, [values["crm_reference"] for _, values in rows])
     for line, values in rows:
@@ -1323,12 +1462,14 @@ def import_upload(
     kind: str = LeadImport.Kind.LEADS,
     cycle: ReviewCycle | None = None,
     fallback_rep: User | None = None,
+    via: str = LeadImport.Via.PAGE,
 ) -> LeadImport:
-    """Keep an upload for its next steps; raises CsvRejected when the file cannot be read."""
+    """Keep an upload for its next steps; raises CsvRejected when the file cannot be read.
+    The command's files (`via`) have no size or row limit."""
     permission_require(by, "feedback.facilitate", action="import leads")
     if fallback_rep is not None:
         _rep_check(fallback_rep)
-    table = csv_io.csv_read(data)
+    table = csv_io.csv_read(data, **import_limits(via))
     if kind == LeadImport.Kind.LEADS:
         crm, mapping = csv_io.format_recognise(table.header)
         if crm is None:
@@ -1339,10 +1480,12 @@ def import_upload(
         kind=kind,
         cycle=cycle,
         fallback_rep=fallback_rep,
-        filename=filename[:255],
+        filename=filename.replace("\x00", "")[:255],
         content=data,
         format_name=crm.name if crm else "",
         mapping=mapping,
+        reading={"crm": crm.key} if crm else {},
+        via=via,
         row_count=len(table.rows),
         uploaded_by=by,
     )
@@ -1351,8 +1494,16 @@ def import_upload(
     return lead_import
 
 
+def import_limits(via: str) -> dict:
+    """The size and row limits of a file brought in this way (the command has none)."""
+    if via == LeadImport.Via.COMMAND:
+        return {"max_bytes": 10**12, "max_rows": 10**9}
+    return {}
+
+
 def _import_run(lead_import: LeadImport, *, by: User, dry_run: bool, progress=None):
-    table = csv_io.csv_read(bytes(lead_import.content))
+    table = csv_io.csv_read(bytes(lead_import.content), **import_limits(lead_import.via))
+    choices = import_choices(lead_import.reading.get("crm", ""), lead_import.reading)
     if lead_import.kind == LeadImport.Kind.LEADS:
         return leads_import(
             table=table,
@@ -1363,6 +1514,7 @@ def _import_run(lead_import: LeadImport, *, by: User, dry_run: bool, progress=No
             dry_run=dry_run,
             source_name=lead_import.filename,
             progress=progress,
+            choices=choices,
         )
     return outcomes_import(
         table=table,
@@ -1371,11 +1523,13 @@ def _import_run(lead_import: LeadImport, *, by: User, dry_run: bool, progress=No
         by=by,
         dry_run=dry_run,
         source_name=lead_import.filename,
+        choices=choices,
     )
 
 
 def _import_note(lead_import: LeadImport, report: ImportReport, status: str) -> None:
-    lead_import.errors = report.errors[:1000]
+    lead_import.errors = report.problems()
+    lead_import.problem_count = len(report.errors)
     lead_import.created, lead_import.changed = report.created, report.changed
     lead_import.unchanged = report.unchanged
     lead_import.status = status
@@ -1384,13 +1538,32 @@ def _import_note(lead_import: LeadImport, report: ImportReport, status: str) -> 
     lead_import.save()
 
 
-def import_map(*, lead_import: LeadImport, mapping: dict[str, str], by: User) -> LeadImport:
+def import_map(
+    *, lead_import: LeadImport, mapping: dict[str, str], by: User, reading: dict | None = None
+) -> LeadImport:
+    """Keep the columns' mapping and how to read dates, numbers and stages (`reading`:
+    "dates", "decimal", "stages"; blank values mean as detected)."""
     permission_require(by, "feedback.facilitate", action="import leads")
     if lead_import.status == LeadImport.Status.IMPORTED:
         raise ValidationError("This file has already been imported.")
     lead_import.mapping = {column: target for column, target in mapping.items() if target}
+    if reading is not None:
+        kept = {"crm": lead_import.reading.get("crm", "")}
+        if reading.get("dates") in csv_io.DATE_ORDERS:
+            kept["dates"] = reading["dates"]
+        if reading.get("decimal") in csv_io.DECIMAL_SIGNS:
+            kept["decimal"] = reading["decimal"]
+        stages = {
+            word: stage
+            for word, stage in (reading.get("stages") or {}).items()
+            if stage in csv_io.STAGES and "\x00" not in word
+        }
+        if stages:
+            kept["stages"] = stages
+        lead_import.reading = {key: value for key, value in kept.items() if value}
     lead_import.status = LeadImport.Status.UPLOADED
     lead_import.errors = []
+    lead_import.problem_count = 0
     lead_import.save()
     return lead_import
 

@@ -379,9 +379,7 @@ def import_new(request):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         if upload.size > csv_io.MAX_BYTES:
-            form.add_error(
-                "file", f"The file is over the {csv_io.MAX_BYTES // 1024 // 1024} MB limit."
-            )
+            form.add_error("file", csv_io.too_big_message(upload.size))
         else:
             try:
                 lead_import = services.import_upload(
@@ -399,22 +397,48 @@ def import_new(request):
     open_cycle = ReviewCycle.objects.open().first()
     if request.method == "GET" and open_cycle:
         form.initial["cycle"] = open_cycle.pk
-    return render(request, "feedback/import_new.html", {"form": form})
+    return render(
+        request,
+        "feedback/import_new.html",
+        {"form": form, "imports": selectors.recent_imports()},
+    )
 
 
 PREVIEW_ROWS = 5
 
 
+def _import_targets(lead_import: LeadImport) -> dict[str, str]:
+    if lead_import.kind == LeadImport.Kind.LEADS:
+        return csv_io.LEAD_TARGETS
+    return csv_io.OUTCOME_TARGETS
+
+
+def _mapping_form(lead_import: LeadImport, table: csv_io.Table, data=None):
+    stage_column = next(
+        (c for c, t in lead_import.mapping.items() if t == "stage_handed_over"), None
+    )
+    return forms.MappingForm(
+        data,
+        header=table.header,
+        targets=_import_targets(lead_import),
+        mapping=lead_import.mapping,
+        reading=lead_import.reading,
+        stage_words=csv_io.column_words(table, stage_column) if stage_column else [],
+    )
+
+
 def _import_context(lead_import: LeadImport, *, mapping_form=None, report=None):
-    table = csv_io.csv_read(bytes(lead_import.content))
-    targets = (
-        csv_io.LEAD_TARGETS if lead_import.kind == LeadImport.Kind.LEADS else csv_io.OUTCOME_TARGETS
-    )
-    mapping_form = mapping_form or forms.MappingForm(
-        header=table.header, targets=targets, mapping=lead_import.mapping
-    )
+    table = csv_io.csv_read(bytes(lead_import.content), **services.import_limits(lead_import.via))
+    mapping_form = mapping_form or _mapping_form(lead_import, table)
     width = len(table.header)
     preview = [(line, (cells + [""] * width)[:width]) for line, cells in table.rows[:PREVIEW_ROWS]]
+    readings, _ = csv_io.readings_decide(
+        table,
+        lead_import.mapping,
+        crm=lead_import.reading.get("crm", ""),
+        chosen=lead_import.reading,
+    )
+    handed_over = next((c for c, t in lead_import.mapping.items() if t == "handed_over_at"), None)
     return {
         "lead_import": lead_import,
         "header": table.header,
@@ -423,6 +447,16 @@ def _import_context(lead_import: LeadImport, *, mapping_form=None, report=None):
         "report": report,
         "encoding": table.encoding,
         "delimiter": {",": "comma", ";": "semicolon", "\t": "tab"}[table.delimiter],
+        "readings": [str(reading) for reading in readings.values()],
+        "handed_over_column": handed_over,
+        "duplicates": [
+            f"“{name}” (columns {', '.join(map(str, spots))})"
+            for name, spots in table.duplicates.items()
+        ],
+        "stage_words": [
+            (word, csv_io.STAGES.get(mapping_form[name].value() or "", ""), count)
+            for name, word, _, count in mapping_form.stage_words
+        ],
     }
 
 
@@ -440,22 +474,20 @@ def import_detail(request, pk: int):
     if request.method == "POST" and lead_import.status != LeadImport.Status.IMPORTED:
         action = request.POST.get("action")
         if action == "dry_run":
-            context = _import_context(lead_import)
-            mapping_form = forms.MappingForm(
-                request.POST,
-                header=context["header"],
-                targets=(
-                    csv_io.LEAD_TARGETS
-                    if lead_import.kind == LeadImport.Kind.LEADS
-                    else csv_io.OUTCOME_TARGETS
-                ),
-                mapping=lead_import.mapping,
+            table = csv_io.csv_read(
+                bytes(lead_import.content), **services.import_limits(lead_import.via)
             )
+            mapping_form = _mapping_form(lead_import, table, request.POST)
             if mapping_form.is_valid():
                 services.import_map(
-                    lead_import=lead_import, mapping=mapping_form.mapping(), by=request.user
+                    lead_import=lead_import,
+                    mapping=mapping_form.mapping(),
+                    reading=mapping_form.reading(),
+                    by=request.user,
                 )
                 report = services.import_dry_run(lead_import=lead_import, by=request.user)
+                # The stage words of the column now mapped, with the choices just kept.
+                mapping_form = _mapping_form(lead_import, table)
         elif action == "import":
 
             def progress(done, total):

@@ -236,3 +236,91 @@ def test_feedback_follows_the_version_of_a_re_imported_lead(
     assert post(client, url, {"leads": [moved]}, bearer(facilitator)).json()["changed"] == 1
     assert post(client, feedback_url, accepted, bearer(sales_rep)).json()["version"] == 2
     assert LeadFeedback.objects.get().version.number == 2
+
+
+def test_one_response_names_every_problem_of_the_batch_in_items(
+    client, facilitator, executive, sales_rep
+):
+    definition = _cycle(facilitator, executive)
+    url = f"/api/v1/definitions/{definition.pk}/leads"
+    leads = [
+        {"crm_reference": "A-1", "company": "Acme", "owner": sales_rep.email, "title": "x" * 201}
+        | {"email": "nope"},
+        {"crm_reference": "A-2", "company": "Beta", "owner": "Pat Pipeline"},
+        {"crm_reference": "A-1", "company": "Gamma", "owner": sales_rep.email},
+        {"crm_reference": "A-4", "company": "Delta", "owner": sales_rep.email, "seniority": "boss"},
+        {"crm_reference": "A-5", "company": "Epsilon"},
+    ]
+    response = post(client, url, {"leads": leads, "fallback_owner": "nobody"}, bearer(facilitator))
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert sorted(errors) == [
+        "fallback_owner",
+        "leads.0.email",
+        "leads.0.title",
+        "leads.1.owner",
+        "leads.2.crm_reference",
+        "leads.3.seniority",
+        "leads.4.owner",
+    ]
+    assert errors["leads.2.crm_reference"] == [
+        "“A-1” is already on item 0; each lead once per request."
+    ]
+    assert errors["leads.4.owner"] == ["The owner is missing."]
+    words = " ".join(message for messages in errors.values() for message in messages)
+    assert not re.search(r"\b[Ll]ines? \d", words)  # items, not lines
+    assert not Lead.objects.exists()
+
+
+def test_null_clears_a_field_and_a_left_out_field_keeps_it_whatever_the_other_items_carry(
+    client, facilitator, executive, sales_rep
+):
+    definition = _cycle(facilitator, executive)
+    url = f"/api/v1/definitions/{definition.pk}/leads"
+    auth = bearer(facilitator)
+    full = {"company": "Acme", "owner": sales_rep.email, "email": "a@acme.example"}
+    full |= {"phone": "+49 30 1234567", "company_size": 40}
+    created = post(client, url, {"leads": [{"crm_reference": "A-1", **full}]}, auth)
+    assert created.json()["created"] == 1
+    post(client, url, {"leads": [{"crm_reference": "B-1", **full}]}, auth)
+    # Alone in its batch, a null clears the e-mail (it used to be ignored then).
+    alone = {"crm_reference": "A-1", "company": "Acme", "email": None}
+    assert post(client, url, {"leads": [alone]}, auth).json()["changed"] == 1
+    lead = Lead.objects.get(crm_reference="A-1")
+    assert (lead.email, lead.phone, lead.company_size, lead.rep) == (
+        "",
+        "+49 30 1234567",
+        40,
+        sales_rep,
+    )
+    # Left out, beside an item that gives one, the e-mail stays.
+    kept = {"crm_reference": "B-1", "company": "Acme"}
+    other = {"crm_reference": "C-1", "company": "Cee", "owner": sales_rep.email}
+    other["email"] = "c@cee.example"
+    assert post(client, url, {"leads": [kept, other]}, auth).json()["unchanged"] == 1
+    assert Lead.objects.get(crm_reference="B-1").email == "a@acme.example"
+    cleared = {"crm_reference": "B-1", "company": "Acme", "company_size": None}
+    post(client, url, {"leads": [cleared, other]}, auth)
+    assert Lead.objects.get(crm_reference="B-1").company_size is None
+
+
+def test_nul_characters_never_reach_the_database_through_the_api(
+    client, facilitator, executive, sales_rep
+):
+    definition = _cycle(facilitator, executive)
+    url = f"/api/v1/definitions/{definition.pk}/leads"
+    lead = {"crm_reference": "A-1\u0000", "company": "Ac\u0000me", "owner": sales_rep.email}
+    lead["title"] = "VP\u0000 Sales\nEMEA"
+    response = post(client, url, {"leads": [lead]}, bearer(facilitator))
+    assert response.status_code == 200, response.content
+    stored = Lead.objects.get()
+    assert (stored.crm_reference, stored.company, stored.title) == ("A-1", "Acme", "VP Sales EMEA")
+    feedback = {"agrees_with_stage": True, "decision": "accepted", "comment": "fi\u0000ne"}
+    answered = post(client, f"{url}/A-1/feedback", feedback, bearer(sales_rep))
+    assert answered.status_code == 200, answered.content
+    assert LeadFeedback.objects.get().comment == "fine"
+    assert post(client, f"{url}/A%00-1/feedback", feedback, bearer(sales_rep)).status_code == 404
+    assert client.get("/api/v1/definitions/?q=%00", headers=bearer(sales_rep)).status_code in (
+        200,
+        404,
+    )

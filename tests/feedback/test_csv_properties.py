@@ -22,18 +22,41 @@ def test_any_cell_survives_export_then_import_except_the_neutralised_prefix(rows
     ]
     for _, read in table.rows:
         for cell in read:
-            assert not cell.startswith(csv_io.FORMULA_STARTS)
+            assert not csv_io.cell_runs(cell)
+            # The import takes the apostrophe off again: the value comes back as it went.
+    assert [[csv_io.cell_unneutralise(cell) for cell in cells] for _, cells in table.rows] == rows
+
+
+# What a spreadsheet could take for a formula: the ASCII starts, their full-width and small
+# forms, the minus sign, and any of them behind spaces or invisible characters.
+FORMULA_STARTS = ["=", "+", "-", "@", "\uff1d", "\ufe66", "\uff0b", "\ufe62", "\uff0d", "\ufe63"]
+FORMULA_STARTS += ["\u2212", "\uff20", "\ufe6b"]
+PREFIXES = ["", " ", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00a0", " \u200b"]
 
 
 @given(cells)
 def test_a_neutralised_cell_never_starts_a_formula(value):
-    assert not csv_io.cell_neutralise(value).startswith(csv_io.FORMULA_STARTS)
+    neutralised = csv_io.cell_neutralise(value)
+    assert not csv_io.cell_runs(neutralised)
+    assert csv_io.cell_unneutralise(neutralised) == value
 
 
-def test_known_formula_starts_are_neutralised():
-    for value in ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"]:
+@given(
+    st.sampled_from(PREFIXES),
+    st.sampled_from(FORMULA_STARTS),
+    st.sampled_from(["1+1", 'HYPERLINK("http://evil")', "cmd|' /C calc'!A0", "SUM(A1)", "A1"]),
+)
+def test_every_formula_start_is_neutralised_even_behind_invisible_characters(prefix, start, body):
+    value = prefix + start + body
+    assert csv_io.cell_neutralise(value) == "'" + value
+
+
+def test_known_formula_starts_are_neutralised_and_numbers_are_not():
+    for value in ["=1+1", "@SUM(A1)", "\tx", "\rx", "-2+3+cmd|' /C calc'!A0", "+A1", "-"]:
         assert csv_io.cell_neutralise(value) == "'" + value
-    assert csv_io.cell_neutralise("Acme") == "Acme"
+    # Phone numbers and signed numbers run nothing: they go out as they are.
+    for value in ["Acme", "+49 30 1234567", "+1 (555) 010-0199", "-12.5", "+1", "-1", "+44 20"]:
+        assert csv_io.cell_neutralise(value) == value
 
 
 EMAIL_PARTS = st.sampled_from(

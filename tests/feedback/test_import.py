@@ -65,7 +65,7 @@ def test_each_delimiter(cycle, rep, delimiter):
     assert Lead.objects.get().company == "Acme, Ltd; Inc"
 
 
-def test_quoted_newlines_stay_in_their_cell_and_lines_are_counted(cycle, rep):
+def test_quoted_newlines_count_lines_and_become_spaces_in_one_line_fields(cycle, rep):
     rows = [
         hubspot_row(1, rep.email, **{"Company Name": "Acme\nNorth\r\nDivision"}),
         hubspot_row(2, rep.email, Email="not-an-email"),
@@ -77,7 +77,8 @@ def test_quoted_newlines_stay_in_their_cell_and_lines_are_counted(cycle, rep):
     ]
     rows[1] = hubspot_row(2, rep.email)
     assert run(cycle, hubspot_file(2, rep.email, rows=rows)).ok
-    assert Lead.objects.get(crm_reference="HS-1").company == "Acme\nNorth\r\nDivision"
+    # A company name is one line: its line breaks are spaces; a note keeps its own.
+    assert Lead.objects.get(crm_reference="HS-1").company == "Acme North Division"
 
 
 def test_an_empty_file_is_refused_with_a_clear_message():
@@ -92,9 +93,11 @@ def test_a_header_alone_is_refused_with_a_clear_message():
         csv_io.csv_read(csv_text([HUBSPOT_HEADER]).encode())
 
 
-def test_a_file_over_the_size_limit_is_refused():
-    with pytest.raises(csv_io.CsvRejected, match="the limit is 10 MB"):
+def test_a_file_over_the_size_limit_is_refused_saying_what_to_do_next():
+    with pytest.raises(csv_io.CsvRejected, match="the limit for an upload is 10 MB") as refused:
         csv_io.csv_read(b"a" * (10 * 1024 * 1024 + 1))
+    assert "Split it into smaller files" in str(refused.value)
+    assert "manage.py import_leads FILE --cycle ID" in str(refused.value)
 
 
 def test_a_file_over_the_row_limit_is_refused(rep):

@@ -231,22 +231,29 @@ def test_an_unreadable_upload_is_a_form_error(cycle, client_as, facilitator):
 
 def test_exports_are_spreadsheet_safe_and_reimport_unchanged(cycle, client_as, facilitator):
     rep = rep_make()
-    lead_make(cycle, rep=rep, company='=HYPERLINK("http://evil")', **QUALIFIED)
+    lead_make(
+        cycle,
+        rep=rep,
+        company='=HYPERLINK("http://evil")',
+        **(QUALIFIED | {"phone": "+49 30 1234567"}),
+    )
     response = client_as(facilitator).get(reverse("feedback:export_leads", args=[cycle.pk]))
     assert response["Content-Type"].startswith("text/csv")
     body = response.content.decode("utf-8-sig")
     assert '"\'=HYPERLINK(""http://evil"")"' in body
+    assert '"+49 30 1234567"' in body  # a phone number runs nothing: no apostrophe
     from feedback import csv_io
 
     table = csv_io.csv_read(response.content)
-    mapping = csv_io.mapping_guess(table.header, csv_io.LEAD_TARGETS)
+    crm, mapping = csv_io.format_recognise(table.header)
+    assert crm.key == "accord"
     assert {"crm_reference", "company", "owner", "need_evidence", "handed_over_at"} <= set(
         mapping.values()
     )
     report = services.leads_import(table=table, mapping=mapping, cycle=cycle, by=facilitator)
-    # Only the neutralised company differs from what went out.
-    assert (report.created, report.changed, report.unchanged) == (0, 1, 0)
-    assert Lead.objects.get().company == '\'=HYPERLINK("http://evil")'
+    # The neutralised company comes back as it went out: nothing changes.
+    assert (report.created, report.changed, report.unchanged) == (0, 0, 1)
+    assert Lead.objects.get().company == '=HYPERLINK("http://evil")'
 
 
 def test_the_feedback_export_names_unwritten_reasons(cycle, client_as, executive):

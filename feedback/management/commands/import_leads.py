@@ -3,17 +3,19 @@
 import json
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
 from feedback import csv_io, services
-from feedback.models import ReviewCycle
+from feedback.models import LeadImport, ReviewCycle
 
 
 class Command(BaseCommand):
     help = (
         "Import leads or outcomes from a CSV into a review cycle: all rows or none, upserted "
-        "by CRM reference. Without the upload page's size and row limits."
+        "by CRM reference. Without the upload page's size and row limits; recorded in the "
+        "imports list as the page's uploads are."
     )
 
     def add_arguments(self, parser):
@@ -28,6 +30,16 @@ class Command(BaseCommand):
             "--mapping",
             help='JSON {"column": "field"} for files that are not a known CRM export.',
         )
+        parser.add_argument(
+            "--dates",
+            choices=list(csv_io.DATE_ORDERS),
+            help="How the file writes dates, where its values do not tell (dmy, mdy, ymd).",
+        )
+        parser.add_argument(
+            "--decimal",
+            choices=list(csv_io.DECIMAL_SIGNS),
+            help="The file's decimal sign, where its numbers do not tell (',' or '.').",
+        )
         parser.add_argument("--dry-run", action="store_true", help="Validate, write nothing.")
 
     def handle(self, *args, path: Path, cycle: int, by: str, kind: str, **options):
@@ -35,10 +47,6 @@ class Command(BaseCommand):
             data = path.read_bytes()
         except OSError as error:
             raise CommandError(f"Cannot read {path}: {error.strerror}.") from None
-        try:
-            table = csv_io.csv_read(data, max_bytes=10**12, max_rows=10**9)
-        except csv_io.CsvRejected as error:
-            raise CommandError(str(error)) from None
         found_cycle = ReviewCycle.objects.filter(pk=cycle).select_related("definition").first()
         if found_cycle is None:
             raise CommandError(f"There is no review cycle {cycle}.")
@@ -50,43 +58,62 @@ class Command(BaseCommand):
             fallback = User.objects.filter(email__iexact=options["fallback_rep"]).first()
             if fallback is None:
                 raise CommandError(f"There is no person {options['fallback_rep']}.")
+        mapping = None
         if options["mapping"]:
             try:
                 mapping = json.loads(options["mapping"])
             except json.JSONDecodeError as error:
                 raise CommandError(f"--mapping is not JSON: {error}.") from None
-        elif kind == "leads":
-            crm, mapping = csv_io.format_recognise(table.header)
-            if crm is None:
-                raise CommandError("The file is not a known CRM export: give --mapping.")
-            self.stdout.write(f"Recognised: {crm.name}.")
-        else:
-            mapping = csv_io.mapping_guess(table.header, csv_io.OUTCOME_TARGETS)
+        try:
+            lead_import = services.import_upload(
+                data=data,
+                filename=path.name,
+                by=user,
+                kind=kind,
+                cycle=found_cycle,
+                fallback_rep=fallback,
+                via=LeadImport.Via.COMMAND,
+            )
+        except csv_io.CsvRejected as error:
+            raise CommandError(str(error)) from None
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from None
+        if mapping is None and kind == "leads" and not lead_import.format_name:
+            lead_import.delete()
+            raise CommandError("The file is not a known CRM export: give --mapping.")
+        if lead_import.format_name:
+            self.stdout.write(f"Recognised: {lead_import.format_name}.")
+        services.import_map(
+            lead_import=lead_import,
+            mapping=lead_import.mapping if mapping is None else mapping,
+            reading={"dates": options["dates"] or "", "decimal": options["decimal"] or ""},
+            by=user,
+        )
 
         def progress(done, total):
             self.stdout.write(f"  {done:,} of {total:,} rows written")
 
-        common = dict(
-            table=table, mapping=mapping, by=user, dry_run=options["dry_run"], source_name=path.name
-        )
-        try:
-            if kind == "leads":
-                report = services.leads_import(
-                    cycle=found_cycle, fallback_rep=fallback, progress=progress, **common
-                )
-            else:
-                report = services.outcomes_import(definition=found_cycle.definition, **common)
-        except services.ImportFailed as failure:
-            report = failure.report
-        for error in report.errors[:200]:
-            where = f"Line {error['line']}" if error["line"] else "File"
-            field = f", {error['field']}" if error["field"] else ""
-            self.stderr.write(f"{where}{field}: {error['message']}")
+        if options["dry_run"]:
+            report = services.import_dry_run(lead_import=lead_import, by=user)
+        else:
+            report = services.import_apply(lead_import=lead_import, by=user, progress=progress)
+        for reading in report.readings:
+            self.stdout.write(f"Read {reading}.")
+        problems = report.problems()
+        for problem in problems[:200]:
+            where = "File"
+            if problem["line"] is not None:
+                lines = ", ".join(map(str, problem["lines"]))
+                more = problem["count"] - len(problem["lines"])
+                where = f"Line{'s' * (problem['count'] > 1)} {lines}"
+                where += f" and {more:,} more" if more > 0 else ""
+            field = f", {problem['field']}" if problem["field"] else ""
+            self.stderr.write(f"{where}{field}: {problem['message']}")
         if report.errors:
-            more = len(report.errors) - 200
+            more = len(problems) - 200
             raise CommandError(
-                f"{len(report.errors)} problem(s){f' ({more} not shown)' if more > 0 else ''}: "
-                "nothing was imported."
+                f"{len(report.errors)} problem(s){f' ({more} kinds not shown)' if more > 0 else ''}"
+                ": nothing was imported."
             )
         verb = "Would create" if options["dry_run"] else "Created"
         self.stdout.write(
