@@ -61,7 +61,7 @@ def profile(request):
         "preferences": preferences,
         "token_form": token_form,
         "new_token": new_token,
-        "tokens": request.user.api_tokens.all(),
+        "tokens": services.tokens_with_last_use(request.user.api_tokens.all()),
     }
     return render(request, "accounts/profile.html", context)
 

@@ -16,12 +16,14 @@ from ninja.throttling import AuthRateThrottle
 
 from accounts.services import api_token_authenticate
 
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
 
 class TokenAuth(HttpBearer):
     openapi_description = "A personal API token from your Accord profile page."
 
     def authenticate(self, request, token):
-        found = api_token_authenticate(token)
+        found = api_token_authenticate(token, writes=request.method not in SAFE_METHODS)
         if found is None:
             return None
         request.user = found.user

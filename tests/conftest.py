@@ -43,10 +43,13 @@ class TaskQueue:
             Q(run_after=get_date_max()) | Q(run_after__lte=now or timezone.now())
         )
 
-    def run(self, now=None) -> int:
-        """Run every task due by `now` (later ones too when `now` is in the future)."""
+    def run(self, now=None, limit=None) -> int:
+        """Run every task due by `now` (later ones too when `now` is in the future), or the
+        first `limit` of them."""
         ran = 0
-        while (result := self.ready(now).order_by("run_after", "enqueued_at").first()) is not None:
+        while ran != limit and (
+            result := self.ready(now).order_by("run_after", "enqueued_at").first()
+        ):
             result.claim("test-worker")
             try:
                 value = result.task.call(*result.task_result.args, **result.task_result.kwargs)
