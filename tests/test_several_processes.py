@@ -24,7 +24,7 @@ from django.db import connection, transaction
 from django.test import Client
 
 from feedback import services
-from feedback.models import Lead
+from feedback.models import Lead, LeadImport
 from tests.feedback.csvs import hubspot_file, hubspot_row
 from tests.feedback.factories import cycle_make, lead_make, rep_make
 
@@ -196,6 +196,10 @@ def test_two_servers_and_a_worker_share_the_import_the_queue_and_the_rate_limit(
         assert "5 of 6 rows written" in progress_text(browser, a, lead_import)
         assert "5 of 6 rows written" in browser.get(f"{b}/feedback/imports/{lead_import.pk}/").text
         assert not Lead.objects.filter(crm_reference="HS-2").exists()  # all or nothing
+        # The figures are in the database, committed while the import's transaction is open.
+        assert LeadImport.objects.values_list("progress_done", "progress_total").get(
+            pk=lead_import.pk
+        ) == (5, 6)
     wait_until(lambda: "Imported" in progress_text(browser, b, lead_import), "the import's end")
     lead_import.refresh_from_db()
     assert (lead_import.status, lead_import.created, lead_import.changed) == ("imported", 5, 1)
