@@ -1366,8 +1366,9 @@ def import_apply(*, lead_import: LeadImport, by: User, progress=None) -> ImportR
     return report
 
 
-# An import whose task shows no sign of life for this long was lost with its worker.
-IMPORT_STALLED_AFTER = timedelta(minutes=10)
+# An import whose task shows no sign of life for this long was lost with its worker (long
+# enough for the qualification check of the largest upload on SQLite, which reports nothing).
+IMPORT_STALLED_AFTER = timedelta(minutes=30)
 
 
 def import_is_stalled(lead_import: LeadImport, now=None) -> bool:

@@ -475,7 +475,7 @@ def test_an_import_lost_with_its_worker_can_be_started_again(client_as, facilita
     lead_import = services.import_upload(
         data=hubspot_file(2, rep.email), filename="a.csv", by=facilitator, cycle=cycle
     )
-    long_ago = timezone.now() - timedelta(minutes=11)
+    long_ago = timezone.now() - timedelta(minutes=31)
     LeadImport.objects.filter(pk=lead_import.pk).update(status="importing", progress_at=long_ago)
     page = client_as(facilitator).get(lead_import.get_absolute_url()).text
     assert "The import stopped" in page and "again</button>" in page
