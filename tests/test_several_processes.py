@@ -68,7 +68,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_until(check, what: str, timeout: float = 60):
+def wait_until(check, what: str, timeout: float = 180):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         found = check()
@@ -124,7 +124,7 @@ def servers(shared_services, transactional_db, tmp_path):
 
             def up(base=base):
                 try:
-                    return requests.get(f"{base}/healthz", timeout=1).ok
+                    return requests.get(f"{base}/healthz", timeout=5).ok
                 except requests.RequestException:
                     return False
 
