@@ -43,10 +43,15 @@ migrate: install
 seed: migrate
 	@$(PY) manage.py seed_demo
 
+# The server and, beside it, the worker that runs background tasks (imports, e-mail, closing
+# votes). Their cache is a folder both read (imports' progress), so nothing else is needed.
+run: export CACHE_URL := $(or $(CACHE_URL),file://$(CURDIR)/var/cache)
 run: seed
 	@$(PY) manage.py demo_logins
-	@echo "Serving Accord at http://127.0.0.1:8000/ (Ctrl-C stops it)"
-	@$(PY) manage.py runserver 127.0.0.1:8000
+	@echo "Serving Accord at http://127.0.0.1:8000/ with its task worker (Ctrl-C stops both)"
+	@$(PY) manage.py db_worker --no-reload --verbosity 0 & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(PY) manage.py runserver 127.0.0.1:8000
 
 # Two workers (pytest-xdist) by default; TEST_WORKERS=0 runs everything in one process.
 TEST_WORKERS ?= 2
@@ -64,7 +69,7 @@ format: install-dev
 check-deploy: install
 	@ACCORD_ENV=production SECRET_KEY=$$(head -c 48 /dev/urandom | base64 | tr -d '\n/+=') \
 	  ALLOWED_HOSTS=accord.example.com CSRF_TRUSTED_ORIGINS=https://accord.example.com \
-	  SITE_URL=https://accord.example.com \
+	  SITE_URL=https://accord.example.com CACHE_URL=redis://cache.internal:6379/0 \
 	  DATABASE_URL=sqlite:///$(CURDIR)/db.sqlite3 \
 	  $(PY) manage.py check --deploy --fail-level WARNING
 
@@ -75,4 +80,4 @@ bench: install-dev
 	DATABASE_URL=$(BENCH_DB)/accord_numbers_bench $(PY) bench/numbers_bench.py --leads 100000 --runs 5
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm staticfiles var

@@ -131,3 +131,50 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"token {self.pk} ({self.prefix}…)"
+
+
+class MailingQuerySet(models.QuerySet):
+    def troubled_for(self, user):
+        """The mail `user` must hear about: given up on, or still being retried."""
+        return self.filter(notify=user, status__in=[Mailing.Status.FAILED, Mailing.Status.RETRYING])
+
+
+class Mailing(models.Model):
+    """One batch of e-mail sent by a background task (an announcement, meeting reminders):
+    its attempts and its last error, so a failure reaches the person who asked for it."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RETRYING = "retrying", "Retrying"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Not sent"
+
+    subject = models.CharField(max_length=255)
+    link = models.CharField(max_length=500, blank=True, help_text="The page the mail is about.")
+    notify = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_count = models.PositiveIntegerField(default=0)
+    # The task that sends it, called as task(mailing.pk, *task_args): how it is sent again.
+    task_path = models.CharField(max_length=200)
+    task_args = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = MailingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["queued", "retrying", "sent", "failed"]),
+                name="accounts_mailing_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} ({self.get_status_display()})"

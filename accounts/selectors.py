@@ -1,6 +1,10 @@
 """Reads for the people pages."""
 
+from django.urls import reverse
+from django.utils import timezone
+
 from accounts.apps_registry import hooks
+from accounts.models import Mailing
 from accounts.roles import ROLE_DESCRIPTIONS
 
 
@@ -10,10 +14,49 @@ def home_sections(user) -> list[dict]:
     Each app contributes its own sections here as it grows; a section with no items still
     shows, with a sentence saying there is nothing waiting.
     """
-    return [
+    return mail_sections(user) + [
         section
         for home_sections in hooks("selectors", "home_sections")
         for section in home_sections(user)
+    ]
+
+
+def mail_sections(user) -> list[dict]:
+    """E-mail that `user` asked for (or is responsible for) that could not be sent yet; the
+    section shows only while there is some."""
+    troubled = list(Mailing.objects.troubled_for(user)[:20])
+    if not troubled:
+        return []
+    items = []
+    for mailing in troubled:
+        if mailing.status == Mailing.Status.FAILED:
+            detail = (
+                f"not sent after {mailing.attempts} attempts: {mailing.last_error}. "
+                "Check the mail server settings, then send it again."
+            )
+        else:
+            when = timezone.localtime(mailing.next_attempt_at)
+            detail = (
+                f"the mail server refused it ({mailing.last_error}); "
+                f"trying again at {when:%H:%M} (attempt {mailing.attempts + 1})."
+            )
+        items.append(
+            {
+                "url": mailing.link or "#",
+                "label": mailing.subject,
+                "detail": detail,
+                "retry_url": reverse("accounts:mailing_retry", args=[mailing.pk])
+                if mailing.status == Mailing.Status.FAILED
+                else "",
+            }
+        )
+    return [
+        {
+            "id": "mail-problems",
+            "title": "E-mail that could not be sent",
+            "items": items,
+            "empty": "",
+        }
     ]
 
 

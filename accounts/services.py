@@ -4,6 +4,7 @@ import hashlib
 import secrets
 
 from django.core import signing
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -63,8 +64,14 @@ def api_token_revoke(*, token: ApiToken, by: User) -> ApiToken:
     return token
 
 
-def api_token_authenticate(raw: str) -> ApiToken | None:
-    """The active token matching `raw`, or None. Marks when it was last used (once a minute)."""
+def _last_use_key(token_id: int) -> str:
+    return f"accounts:token:{token_id}:last-used"
+
+
+def api_token_authenticate(raw: str, *, writes: bool = True) -> ApiToken | None:
+    """The active token matching `raw`, or None. Marks when it was last used (once a
+    minute): in the database for a request that writes anyway, in the shared cache for a
+    read (a GET writes nothing to the database)."""
     if not raw or not raw.startswith(TOKEN_PREFIX):
         return None
     token = (
@@ -73,10 +80,23 @@ def api_token_authenticate(raw: str) -> ApiToken | None:
     if token is None:
         return None
     now = timezone.now()
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+    if not writes:
+        cache.set(_last_use_key(token.pk), now, None)
+    elif token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         # last_used_at is excluded from the token's history, so this update leaves no hole.
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token
+
+
+def tokens_with_last_use(tokens) -> list[ApiToken]:
+    """The tokens, each `last_used_at` the later of its stored and its cached (read) use."""
+    tokens = list(tokens)
+    cached = cache.get_many([_last_use_key(token.pk) for token in tokens])
+    for token in tokens:
+        seen = cached.get(_last_use_key(token.pk))
+        if seen and (token.last_used_at is None or seen > token.last_used_at):
+            token.last_used_at = seen
+    return tokens
 
 
 @transaction.atomic

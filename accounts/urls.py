@@ -17,6 +17,7 @@ urlpatterns = [
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("profile/", views.profile, name="profile"),
     path("profile/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
+    path("mail/<int:pk>/send-again/", views.mailing_retry, name="mailing_retry"),
     path(
         "password/change/",
         auth_views.PasswordChangeView.as_view(

@@ -8,9 +8,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts import selectors, services
+from accounts import mailing, selectors, services
 from accounts.forms import PreferencesForm, TokenForm
-from accounts.models import ApiToken
+from accounts.models import ApiToken, Mailing
 
 
 @require_GET
@@ -61,7 +61,7 @@ def profile(request):
         "preferences": preferences,
         "token_form": token_form,
         "new_token": new_token,
-        "tokens": request.user.api_tokens.all(),
+        "tokens": services.tokens_with_last_use(request.user.api_tokens.all()),
     }
     return render(request, "accounts/profile.html", context)
 
@@ -80,3 +80,17 @@ def token_revoke(request, pk: int):
 def healthz(request):
     """For the load balancer: answers without touching the session or the database."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+@require_POST
+@login_required
+def mailing_retry(request, pk: int):
+    """Send again mail that could not be sent (from the home page's item)."""
+    found = get_object_or_404(Mailing, pk=pk, notify=request.user)
+    try:
+        mailing.mailing_retry(mailing=found, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"“{found.subject}” is queued to be sent again.")
+    return redirect("home")

@@ -17,6 +17,8 @@ from ninja.throttling import AuthRateThrottle
 
 from accounts.services import api_token_authenticate
 
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
 
 def _nul_strip(data):
     """The JSON document without NUL characters in its strings: no database stores them
@@ -45,7 +47,7 @@ class TokenAuth(HttpBearer):
     openapi_description = "A personal API token from your Accord profile page."
 
     def authenticate(self, request, token):
-        found = api_token_authenticate(token)
+        found = api_token_authenticate(token, writes=request.method not in SAFE_METHODS)
         if found is None:
             return None
         request.user = found.user

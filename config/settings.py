@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "simple_history",
+    "django_tasks_db",
     "accounts",
     "definitions",
     "meetings",
@@ -116,8 +117,13 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE transactions take the write lock up front, so concurrent writers queue
-    # instead of failing with "database is locked" halfway through.
-    DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    # instead of failing with "database is locked" halfway through. WAL lets pages (and the
+    # import's progress polls) read while a long import holds the write lock.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL;",
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -151,12 +157,39 @@ STORAGES = {
     },
 }
 
-CACHES = {
-    "default": (
-        {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "accord_cache"}
-        if env("CACHE_BACKEND") == "database"
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
+
+def cache_from_url(url: str) -> dict:
+    """CACHE_URL: redis://host:port/db (shared by every server), file:///dir (shared by the
+    processes of one machine), or empty for one process's memory (development, tests)."""
+    if url.startswith(("redis://", "rediss://")):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    if url.startswith("file://"):
+        return {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": url.removeprefix("file://"),
+        }
+    if url in ("", "locmem://"):
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    raise ImproperlyConfigured("CACHE_URL must start with redis://, rediss:// or file://.")
+
+
+# Rate limits, import progress and the numbers' figures live in the cache: production runs
+# several servers, so it sets CACHE_URL to a Redis they share.
+CACHE_URL = env("CACHE_URL")
+CACHES = {"default": cache_from_url(CACHE_URL)}
+
+# Background work (imports, e-mail, closing votes) runs through django.tasks. `database`
+# keeps the queue in the app's own database (django-tasks-db) and needs a worker
+# (`manage.py db_worker`); `immediate` runs each task inside the request that enqueues it.
+TASK_BACKEND = env("TASK_BACKEND", "database")
+TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django.tasks.backends.immediate.ImmediateBackend",
+}
+if TASK_BACKEND not in TASK_BACKENDS:
+    raise ImproperlyConfigured("TASK_BACKEND must be 'database' or 'immediate'.")
+TASKS = {
+    "default": {"BACKEND": TASK_BACKENDS[TASK_BACKEND]},
 }
 
 # Sessions live in the database so that any number of app servers can serve a person.

@@ -1,6 +1,7 @@
 """Reads for the definitions pages: the draft, version contents, tallies, history."""
 
 from django.db.models import Count, Prefetch
+from django.utils import timezone
 
 from accounts.models import Department, User
 from definitions.consensus import Verdict, consensus_evaluate, verdict_thawed
@@ -140,6 +141,22 @@ def version_content(version: Version | None) -> dict:
     }
 
 
+def proposals_effective(proposals, now=None) -> list:
+    """The proposals as they stand at `now`, writing nothing: an open one whose window has
+    ended reads as closed, with the verdict it will close with, until the scheduled task
+    (`tasks.proposals_close_due`) closes it for good."""
+    now = now or timezone.now()
+    proposals, voters = list(proposals), None
+    for proposal in proposals:
+        if proposal.status == Proposal.Status.OPEN and not proposal.is_open_at(now):
+            voters = electorate() if voters is None else voters
+            verdict = proposal_verdict(proposal, voters=voters)
+            proposal.status = Proposal.Status.PASSED if verdict.passes else Proposal.Status.FAILED
+            proposal.closed_at = proposal.closes_at
+            proposal.outcome = verdict.sentence
+    return proposals
+
+
 def draft_build(definition: Definition, latest: Version | None = None) -> tuple[dict, list, list]:
     """The draft: the latest version plus every passed, unpublished proposal, in the order
     they passed. Returns (content, proposals applied, [(proposal, why it could not apply)])."""
@@ -149,6 +166,9 @@ def draft_build(definition: Definition, latest: Version | None = None) -> tuple[
     pending = list(
         Proposal.objects.for_definition(definition).passed_unpublished().order_by("closed_at", "pk")
     )
+    # Votes whose window has ended count as they will close, before the task closes them.
+    due = Proposal.objects.for_definition(definition).due().order_by("closes_at", "pk")
+    pending += [p for p in proposals_effective(due) if p.status == Proposal.Status.PASSED]
     # A criterion whose stage passed after it applies once the stage is in: keep going round
     # the ones that could not apply while any round applies something.
     while pending:

@@ -13,8 +13,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.decorators import permission_require
+from accounts.mailing import mailing_send
 from accounts.models import User
-from definitions import publication, selectors
+from config.background import enqueue_at
+from definitions import selectors, tasks
 from definitions.content import (
     CRITERION_FIELDS,
     STAGE_FIELDS,
@@ -281,6 +283,9 @@ def proposal_create(
     proposal.full_clean()
     proposal._change_reason = "Proposed"
     proposal.save()
+    if closes_at is not None:
+        # Close the vote when its window ends, whether or not anyone opens its page.
+        transaction.on_commit(lambda: enqueue_at(tasks.proposals_close_due, closes_at))
 
     if supersedes is not None:
         supersedes.status = Proposal.Status.SUPERSEDED
@@ -549,8 +554,15 @@ def version_publish(*, submission: Submission, by: User) -> Version:
     submission.status = Submission.Status.PUBLISHED
     submission._change_reason = f"Published as version {version.number}"
     submission.save()
-    # Announce only once the publication has committed: a rolled-back one sends nothing.
-    transaction.on_commit(lambda: publication.version_announce(version.pk))
+    # Announce from a background task queued once the publication has committed: a
+    # rolled-back one sends nothing, and a failing mail server cannot fail the publication.
+    mailing_send(
+        task=tasks.version_announce,
+        args=[version.pk],
+        subject=f"Announcement of {definition.name}, version {version.number}",
+        link=version.get_absolute_url(),
+        notify=definition.facilitator,
+    )
     return version
 
 

@@ -92,7 +92,6 @@ def definition_create(request):
 @login_required
 def definition_detail(request, pk: int):
     definition = _definition(request, pk)
-    services.proposals_close_due(definition=definition)
     version = selectors.version_latest(definition)
     content = selectors.version_content(version)
     open_count = Proposal.objects.for_definition(definition).open().count()
@@ -114,8 +113,7 @@ def definition_detail(request, pk: int):
 @login_required
 def proposal_list(request, pk: int):
     definition = _definition(request, pk)
-    services.proposals_close_due(definition=definition)
-    proposals = list(selectors.proposals_for_page(definition))
+    proposals = selectors.proposals_effective(selectors.proposals_for_page(definition))
     my_votes = dict(
         Vote.objects.filter(proposal__definition=definition, voter=request.user).values_list(
             "proposal_id", "position"
@@ -318,6 +316,7 @@ def _proposal_context(request, definition, proposal_pk):
         proposal = selectors.proposal_with_votes(definition, proposal_pk)
     except Proposal.DoesNotExist:
         raise Http404 from None
+    selectors.proposals_effective([proposal])
     votes = list(proposal.votes.all())
     verdict = selectors.proposal_verdict(proposal, votes=votes)
     my_vote = next((v for v in votes if v.voter_id == request.user.pk), None)
@@ -349,7 +348,6 @@ def _proposal_produces(definition, proposal):
 @login_required
 def proposal_detail(request, pk: int, proposal_pk: int):
     definition = _definition(request, pk)
-    services.proposals_close_due(definition=definition)
     context = _proposal_context(request, definition, proposal_pk)
     proposal = context["proposal"]
     if not (request.htmx and request.htmx.target == "tally"):
@@ -434,7 +432,6 @@ def proposal_action(request, pk: int, proposal_pk: int, action: str):
 @login_required
 def draft_detail(request, pk: int):
     definition = _definition(request, pk)
-    services.proposals_close_due(definition=definition)
     form = SubmitDraftForm(request.POST or None)
     if request.method == "POST":
         permission_require(request.user, "definitions.facilitate", action="submit a draft")

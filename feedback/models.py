@@ -598,6 +598,8 @@ class LeadImport(models.Model):
         UPLOADED = "uploaded", "Uploaded"
         CHECKED = "checked", "Dry run passed"
         FAILED = "failed", "Dry run found errors"
+        QUEUED = "queued", "Import queued"
+        RUNNING = "importing", "Importing"
         IMPORTED = "imported", "Imported"
 
     class Via(models.TextChoices):
@@ -632,6 +634,11 @@ class LeadImport(models.Model):
     )
     uploaded_at = models.DateTimeField(default=timezone.now)
     imported_at = models.DateTimeField(null=True, blank=True)
+    # While the import task runs: rows written so far, written on a connection of its own
+    # (feedback.progress) so every server sees them before the import commits.
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    progress_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-uploaded_at", "-pk"]

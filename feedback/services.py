@@ -1592,3 +1592,68 @@ def import_apply(*, lead_import: LeadImport, by: User, progress=None) -> ImportR
         return failure.report
     _import_note(lead_import, report, LeadImport.Status.IMPORTED)
     return report
+
+
+# An import whose task shows no sign of life for this long was lost with its worker (long
+# enough for the qualification check of the largest upload on SQLite, which reports nothing).
+IMPORT_STALLED_AFTER = timedelta(minutes=30)
+
+
+def import_is_stalled(lead_import: LeadImport, now=None) -> bool:
+    if lead_import.status not in (LeadImport.Status.QUEUED, LeadImport.Status.RUNNING):
+        return False
+    last = lead_import.progress_at or lead_import.uploaded_at
+    return last < (now or timezone.now()) - IMPORT_STALLED_AFTER
+
+
+@transaction.atomic
+def import_enqueue(*, lead_import: LeadImport, by: User) -> LeadImport:
+    """Queue the import of every row as a background task; a second click queues nothing."""
+    from feedback import tasks
+
+    permission_require(by, "feedback.facilitate", action="import leads")
+    lead_import = LeadImport.objects.select_for_update().get(pk=lead_import.pk)
+    if lead_import.status == LeadImport.Status.IMPORTED:
+        raise ValidationError("This file has already been imported.")
+    running = (LeadImport.Status.QUEUED, LeadImport.Status.RUNNING)
+    if lead_import.status in running and not import_is_stalled(lead_import):
+        return lead_import
+    lead_import.status = LeadImport.Status.QUEUED
+    lead_import.errors = []
+    lead_import.progress_done, lead_import.progress_total = 0, lead_import.row_count
+    lead_import.progress_at = timezone.now()
+    lead_import.save()
+    transaction.on_commit(lambda: tasks.import_run.enqueue(lead_import.pk, by.pk))
+    return lead_import
+
+
+def import_task_run(*, import_id: int, by_id: int) -> ImportReport | None:
+    """The import task's work: claim the queued upload, import it, record how it went."""
+    from feedback.progress import ProgressWriter
+
+    claimed = LeadImport.objects.filter(pk=import_id, status=LeadImport.Status.QUEUED).update(
+        status=LeadImport.Status.RUNNING, progress_at=timezone.now()
+    )
+    if not claimed:
+        return None  # imported, or taken by another worker, meanwhile
+    lead_import = LeadImport.objects.select_related("cycle__definition", "fallback_rep").get(
+        pk=import_id
+    )
+    writer = ProgressWriter(import_id)
+    try:
+        return import_apply(lead_import=lead_import, by=User.objects.get(pk=by_id), progress=writer)
+    except Exception:
+        LeadImport.objects.filter(pk=import_id).update(
+            status=LeadImport.Status.FAILED,
+            errors=[
+                {
+                    "line": None,
+                    "field": "",
+                    "message": "The import stopped before it finished; nothing was imported. "
+                    "Try again; if it stops again, tell your administrator.",
+                }
+            ],
+        )
+        raise
+    finally:
+        writer.close()

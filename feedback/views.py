@@ -5,9 +5,8 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -18,6 +17,7 @@ from config.htmx import render_htmx
 from definitions.models import VersionCriterion
 from feedback import csv_io, forms, selectors, services
 from feedback.models import Lead, LeadImport, RejectionReason, ReviewCycle
+from feedback.progress import progress_of
 
 FACILITATE = "feedback.facilitate"
 
@@ -457,11 +457,12 @@ def _import_context(lead_import: LeadImport, *, mapping_form=None, report=None):
             (word, csv_io.STAGES.get(mapping_form[name].value() or "", ""), count)
             for name, word, _, count in mapping_form.stage_words
         ],
-    }
+    } | _import_status_context(lead_import)
 
 
-def progress_key(pk: int) -> str:
-    return f"feedback:import:{pk}:progress"
+def _import_page(request, lead_import, *, mapping_form=None, report=None):
+    context = _import_context(lead_import, mapping_form=mapping_form, report=report)
+    return render_htmx(request, "feedback/import.html", context, partials=["import-result"])
 
 
 @require_http_methods(["GET", "POST"])
@@ -471,9 +472,10 @@ def import_detail(request, pk: int):
         LeadImport.objects.select_related("cycle__definition", "fallback_rep"), pk=pk
     )
     report, mapping_form = None, None
+    busy = lead_import.status in (LeadImport.Status.QUEUED, LeadImport.Status.RUNNING)
     if request.method == "POST" and lead_import.status != LeadImport.Status.IMPORTED:
         action = request.POST.get("action")
-        if action == "dry_run":
+        if action == "dry_run" and not busy:
             table = csv_io.csv_read(
                 bytes(lead_import.content), **services.import_limits(lead_import.via)
             )
@@ -489,29 +491,32 @@ def import_detail(request, pk: int):
                 # The stage words of the column now mapped, with the choices just kept.
                 mapping_form = _mapping_form(lead_import, table)
         elif action == "import":
-
-            def progress(done, total):
-                cache.set(progress_key(pk), {"done": done, "total": total}, 600)
-
-            cache.set(progress_key(pk), {"done": 0, "total": lead_import.row_count}, 600)
-            report = services.import_apply(
-                lead_import=lead_import, by=request.user, progress=progress
-            )
-            cache.delete(progress_key(pk))
-            if report.ok:
-                messages.success(
-                    request,
-                    f"Imported: {report.created} created, {report.changed} changed, "
-                    f"{report.unchanged} unchanged.",
-                )
-    context = _import_context(lead_import, mapping_form=mapping_form, report=report)
-    return render_htmx(request, "feedback/import.html", context, partials=["import-result"])
+            # The rows are imported by a background task; the page follows its progress.
+            services.import_enqueue(lead_import=lead_import, by=request.user)
+            lead_import.refresh_from_db()
+            if not request.htmx:
+                return redirect(lead_import)
+    return _import_page(request, lead_import, mapping_form=mapping_form, report=report)
 
 
 @require_GET
 @permission_required(FACILITATE, action="import leads")
 def import_progress(request, pk: int):
-    return JsonResponse(cache.get(progress_key(pk)) or {"done": None, "total": None})
+    """The import's result box as it is now: htmx polls it while the import runs."""
+    lead_import = get_object_or_404(LeadImport, pk=pk)
+    return render(
+        request, "feedback/import.html#import-result", _import_status_context(lead_import)
+    )
+
+
+def _import_status_context(lead_import: LeadImport) -> dict:
+    done, total = progress_of(lead_import)
+    return {
+        "lead_import": lead_import,
+        "progress_done": done,
+        "progress_total": total or lead_import.row_count,
+        "stalled": services.import_is_stalled(lead_import),
+    }
 
 
 # --- the reason catalogue ------------------------------------------------------------------

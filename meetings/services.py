@@ -607,13 +607,32 @@ def vote_from_meeting(
 # --- reminders --------------------------------------------------------------------------
 
 
+@transaction.atomic
 def reminders_send(*, meeting: Meeting, by: User, meeting_url: str) -> list[User]:
-    """E-mail every invited person who has not answered every question; returns them.
+    """Queue a reminder for every invited person who has not answered every question;
+    returns them. The e-mail goes from a background task (retried while the mail server
+    fails), so the page never waits on the mail server nor fails with it."""
+    from accounts.mailing import mailing_send
+    from meetings import tasks
 
-    It writes nothing, so it holds no transaction open while the mail server answers."""
     facilitator_require(meeting, by, "send reminders")
     _refuse_if_closed(meeting, "answers")
-    missing = people_missing_answers(meeting)
+    missing = [person for person, _ in people_missing_answers(meeting)]
+    if missing:
+        mailing_send(
+            task=tasks.reminders_send,
+            args=[meeting.pk, by.pk, meeting_url],
+            subject=f"Reminders to answer “{meeting.title}”",
+            link=meeting.get_absolute_url(),
+            notify=by,
+        )
+    return missing
+
+
+def reminders_deliver(*, meeting_id: int, by_id: int, meeting_url: str) -> int:
+    """E-mail the reminders (from the task); returns how many were sent."""
+    meeting = Meeting.objects.get(pk=meeting_id)
+    by = User.objects.get(pk=by_id)
     when = timezone.localtime(meeting.starts_at)
     messages = [
         (
@@ -627,7 +646,6 @@ def reminders_send(*, meeting: Meeting, by: User, meeting_url: str) -> list[User
             None,
             [person.email],
         )
-        for person, left in missing
+        for person, left in people_missing_answers(meeting)
     ]
-    send_mass_mail(messages, fail_silently=False)
-    return [person for person, _ in missing]
+    return send_mass_mail(messages, fail_silently=False)

@@ -598,7 +598,7 @@ def remind(request, pk: int):
     else:
         if reminded:
             names = ", ".join(person.full_name for person in reminded)
-            messages.success(request, f"Reminder sent to {names}.")
+            messages.success(request, f"Reminder on its way to {names}.")
         else:
             messages.info(request, "Everybody has answered every question: nobody to remind.")
     return redirect(meeting.get_absolute_url() + "#participation")

@@ -17,6 +17,50 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _tasks_run_at_once(settings):
+    """Background tasks run when they are enqueued (after the commit), so a test sees their
+    effect; tests of the queue itself use the `task_queue` fixture (the database backend)."""
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture
+def task_queue(settings):
+    """The production backend (tasks stored in the database); `task_queue.run()` works
+    through what is due, as `manage.py db_worker` would, and returns how many it ran."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    return TaskQueue()
+
+
+class TaskQueue:
+    def ready(self, now=None):
+        from django.db.models import Q
+        from django.tasks import TaskResultStatus
+        from django.utils import timezone
+        from django_tasks_db.models import DBTaskResult, get_date_max
+
+        return DBTaskResult.objects.filter(status=TaskResultStatus.READY).filter(
+            Q(run_after=get_date_max()) | Q(run_after__lte=now or timezone.now())
+        )
+
+    def run(self, now=None, limit=None) -> int:
+        """Run every task due by `now` (later ones too when `now` is in the future), or the
+        first `limit` of them."""
+        ran = 0
+        while ran != limit and (
+            result := self.ready(now).order_by("run_after", "enqueued_at").first()
+        ):
+            result.claim("test-worker")
+            try:
+                value = result.task.call(*result.task_result.args, **result.task_result.kwargs)
+            except Exception as error:
+                result.set_failed(error)
+            else:
+                result.set_successful(value)
+            ran += 1
+        return ran
+
+
 @pytest.fixture
 def marketer(db):
     return UserFactory(department="marketing", full_name="Maya Marketer")

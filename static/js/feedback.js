@@ -1,4 +1,4 @@
-// The review queue from the keyboard, and an import's progress. Pages work without it.
+// The review queue from the keyboard. Pages work without it.
 (function () {
   "use strict";
 
@@ -78,32 +78,5 @@
     var after = all.slice(all.indexOf(fresh) + 1).concat(all.slice(0, all.indexOf(fresh)));
     var waiting = after.filter(function (c) { return c.querySelector("[data-waiting]"); })[0];
     focusCard(waiting || fresh);
-  });
-
-  // A long import: poll its progress while the request runs.
-  var timer = null;
-  document.addEventListener("htmx:beforeRequest", function (event) {
-    var form = event.detail.elt.closest && event.detail.elt.closest("[data-import-form]");
-    if (!form) return;
-    var box = form.querySelector("[data-import-progress]");
-    var bar = box.querySelector("progress");
-    var text = box.querySelector("span");
-    box.hidden = false;
-    text.textContent = "Importing…";
-    timer = window.setInterval(function () {
-      fetch(form.getAttribute("data-progress-url"), { credentials: "same-origin" })
-        .then(function (r) { return r.json(); })
-        .then(function (p) {
-          if (p.total) {
-            bar.max = p.total;
-            bar.value = p.done;
-            text.textContent = p.done + " of " + p.total + " rows written";
-          }
-        })
-        .catch(function () { /* the import itself reports errors */ });
-    }, 1000);
-  });
-  document.addEventListener("htmx:afterRequest", function () {
-    if (timer) { window.clearInterval(timer); timer = null; }
   });
 })();

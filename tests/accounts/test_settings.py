@@ -13,6 +13,7 @@ PRODUCTION = {
     "CSRF_TRUSTED_ORIGINS": "https://accord.example.com",
     "SITE_URL": "https://accord.example.com",
     "DATABASE_URL": "sqlite:////tmp/accord-deploy-check.sqlite3",
+    "CACHE_URL": "redis://cache.internal:6379/0",
 }
 
 
@@ -35,6 +36,14 @@ def manage(*args: str, env: dict) -> subprocess.CompletedProcess:
 def test_check_deploy_passes_under_the_readme_production_variables():
     result = manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_check_deploy_warns_when_the_servers_would_not_share_a_cache_or_a_task_queue():
+    env = {k: v for k, v in PRODUCTION.items() if k != "CACHE_URL"} | {"TASK_BACKEND": "immediate"}
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode != 0
+    assert "accord.W001" in result.stderr and "CACHE_URL" in result.stderr
+    assert "accord.W002" in result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key():

@@ -1,5 +1,7 @@
 """Publish everywhere: Markdown, JSON, Atom, the embed, and the announcement e-mail."""
 
+import smtplib
+from datetime import timedelta
 from unittest import mock
 
 import feedparser
@@ -7,6 +9,7 @@ import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.services import api_token_create, read_key_for
 from definitions import services
@@ -202,3 +205,77 @@ def test_a_refused_publication_sends_nothing(
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(ValidationError):
         services.version_publish(submission=submission, by=version.definition.executive_sponsor)
     assert mail.outbox == []
+
+
+class RefusingSMTP:
+    """A mail backend whose server refuses every message, as a broken SMTP relay does."""
+
+    calls = 0
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        RefusingSMTP.calls += 1
+        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+
+def test_a_failing_mail_server_never_fails_the_publication(
+    version, client_as, task_queue, django_capture_on_commit_callbacks, settings
+):
+    """The publication stands and the executive sees success; the announcement is retried
+    with a growing delay, then given up on and shown to the facilitator, who can resend it."""
+    from accounts.mailing import RETRY_DELAYS
+    from accounts.models import Mailing
+
+    settings.MAILERS = {"default": {"BACKEND": "tests.definitions.test_publication.RefusingSMTP"}}
+    RefusingSMTP.calls = 0
+    UserFactory(email="reader@example.com")
+    definition = version.definition
+    submission = _approved(definition)
+    url = reverse("definitions:submission", args=[definition.pk, submission.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_as(definition.executive_sponsor).post(
+            url, {"action": "publish"}, follow=True
+        )
+    assert response.status_code == 200
+    assert "Version 2 is published" in response.text
+    assert Version.objects.filter(definition=definition, number=2).exists()
+
+    mailing = Mailing.objects.get(subject__endswith="version 2")
+    assert mailing.status == "queued" and mailing.notify == definition.facilitator
+    runs, delays = 0, []
+    while task_queue.ready(now=timezone.now() + timedelta(days=1)).exists():
+        before = timezone.now()
+        task_queue.run(now=timezone.now() + timedelta(days=1), limit=1)
+        runs += 1
+        mailing.refresh_from_db()
+        if mailing.next_attempt_at:
+            delays.append(round((mailing.next_attempt_at - before).total_seconds()))
+    assert RefusingSMTP.calls == len(RETRY_DELAYS) + 1  # bounded: it stops trying
+    assert delays == list(RETRY_DELAYS)  # each wait longer than the one before
+    assert mailing.status == "failed" and "SMTPServerDisconnected" in mailing.last_error
+    assert Version.objects.filter(definition=definition, number=2).exists()
+
+    home = client_as(definition.facilitator).get(reverse("home")).text
+    assert "E-mail that could not be sent" in home
+    assert f"Announcement of {definition.name}, version 2" in home
+    assert "Connection unexpectedly closed" in home
+    assert (
+        "E-mail that could not be sent"
+        not in client_as(definition.executive_sponsor).get(reverse("home")).text
+    )
+
+    # The server is mended; the facilitator sends it again from the home page.
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+    retry = reverse("accounts:mailing_retry", args=[mailing.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        client_as(definition.facilitator).post(retry)
+    task_queue.run()
+    mailing.refresh_from_db()
+    assert mailing.status == "sent" and mailing.sent_count >= 1
+    assert "reader@example.com" in [m.to[0] for m in mail.outbox]
+    assert (
+        "E-mail that could not be sent"
+        not in client_as(definition.facilitator).get(reverse("home")).text
+    )

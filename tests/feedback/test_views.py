@@ -163,7 +163,9 @@ def test_bulk_accept_and_a_bulk_reject_that_asks_for_a_reason(cycle, client_as, 
     assert LeadFeedback.objects.filter(decision="accepted").count() == 2
 
 
-def test_the_import_steps_upload_dry_run_and_import(cycle, client_as, facilitator):
+def test_the_import_steps_upload_dry_run_and_import(
+    cycle, client_as, facilitator, django_capture_on_commit_callbacks
+):
     rep = rep_make(email="sam@northwind.example")
     client = client_as(facilitator)
     rows = [hubspot_row(n, rep.email) for n in range(1, 5)]
@@ -209,7 +211,7 @@ def test_the_import_steps_upload_dry_run_and_import(cycle, client_as, facilitato
         lead_import.get_absolute_url(), {"action": "dry_run", **mapping}
     ).content.decode()
     assert "Line 3, Email: “nope” is not an e-mail address." in page
-    page = client.post(lead_import.get_absolute_url(), {"action": "import"}).content.decode()
+    page = import_from_page(client, lead_import, django_capture_on_commit_callbacks)
     assert "nothing was imported" in page
     assert not Lead.objects.exists()
 
@@ -369,7 +371,9 @@ def test_a_facilitator_can_rerun_the_check_and_a_rep_cannot(client_as, sales_rep
     assert client_as(cycle.definition.facilitator).post(url).status_code == 302
 
 
-def test_outcomes_import_through_the_page(client_as, facilitator):
+def test_outcomes_import_through_the_page(
+    client_as, facilitator, django_capture_on_commit_callbacks
+):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     cycle = cycle_make()
@@ -396,31 +400,92 @@ def test_outcomes_import_through_the_page(client_as, facilitator):
         lead_import.get_absolute_url(), {"action": "dry_run", **mapping}
     ).content.decode()
     assert "Importing will create 1" in page
-    page = client.post(lead_import.get_absolute_url(), {"action": "import"}).content.decode()
+    page = import_from_page(client, lead_import, django_capture_on_commit_callbacks)
     assert "1 created, 0 changed" in page
     assert Lead.objects.get(crm_reference="HS-7").outcome.result == "bought"
 
 
-def test_a_long_import_reports_its_progress(client_as, facilitator):
-    from django.core.cache import cache
+def import_from_page(client, lead_import, capture) -> str:
+    """Press Import as a browser without JavaScript does: the POST (whose commit runs the
+    task, the test backend running tasks at once), then the page it redirects to."""
+    with capture(execute=True):
+        client.post(lead_import.get_absolute_url(), {"action": "import"})
+    return client.get(lead_import.get_absolute_url()).text
 
-    from feedback.views import progress_key
 
+def test_an_import_runs_as_a_task_and_its_page_follows_it(
+    client_as, facilitator, task_queue, django_capture_on_commit_callbacks
+):
+    from feedback.progress import ProgressWriter
+
+    cycle = cycle_make()
+    rep = rep_make()
+    lead_import = services.import_upload(
+        data=hubspot_file(3, rep.email), filename="a.csv", by=facilitator, cycle=cycle
+    )
+    services.import_dry_run(lead_import=lead_import, by=facilitator)
+    client = client_as(facilitator)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            lead_import.get_absolute_url(),
+            {"action": "import"},
+            HTTP_HX_REQUEST="true",
+            HTTP_HX_TARGET="import-result",
+        )
+        # A second click while it waits queues nothing more.
+        client.post(lead_import.get_absolute_url(), {"action": "import"})
+    assert response.text.lstrip().startswith('<div id="import-result">')
+    assert "Waiting for a worker" in response.text
+    assert len(task_queue.ready()) == 1
+    assert not Lead.objects.exists()
+    progress_url = reverse("feedback:import_progress", args=[lead_import.pk])
+    assert 'hx-trigger="every 1s"' in client.get(progress_url).text
+    # While it runs, the figures the task reports reach the page (a reload shows them too).
+    LeadImport.objects.filter(pk=lead_import.pk).update(status="importing")
+    ProgressWriter(lead_import.pk)(2, 3)
+    assert "2 of 3 rows written" in client.get(progress_url).text
+    assert "2 of 3 rows written" in client.get(lead_import.get_absolute_url()).text
+    LeadImport.objects.filter(pk=lead_import.pk).update(status="queued")
+    assert task_queue.run() == 1
+    page = client.get(progress_url).text
+    assert "3 created, 0 changed" in page
+    assert "hx-trigger" not in page  # finished: the polling stops
+    assert Lead.objects.count() == 3
+
+
+def test_an_import_that_crashes_is_failed_and_says_nothing_was_imported(
+    client_as, facilitator, task_queue, django_capture_on_commit_callbacks, monkeypatch
+):
     cycle = cycle_make()
     rep = rep_make()
     lead_import = services.import_upload(
         data=hubspot_file(2, rep.email), filename="a.csv", by=facilitator, cycle=cycle
     )
-    url = reverse("feedback:import_progress", args=[lead_import.pk])
-    assert client_as(facilitator).get(url).json() == {"done": None, "total": None}
-    cache.set(progress_key(lead_import.pk), {"done": 2000, "total": 5000})
-    assert client_as(facilitator).get(url).json() == {"done": 2000, "total": 5000}
-    seen = []
-    services.import_dry_run(lead_import=lead_import, by=facilitator)
-    services.import_apply(
-        lead_import=lead_import, by=facilitator, progress=lambda d, t: seen.append((d, t))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.import_enqueue(lead_import=lead_import, by=facilitator)
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("worker fell over")
+
+    monkeypatch.setattr(services, "leads_check", crash)
+    task_queue.run()
+    lead_import.refresh_from_db()
+    assert lead_import.status == "failed"
+    assert not Lead.objects.exists()
+    page = client_as(facilitator).get(lead_import.get_absolute_url()).text
+    assert "The import stopped before it finished; nothing was imported." in page
+
+
+def test_an_import_lost_with_its_worker_can_be_started_again(client_as, facilitator):
+    cycle = cycle_make()
+    rep = rep_make()
+    lead_import = services.import_upload(
+        data=hubspot_file(2, rep.email), filename="a.csv", by=facilitator, cycle=cycle
     )
-    assert seen == [(2, 2)]
+    long_ago = timezone.now() - timedelta(minutes=31)
+    LeadImport.objects.filter(pk=lead_import.pk).update(status="importing", progress_at=long_ago)
+    page = client_as(facilitator).get(lead_import.get_absolute_url()).text
+    assert "The import stopped" in page and "again</button>" in page
 
 
 def test_the_facilitators_home_shows_each_open_cycles_progress(client_as, sales_rep):

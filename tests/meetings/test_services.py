@@ -379,12 +379,13 @@ def test_the_next_review_is_two_weeks_later_with_the_same_people(meeting, facili
 
 
 def test_reminders_go_only_to_people_who_have_not_answered_everything(
-    meeting, facilitator, marketer, sales_rep, executive
+    meeting, facilitator, marketer, sales_rep, executive, django_capture_on_commit_callbacks
 ):
     for question in meeting.questions.all():
         services.answer_save(question=question, person=marketer, text="Done")
     services.answer_save(question=first_question(meeting), person=sales_rep, text="Some")
-    reminded = services.reminders_send(meeting=meeting, by=facilitator, meeting_url="http://x/")
+    with django_capture_on_commit_callbacks(execute=True):
+        reminded = services.reminders_send(meeting=meeting, by=facilitator, meeting_url="http://x/")
     assert set(reminded) == {sales_rep, executive}
     assert sorted(m.to[0] for m in mail.outbox) == sorted([sales_rep.email, executive.email])
     assert "3 questions left" in next(m for m in mail.outbox if m.to == [sales_rep.email]).body

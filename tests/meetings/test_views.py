@@ -236,9 +236,12 @@ def test_the_next_review_is_scheduled_in_one_step(client_as, meeting, facilitato
     assert response["Location"] == review.get_absolute_url()
 
 
-def test_a_reminder_is_sent_from_the_page(client_as, meeting, facilitator, marketer):
-    response = client_as(facilitator).post(url("remind", meeting), follow=True)
-    assert "Reminder sent to" in response.text
+def test_a_reminder_is_sent_from_the_page(
+    client_as, meeting, facilitator, marketer, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_as(facilitator).post(url("remind", meeting), follow=True)
+    assert "Reminder on its way to" in response.text
     assert len(mail.outbox) == 3
     assert url("answer", meeting) in mail.outbox[0].body
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('feedback', '0006_rule_results_not_stored'),
+        ('feedback', '0007_figures_bought_later_calendar_months'),
     ]
 
     operations = [
