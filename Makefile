@@ -38,6 +38,7 @@ install-dev: $(UV)
 
 migrate: install
 	@$(PY) manage.py migrate --no-input -v 0
+	@$(PY) manage.py createcachetable
 	@$(PY) manage.py figures_rebuild
 
 seed: migrate

@@ -5,7 +5,7 @@ import json
 import re
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 
 from accounts.services import api_token_create
 from feedback import services as feedback_services
@@ -51,6 +51,7 @@ OPERATOR_CASES = [
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits():
     cache.clear()
+    caches["throttle"].clear()
 
 
 def ladder_with(rule) -> dict:
