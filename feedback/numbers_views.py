@@ -131,6 +131,7 @@ def definition_numbers(request, pk: int):
     filters = form.filters()
     stamp = numbers.data_stamp()
     figures = numbers.numbers_page_cached(definition, filters, stamp)
+    figures = numbers.lead_lists_for(definition, filters, figures, request.user)
     content, backtest = numbers.draft_and_backtest_cached(definition, stamp)
     numbers.findings_links(definition, filters, figures, content)
     plan = form.cleaned_data if form.is_valid() else {}
@@ -211,7 +212,7 @@ def _pct(value) -> str:
     return "" if value is None else f"{value * 100:.1f}"
 
 
-def _table(definition, filters: numbers.Filters, table: str, plan: dict):
+def _table(definition, filters: numbers.Filters, table: str, plan: dict, viewer):
     if table in numbers.DIMENSIONS:
         header = [numbers.DIMENSION_LABELS[table], *RATE_HEADER]
         rows = [
@@ -279,7 +280,7 @@ def _table(definition, filters: numbers.Filters, table: str, plan: dict):
         ]
         return header, rows
     if table == "disagreements":
-        found = numbers.disagreements(definition, filters)
+        found = numbers.disagreements(definition, filters, viewer=viewer)
         header = ["Disagreement", "CRM reference", "Company", "Rep", "Check reached", "Handed over"]
         rows = [
             [
@@ -298,7 +299,7 @@ def _table(definition, filters: numbers.Filters, table: str, plan: dict):
         ]
         return header, rows
     if table == "bought":
-        leads = numbers.rejected_then_bought(definition, filters)
+        leads = numbers.rejected_then_bought(definition, filters, viewer)
         reasons = numbers.reasons_of([lead.feedback_id for lead in leads])
         header = [
             "CRM reference",
@@ -356,7 +357,7 @@ def export_csv(request, pk: int, table: str):
     definition = _definition(request, pk)
     form = _form(request, definition)
     plan = form.cleaned_data if form.is_valid() else {}
-    header, rows = _table(definition, form.filters(), table, plan)
+    header, rows = _table(definition, form.filters(), table, plan, request.user)
     response = HttpResponse(csv_io.csv_write(header, rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="numbers-{definition.pk}-{table}.csv"'
     return response
