@@ -202,3 +202,18 @@ def test_a_refused_publication_sends_nothing(
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(ValidationError):
         services.version_publish(submission=submission, by=version.definition.executive_sponsor)
     assert mail.outbox == []
+
+
+def test_feed_entries_carry_typed_text_as_text_not_html(client_as, facilitator, marketer):
+    executive = UserFactory(department="sales", full_name="<img src=x onerror=alert(1)>")
+    executive.groups.set(UserFactory(roles=["Executive"]).groups.all())
+    definition = DefinitionFactory(facilitator=facilitator, executive_sponsor=executive)
+    version_published(definition, change_summary="<script>alert(1)</script> & more")
+    response = client_as(marketer).get(reverse("definitions:feed", args=[definition.pk]))
+    body = response.content.decode()
+    assert '<summary type="text">' in body
+    assert 'type="html"' not in body
+    entry = feedparser.parse(response.content).entries[0]
+    # A reader shows the text as typed; no markup survives as markup.
+    assert entry.summary_detail.type == "text/plain"
+    assert "<script>alert(1)</script> & more" in entry.summary
