@@ -3,6 +3,7 @@
 from django import forms
 
 from accounts.models import User
+from config.fields import DateTimeField
 from definitions.models import Definition, EvidenceStandard, Proposal, StageLevel, Vote
 from definitions.rules import LEAD_FIELDS, OPERATORS
 
@@ -153,7 +154,7 @@ class ProposalMetaForm(forms.Form):
     rationale = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), help_text="Why this change: what it fixes."
     )
-    closes_at = forms.DateTimeField(
+    closes_at = DateTimeField(
         label="Vote closes at",
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),

@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 
 from accounts.models import Department, User
+from config.fields import DateTimeField, date_field_for
 from definitions.models import Definition
 from definitions.rules import EVIDENCE_LEVELS
 from feedback import csv_io
@@ -117,7 +118,7 @@ class SuggestionForm(forms.ModelForm):
 
 class CycleForm(forms.Form):
     definition = forms.ModelChoiceField(queryset=Definition.objects.filter(versions__isnull=False))
-    starts_at = forms.DateTimeField(
+    starts_at = DateTimeField(
         label="Starts",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         initial=lambda: timezone.localtime().replace(second=0, microsecond=0),
@@ -214,6 +215,7 @@ class CriterionMarkForm(forms.Form):
 class OutcomeForm(forms.ModelForm):
     class Meta:
         model = Outcome
+        formfield_callback = date_field_for
         fields = ["result", "occurred_on", "amount"]
         labels = {"occurred_on": "Date", "amount": "Amount (if known)"}
         widgets = {"occurred_on": forms.DateInput(attrs={"type": "date"})}
@@ -225,6 +227,7 @@ class LeadForm(forms.ModelForm):
 
     class Meta:
         model = Lead
+        formfield_callback = date_field_for
         # Every field a facilitator may enter by hand but the hand-over time (now).
         fields = ["cycle", "rep", *(f for f in LEAD_FORM_FIELDS if f != "handed_over_at")]
         widgets = {

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from config.fields import DateField
 from config.htmx import render_htmx
 from definitions.models import Definition
 from definitions.selectors import voter_is_eligible
@@ -16,10 +17,10 @@ from feedback import charts, csv_io, numbers
 class NumbersForm(forms.Form):
     """The filters and the leads-needed plan; every field may stay empty."""
 
-    date_from = forms.DateField(
+    date_from = DateField(
         label="Handed over from", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    date_to = forms.DateField(
+    date_to = DateField(
         label="Handed over to", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     version = forms.TypedChoiceField(label="Version", required=False, coerce=int, empty_value=None)

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from accounts.models import User
+from config.fields import DateField, DateTimeField
 from definitions.models import Definition, EvidenceStandard, Proposal, Vote
 from meetings.models import Confirmation, Meeting
 from meetings.selectors import composition_warnings
@@ -78,7 +79,7 @@ class MeetingForm(forms.Form):
         help_text="A confirmation meeting puts every proposal open for a vote on its agenda.",
     )
     title = forms.CharField(max_length=200, label="Title")
-    starts_at = forms.DateTimeField(
+    starts_at = DateTimeField(
         label="Starts at",
         widget=DateTimeInput(),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
@@ -233,7 +234,7 @@ class ActionItemForm(OnMeetingPage, forms.Form):
 
     text = forms.CharField(max_length=300, label="Action")
     owner = forms.ModelChoiceField(queryset=User.objects.none(), label="Owner")
-    due = forms.DateField(label="Due date", widget=DateInput())
+    due = DateField(label="Due date", widget=DateInput())
 
     def __init__(self, *args, meeting: Meeting, **kwargs):
         super().__init__(*args, **kwargs)
