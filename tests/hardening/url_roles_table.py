@@ -1,3 +1,4 @@
+# ruff: noqa: E501
 """The expected status of every URL per role and method (see test_url_roles.py).
 
 Each row: (GET, POST), each seven codes for anonymous, marketing, sales, facilitator,
