@@ -78,12 +78,14 @@ def test_a_backup_restores_into_an_empty_database_with_history_and_the_trigger(
         assert before["definitions_historicaldefinition"] >= 1
         assert before["feedback_historicallead"] >= 1
         assert before["meetings_historicalmeeting"] >= 1
-        with psycopg.connect(target) as conn:
-            with pytest.raises(psycopg.errors.IntegrityConstraintViolation):
-                conn.execute(
-                    "UPDATE definitions_version SET change_summary = 'tampered' WHERE id = %s",
-                    [version.pk],
-                )
+        with (
+            psycopg.connect(target) as conn,
+            pytest.raises(psycopg.errors.IntegrityConstraintViolation),
+        ):
+            conn.execute(
+                "UPDATE definitions_version SET change_summary = 'tampered' WHERE id = %s",
+                [version.pk],
+            )
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{empty}" WITH (FORCE)')
