@@ -60,3 +60,26 @@ def id_param(data, name: str) -> int | None:
     """A positive id from a query or form value; None when absent or not an id."""
     form = _IdForm({"id": data.get(name, "")})
     return form.cleaned_data["id"] if form.is_valid() else None
+
+
+# Characters that show nothing: zero-width spaces and joiners, the byte-order mark, and
+# control characters other than line breaks and tabs.
+INVISIBLE = "".join(
+    [chr(c) for c in range(32) if chr(c) not in "\n\r\t"]
+    + ["\x7f", "\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u2060", "\ufeff", "\u00ad"]
+)
+TEXT_MAX_LENGTH = 5000
+
+
+class TextField(forms.CharField):
+    """Typed text: blank when it shows nothing, and at most TEXT_MAX_LENGTH characters
+    unless the field says otherwise (a 5 MB comment would be every reader's 5 MB)."""
+
+    def __init__(self, *, max_length=TEXT_MAX_LENGTH, **kwargs):
+        super().__init__(max_length=max_length, **kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value and not value.strip(INVISIBLE + " \n\r\t\u00a0\u3000"):
+            return self.empty_value
+        return value

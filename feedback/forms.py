@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 
 from accounts.models import Department, User
-from config.fields import DateTimeField, date_field_for
+from config.fields import DateTimeField, TextField, date_field_for
 from definitions.models import Definition
 from definitions.rules import EVIDENCE_LEVELS
 from feedback import csv_io
@@ -49,12 +49,12 @@ class FeedbackForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text="At least one when you reject or recycle the lead.",
     )
-    wanted_to_know = forms.CharField(
+    wanted_to_know = TextField(
         label="What else would you have liked to know?",
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    comment = TextField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, reasons: list[RejectionReason], **kwargs):
         super().__init__(*args, **kwargs)
@@ -246,7 +246,7 @@ class LeadForm(forms.ModelForm):
 
 
 class ReasonForm(forms.Form):
-    label = forms.CharField(max_length=120)
+    label = TextField(max_length=120)
     criterion_key = forms.ChoiceField(
         label="Backed by the criterion", required=False, help_text="Empty: an unwritten reason."
     )

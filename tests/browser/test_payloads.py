@@ -46,10 +46,10 @@ PAYLOADS = [
     "<object data=javascript:alert(17)></object>",
     "<embed src=javascript:alert(18)>",
     "<math><mtext></p><img src=x onerror=alert(19)></mtext></math>",
-    "<noscript><p title=\"</noscript><img src=x onerror=alert(20)>\">",
+    '<noscript><p title="</noscript><img src=x onerror=alert(20)>">',
     "<a href=javascript:alert(21) id=x21>x</a>",
     "[link](javascript:alert(22))",
-    "![img](x\" onerror=\"alert(23))",
+    '![img](x" onerror="alert(23))',
     "<div hx-get=/ hx-trigger=load hx-on::after-request=alert(24)>",
     '<div hx-on:click="alert(25)" hx-trigger="load">',
     "<div data-hx-on::load=alert(26)>",
@@ -70,7 +70,7 @@ PAYLOADS = [
     "<meta http-equiv=refresh content='0;url=javascript:alert(41)'>",
     "<link rel=import href=data:text/html,<script>alert(42)</script>>",
     "<style>@import 'javascript:alert(43)';</style>",
-    "<img src=\"x\"\nonerror=\"alert(44)\">",
+    '<img src="x"\nonerror="alert(44)">',
     "<![CDATA[<script>alert(45)</script>]]>",
     "<!--<img src=x onerror=alert(46)>-->",
 ]
@@ -240,7 +240,9 @@ def test_no_payload_runs_on_any_page_export_feed_embed_or_email(live_server, bro
         for body, kind in message.alternatives:
             if kind == "text/html":
                 _render_without_csp(page, watcher, f"e-mail {n}", body)
-        _render_without_csp(page, watcher, f"e-mail {n} text", f"<pre>{_escape(message.body)}</pre>")
+        _render_without_csp(
+            page, watcher, f"e-mail {n} text", f"<pre>{_escape(message.body)}</pre>"
+        )
     md = page.request.get(
         f"{live_server.url}/definitions/{definition.pk}/versions/latest.md"
     ).text()
