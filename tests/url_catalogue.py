@@ -73,7 +73,9 @@ def world_build() -> dict:
     from feedback import services as feedback_services
     from feedback.models import Lead, LeadImport, ReviewCycle
     from meetings.models import ActionItem, AgendaItem, Meeting, Question
+    from tests.accounts.factories import ensure_roles
 
+    ensure_roles()  # a transactional test before this one may have flushed the roles
     with override_settings(MAILERS=QUIET_MAIL):
         people = seed_people()
         for seed in hooks("demo", "seed"):
