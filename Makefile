@@ -13,7 +13,7 @@ FIND_PYTHON = for c in $${PYTHON:-} python3.14 python3.13 python3.12 python3 $$(
 	  $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; break; }; \
 	done
 
-.PHONY: run test venv install install-dev migrate seed serve lint format check-deploy bench clean
+.PHONY: run test venv install install-dev migrate seed serve lint format check-deploy bench clean backup restore
 
 $(PY):
 	@py=$$($(FIND_PYTHON)); \
@@ -38,6 +38,7 @@ install-dev: $(UV)
 
 migrate: install
 	@$(PY) manage.py migrate --no-input -v 0
+	@$(PY) manage.py createcachetable
 	@$(PY) manage.py figures_rebuild
 
 seed: migrate
@@ -78,6 +79,23 @@ BENCH_DB ?= postgres://postgres@127.0.0.1:5432
 bench: install-dev
 	DATABASE_URL=$(BENCH_DB)/accord_bench $(PY) bench/feedback_import.py --rows 100000
 	DATABASE_URL=$(BENCH_DB)/accord_numbers_bench $(PY) bench/numbers_bench.py --leads 100000 --runs 5
+
+# PostgreSQL backups: `make backup` writes a custom-format dump of $DATABASE_URL (every
+# table, history tables, and the trigger that keeps published versions unchanged);
+# `make restore FILE=...` loads one into $DATABASE_URL, best an empty database, all or nothing.
+FILE ?= backups/accord-$(shell date -u +%Y%m%dT%H%M%SZ).dump
+backup:
+	@case "$$DATABASE_URL" in postgres*) ;; *) echo "make backup needs DATABASE_URL=postgres://..." >&2; exit 1;; esac
+	@mkdir -p $(dir $(FILE))
+	@pg_dump --format=custom --no-owner --no-privileges --file="$(FILE)" "$$DATABASE_URL"
+	@echo "Backed up to $(FILE)"
+
+restore:
+	@case "$$DATABASE_URL" in postgres*) ;; *) echo "make restore needs DATABASE_URL=postgres://..." >&2; exit 1;; esac
+	@test -f "$(FILE)" || { echo "make restore FILE=path/to/backup.dump (no such file: $(FILE))" >&2; exit 1; }
+	@pg_restore --no-owner --no-privileges --exit-on-error --single-transaction \
+	  --dbname="$$DATABASE_URL" "$(FILE)"
+	@echo "Restored $(FILE) into the database"
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm staticfiles var

@@ -3,10 +3,12 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.models import Department, User
+from accounts.roles import ROLE_PERMISSIONS
 from accounts.services import person_roles_validate
 
 
@@ -65,8 +67,30 @@ class UserAdmin(SimpleHistoryAdmin, BaseUserAdmin):
     )
     filter_horizontal = ("groups",)
 
+    # Rights the Admin role may not hand out (to others or to itself): only a superuser
+    # makes someone staff or superuser, or grants permissions outside the roles table.
+    SUPERUSER_ONLY_FIELDS = ("is_staff", "is_superuser", "user_permissions")
+
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        if request.user.is_superuser:
+            return readonly
+        return (*readonly, *self.SUPERUSER_ONLY_FIELDS)
+
+    def has_change_permission(self, request, obj=None):
+        # A superuser's account (its password, e-mail, roles) is a superuser's to change.
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "groups":
+            # The roles of accounts/roles.py, nothing else.
+            kwargs["queryset"] = Group.objects.filter(name__in=ROLE_PERMISSIONS)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     @admin.display(description="Roles")
     def roles(self, obj: User) -> str:

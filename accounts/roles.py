@@ -21,6 +21,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "accounts.add_user",
         "accounts.change_user",
         "auth.view_group",
+        # Sign-in lockouts (django-axes): seeing them, and lifting one by deleting it.
+        "axes.view_accessattempt",
+        "axes.delete_accessattempt",
     ],
 }
 

@@ -3,6 +3,7 @@
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -45,6 +46,15 @@ def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     name = name.strip()
     if not name:
         raise ValidationError({"name": "Name the token after what will use it."})
+    # The rate limit is per person, and a person needs few tokens: revoke one to add one.
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if ApiToken.objects.active().filter(user=user).count() >= settings.API_TOKENS_PER_PERSON:
+        raise ValidationError(
+            {
+                "name": f"You already have {settings.API_TOKENS_PER_PERSON} tokens; "
+                "revoke one you no longer use first."
+            }
+        )
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(user=user, name=name, prefix=raw[:12], digest=token_digest(raw))
     token.full_clean()

@@ -1,6 +1,8 @@
 """The home page ("What needs me"), the profile page and the health check."""
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
@@ -11,6 +13,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import mailing, selectors, services
 from accounts.forms import PreferencesForm, TokenForm
 from accounts.models import ApiToken, Mailing
+from accounts.throttling import RateLimit, client_address
+
+RESET_LIMITED = (
+    "Too many password-reset requests from this network or for this e-mail address. "
+    "Try again in an hour, or ask an admin to reset your password."
+)
 
 
 @require_GET
@@ -94,3 +102,18 @@ def mailing_retry(request, pk: int):
     else:
         messages.success(request, f"“{found.subject}” is queued to be sent again.")
     return redirect("home")
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset page, limited per network address and per typed e-mail address."""
+
+    def form_valid(self, form):
+        limit = RateLimit("password-reset", settings.PASSWORD_RESET_RATE_LIMIT)
+        email = form.cleaned_data["email"].strip().lower()
+        # Both counters move on every request, so neither tells whether the account exists.
+        by_address = limit.hit(f"address:{client_address(self.request)}")
+        by_email = limit.hit(f"email:{email}")
+        if not (by_address and by_email):
+            form.add_error(None, RESET_LIMITED)
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().form_valid(form)

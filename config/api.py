@@ -5,6 +5,7 @@ owner's permissions. Errors are JSON: 400 with messages per field, 401, 403, 404
 """
 
 from django.conf import settings
+from django.core.cache import caches
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -13,9 +14,12 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
 from ninja.security import HttpBearer
-from ninja.throttling import AuthRateThrottle
+from ninja.throttling import SimpleRateThrottle
 
 from accounts.services import api_token_authenticate
+from accounts.throttling import RateLimit, client_address
+
+TOKEN_GUESSES_LIMITED = "Too many requests with a wrong API token from this network; try later."
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
@@ -47,11 +51,30 @@ class TokenAuth(HttpBearer):
     openapi_description = "A personal API token from your Accord profile page."
 
     def authenticate(self, request, token):
+        # Wrong tokens are counted per address, so nobody can try tokens at full speed.
+        guesses = RateLimit("api-token-failures", settings.API_TOKEN_FAILURE_RATE_LIMIT)
+        address = client_address(request)
+        if guesses.exceeded(address):
+            raise HttpError(429, TOKEN_GUESSES_LIMITED)
         found = api_token_authenticate(token, writes=request.method not in SAFE_METHODS)
         if found is None:
+            guesses.hit(address)
             return None
         request.user = found.user
         return found
+
+
+class PersonRateThrottle(SimpleRateThrottle):
+    """API_RATE_LIMIT per person, whichever of their tokens they use, in the shared cache."""
+
+    cache = caches["throttle"]
+    scope = "person"
+
+    def get_cache_key(self, request):
+        token = getattr(request, "auth", None)
+        if token is None:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": token.user_id}
 
 
 api = NinjaAPI(
@@ -59,7 +82,7 @@ api = NinjaAPI(
     version="1",
     description="Read the lead definition, check leads against it, submit leads and feedback.",
     auth=TokenAuth(),
-    throttle=[AuthRateThrottle(settings.API_RATE_LIMIT)],
+    throttle=[PersonRateThrottle(settings.API_RATE_LIMIT)],
     urls_namespace="api",
     parser=TextParser(),
     docs_url=None,  # the interactive docs load assets from a CDN; the schema is enough

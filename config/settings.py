@@ -5,6 +5,7 @@ demands a real SECRET_KEY and ALLOWED_HOSTS, and switches on the HTTPS protectio
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -54,7 +55,8 @@ if PRODUCTION and not SITE_URL:
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 # Where the read-only embed of a definition may be framed (the company intranet).
 EMBED_FRAME_ANCESTORS = env_list("EMBED_FRAME_ANCESTORS", "'self'")
-API_RATE_LIMIT = env("API_RATE_LIMIT", "120/m")
+API_RATE_LIMIT = env("API_RATE_LIMIT", "120/m")  # per person, over all their tokens
+API_TOKENS_PER_PERSON = int(env("API_TOKENS_PER_PERSON", "5"))
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -67,6 +69,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "django_tasks_db",
+    "axes",
     "accounts",
     "definitions",
     "meetings",
@@ -76,6 +79,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "config.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -86,6 +90,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "config.htmx.HtmxResponseMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, so it sees the sign-in failures of every view below it and answers lockouts.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -127,6 +133,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    # Refuses sign-ins of a locked-out account or address before the password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -176,7 +187,19 @@ def cache_from_url(url: str) -> dict:
 # Rate limits, import progress and the numbers' figures live in the cache: production runs
 # several servers, so it sets CACHE_URL to a Redis they share.
 CACHE_URL = env("CACHE_URL")
-CACHES = {"default": cache_from_url(CACHE_URL)}
+CACHES = {
+    "default": cache_from_url(CACHE_URL),
+    # Rate-limit counters must be seen by every app server: in the shared Redis when there
+    # is one, otherwise in the database (`manage.py createcachetable`; `make migrate` runs it).
+    "throttle": (
+        cache_from_url(CACHE_URL) | {"KEY_PREFIX": "throttle"}
+        if CACHE_URL.startswith(("redis://", "rediss://"))
+        else {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "accord_throttle",
+        }
+    ),
+}
 
 # Background work (imports, e-mail, closing votes) runs through django.tasks. `database`
 # keeps the queue in the app's own database (django-tasks-db) and needs a worker
@@ -191,6 +214,32 @@ if TASK_BACKEND not in TASK_BACKENDS:
 TASKS = {
     "default": {"BACKEND": TASK_BACKENDS[TASK_BACKEND]},
 }
+
+# Sign-in throttling (django-axes, state in the database so every app server shares it):
+# an e-mail address is locked after SIGN_IN_FAILURE_LIMIT failures in a row, one network
+# address after SIGN_IN_ADDRESS_FAILURE_LIMIT failures over any accounts, for the cool-off.
+# Attempts are recorded for any address typed, so a lockout says nothing about whether an
+# account exists. Admins lift lockouts under "Access attempts" in the admin.
+SIGN_IN_FAILURE_LIMIT = int(env("SIGN_IN_FAILURE_LIMIT", "10"))
+SIGN_IN_ADDRESS_FAILURE_LIMIT = int(env("SIGN_IN_ADDRESS_FAILURE_LIMIT", "50"))
+AXES_FAILURE_LIMIT = SIGN_IN_FAILURE_LIMIT
+AXES_HANDLER = "accounts.throttling.SignInAttemptHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_COOLOFF_TIME = timedelta(minutes=int(env("SIGN_IN_COOLOFF_MINUTES", "15")))
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "accounts.throttling.sign_in_name"
+AXES_LOCKOUT_CALLABLE = "accounts.throttling.sign_in_locked"
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+# The client's address is the connection's own unless TRUSTED_PROXY_COUNT load balancers
+# in front of the app set X-Forwarded-For (a header anyone else could forge).
+TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "1" if PRODUCTION else "0"))
+AXES_CLIENT_IP_CALLABLE = "accounts.throttling.client_address"
+# Password-reset e-mails and wrong API tokens, per network address (and per e-mail address
+# for resets), counted in the database-backed "throttle" cache shared by every app server.
+PASSWORD_RESET_RATE_LIMIT = env("PASSWORD_RESET_RATE_LIMIT", "5/h")
+API_TOKEN_FAILURE_RATE_LIMIT = env("API_TOKEN_FAILURE_RATE_LIMIT", "20/h")
 
 # Sessions live in the database so that any number of app servers can serve a person.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
@@ -252,4 +301,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    # Axes logs every failed sign-in at INFO and WARNING; a lockout is what matters.
+    "loggers": {"axes": {"level": env("AXES_LOG_LEVEL", "ERROR")}},
 }

@@ -8,8 +8,22 @@ from definitions.models import Definition, Version
 from definitions.publication import absolute
 
 
+class PlainTextAtomFeed(Atom1Feed):
+    """Atom whose entry summaries are plain text (`type="text"`), not HTML.
+
+    Django writes descriptions as `type="html"`: escaped once, so a reader that renders
+    the entry would run markup someone typed into a change summary or a name.
+    """
+
+    def add_item_elements(self, handler, item):
+        description = item.get("description")
+        super().add_item_elements(handler, {**item, "description": None})
+        if description is not None:
+            handler.addQuickElement("summary", description, {"type": "text"})
+
+
 class VersionFeed(Feed):
-    feed_type = Atom1Feed
+    feed_type = PlainTextAtomFeed
 
     def get_object(self, request, pk: int):
         return get_object_or_404(Definition, pk=pk)

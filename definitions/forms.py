@@ -3,6 +3,7 @@
 from django import forms
 
 from accounts.models import User
+from config.fields import DateTimeField, TextField
 from definitions.models import Definition, EvidenceStandard, Proposal, StageLevel, Vote
 from definitions.rules import LEAD_FIELDS, OPERATORS
 
@@ -71,20 +72,20 @@ class DefinitionForm(forms.ModelForm):
 
 
 class StageProposalForm(forms.Form):
-    name = forms.CharField(max_length=120)
+    name = TextField(max_length=120)
     after_key = forms.ChoiceField(
         label="Place it after", required=False, help_text="Where the stage sits in the funnel."
     )
     level = forms.ChoiceField(label="Funnel level", choices=StageLevel.choices)
-    meaning = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
-    owner = forms.CharField(max_length=120, required=False, help_text="Who owns leads here.")
-    routing = forms.CharField(
+    meaning = TextField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    owner = TextField(max_length=120, required=False, help_text="Who owns leads here.")
+    routing = TextField(
         label="Routed to",
         max_length=120,
         required=False,
         help_text="Nurture, inside sales, field sales…",
     )
-    follow_up = forms.CharField(
+    follow_up = TextField(
         label="Follow-up service level",
         max_length=120,
         required=False,
@@ -105,8 +106,8 @@ RULE_FIELD_CHOICES = [("", "No rule: a person checks it")] + [
 
 class CriterionProposalForm(forms.Form):
     stage_key = forms.ChoiceField(label="Stage")
-    statement = forms.CharField(max_length=300, help_text="What must be true of the lead.")
-    guidance = forms.CharField(
+    statement = TextField(max_length=300, help_text="What must be true of the lead.")
+    guidance = TextField(
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
         help_text="How to tell, and what does not count.",
@@ -121,7 +122,7 @@ class CriterionProposalForm(forms.Form):
     rule_operator = forms.ChoiceField(
         label="Rule: operator", choices=[("", "—"), *list(OPERATORS.items())], required=False
     )
-    rule_value = forms.CharField(
+    rule_value = TextField(
         label="Rule: value",
         required=False,
         help_text="Comma-separate several values; two for “between”.",
@@ -150,10 +151,10 @@ class CriterionProposalForm(forms.Form):
 
 
 class ProposalMetaForm(forms.Form):
-    rationale = forms.CharField(
+    rationale = TextField(
         widget=forms.Textarea(attrs={"rows": 3}), help_text="Why this change: what it fixes."
     )
-    closes_at = forms.DateTimeField(
+    closes_at = DateTimeField(
         label="Vote closes at",
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
@@ -173,7 +174,7 @@ class VoteForm(forms.Form):
     position = forms.ChoiceField(
         label="Your position", choices=Vote.Position.choices, widget=forms.RadioSelect
     )
-    comment = forms.CharField(
+    comment = TextField(
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
         help_text="Required when you disagree or block.",
@@ -181,14 +182,14 @@ class VoteForm(forms.Form):
 
 
 class SubmitDraftForm(forms.Form):
-    change_summary = forms.CharField(
+    change_summary = TextField(
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="What changes in this version, in a sentence or two.",
     )
 
 
 class ReviewForm(forms.Form):
-    comment = forms.CharField(
+    comment = TextField(
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
         help_text="Required when you send the draft back.",

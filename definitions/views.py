@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.decorators import login_or_read_key_required, permission_require, permission_required
 from accounts.services import read_key_for
+from config.fields import id_param
 from config.htmx import render_htmx
 from definitions import publication, selectors, services
 from definitions.content import (
@@ -157,11 +158,12 @@ def proposal_create(request, pk: int, kind: str):
         raise PermissionDenied(selectors.PROPOSER_REFUSAL)
     draft = selectors.draft_build(definition)[0]
     supersedes = None
-    supersedes_pk = request.GET.get("supersedes") or request.POST.get("supersedes")
-    if supersedes_pk:
-        if not supersedes_pk.isdigit():
+    raw = request.GET.get("supersedes") or request.POST.get("supersedes")
+    if raw:
+        supersedes_pk = id_param({"supersedes": raw}, "supersedes")
+        if supersedes_pk is None:
             raise Http404
-        supersedes = get_object_or_404(Proposal, definition=definition, pk=int(supersedes_pk))
+        supersedes = get_object_or_404(Proposal, definition=definition, pk=supersedes_pk)
     data = request.POST if request.method == "POST" else None
 
     if supersedes is not None:

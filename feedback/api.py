@@ -280,16 +280,20 @@ class FeedbackOut(Schema):
 
 
 def _lead(request, definition_id: int, crm_reference: str) -> Lead:
+    """The lead, if the caller may read it: another rep's lead answers exactly like an
+    unknown reference, so references cannot be probed."""
     definition = _definition(request, definition_id)
     if "\x00" in crm_reference:
         raise Http404  # no reference holds one (and PostgreSQL cannot compare it)
     return get_object_or_404(
-        Lead.objects.select_related("version"), definition=definition, crm_reference=crm_reference
+        Lead.objects.visible_to(request.user).select_related("version"),
+        definition=definition,
+        crm_reference=crm_reference,
     )
 
 
 @router.post(
-    "/{definition_id}/leads/{crm_reference}/feedback",
+    "/{definition_id}/leads/{path:crm_reference}/feedback",
     response=with_errors({200: FeedbackOut}, 403, 404),
     summary="Record the rep's feedback on a lead",
 )
@@ -331,7 +335,7 @@ class OutcomeOut(Schema):
 
 
 @router.post(
-    "/{definition_id}/leads/{crm_reference}/outcome",
+    "/{definition_id}/leads/{path:crm_reference}/outcome",
     response=with_errors({201: OutcomeOut}, 403, 404),
     summary="Record what later became of a lead",
 )

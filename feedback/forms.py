@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 
 from accounts.models import Department, User
+from config.fields import DateTimeField, TextField, date_field_for
 from definitions.models import Definition
 from definitions.rules import EVIDENCE_LEVELS
 from feedback import csv_io
@@ -48,12 +49,12 @@ class FeedbackForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text="At least one when you reject or recycle the lead.",
     )
-    wanted_to_know = forms.CharField(
+    wanted_to_know = TextField(
         label="What else would you have liked to know?",
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    comment = TextField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, reasons: list[RejectionReason], **kwargs):
         super().__init__(*args, **kwargs)
@@ -117,7 +118,7 @@ class SuggestionForm(forms.ModelForm):
 
 class CycleForm(forms.Form):
     definition = forms.ModelChoiceField(queryset=Definition.objects.filter(versions__isnull=False))
-    starts_at = forms.DateTimeField(
+    starts_at = DateTimeField(
         label="Starts",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         initial=lambda: timezone.localtime().replace(second=0, microsecond=0),
@@ -284,6 +285,7 @@ class CriterionMarkForm(forms.Form):
 class OutcomeForm(forms.ModelForm):
     class Meta:
         model = Outcome
+        formfield_callback = date_field_for
         fields = ["result", "occurred_on", "amount"]
         labels = {"occurred_on": "Date", "amount": "Amount (if known)"}
         widgets = {"occurred_on": forms.DateInput(attrs={"type": "date"})}
@@ -295,6 +297,7 @@ class LeadForm(forms.ModelForm):
 
     class Meta:
         model = Lead
+        formfield_callback = date_field_for
         # Every field a facilitator may enter by hand but the hand-over time (now).
         fields = ["cycle", "rep", *(f for f in LEAD_FORM_FIELDS if f != "handed_over_at")]
         widgets = {
@@ -313,7 +316,7 @@ class LeadForm(forms.ModelForm):
 
 
 class ReasonForm(forms.Form):
-    label = forms.CharField(max_length=120)
+    label = TextField(max_length=120)
     criterion_key = forms.ChoiceField(
         label="Backed by the criterion", required=False, help_text="Empty: an unwritten reason."
     )

@@ -129,6 +129,10 @@ class LeadSource(models.TextChoices):
     OTHER = "other", "Other"
 
 
+def reads_every_lead(user) -> bool:
+    return user.has_perm("feedback.facilitate") or user.has_perm("definitions.approve_version")
+
+
 class LeadQuerySet(models.QuerySet):
     def in_cycle(self, cycle):
         return self.filter(cycle=cycle)
@@ -137,10 +141,13 @@ class LeadQuerySet(models.QuerySet):
         return self.filter(rep=rep)
 
     def visible_to(self, user):
-        """Facilitators and executives see every lead; a rep sees the leads handed to them."""
+        """Facilitators and executives see every lead; a rep sees the leads handed to them.
+
+        The one rule for reading per-lead feedback: lead pages, exports, the numbers pages'
+        lists and the API all go through it (aggregates are for everyone)."""
         if not user.is_authenticated:
             return self.none()
-        if user.has_perm("feedback.facilitate") or user.has_perm("definitions.approve_version"):
+        if reads_every_lead(user):
             return self
         return self.filter(rep=user)
 

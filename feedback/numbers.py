@@ -67,6 +67,7 @@ from feedback.models import (
     RejectionFigures,
     RejectionReason,
     ReviewCycle,
+    reads_every_lead,
 )
 from feedback.rounding import percent, percent_points
 
@@ -518,10 +519,12 @@ def criteria_prediction(definition: Definition, filters: Filters, counts=None) -
 # --- disagreements -------------------------------------------------------------------------
 
 
-def _lead_list(definition: Definition, filters: Filters, where: dict, order) -> list:
-    """Up to LIST_LIMIT leads whose figures match `where`, with their feedback's id."""
+def _lead_list(definition: Definition, filters: Filters, where: dict, order, viewer=None) -> list:
+    """Up to LIST_LIMIT leads whose figures match `where`, with their feedback's id; only
+    those `viewer` may read when a viewer is given."""
+    readable = Lead.objects.all() if viewer is None else Lead.objects.visible_to(viewer)
     return list(
-        Lead.objects.filter(figures__definition=definition)
+        readable.filter(figures__definition=definition)
         .filter(filters.q("figures__"))
         .filter(**{f"figures__{k}": v for k, v in where.items()})
         .select_related("rep", "outcome", "qualification__stage_reached")
@@ -533,7 +536,7 @@ def _lead_list(definition: Definition, filters: Filters, where: dict, order) -> 
 
 
 def disagreements(
-    definition: Definition, filters: Filters, reasons=None, criteria_counts=None
+    definition: Definition, filters: Filters, reasons=None, criteria_counts=None, viewer=None
 ) -> dict:
     """Leads the check placed at Opportunity that sales rejected, and leads sales accepted
     that the check placed below Lead, with the pattern behind each. `reasons` and
@@ -549,10 +552,10 @@ def disagreements(
     )
     return {
         "high_rejected": _lead_list(
-            definition, filters, HIGH_REJECTED_WHERE, ["-figures__handed_over_at", "pk"]
+            definition, filters, HIGH_REJECTED_WHERE, ["-figures__handed_over_at", "pk"], viewer
         ),
         "accepted_low": _lead_list(
-            definition, filters, ACCEPTED_LOW_WHERE, ["-figures__handed_over_at", "pk"]
+            definition, filters, ACCEPTED_LOW_WHERE, ["-figures__handed_over_at", "pk"], viewer
         ),
         "high_rejected_reason": (
             high
@@ -579,10 +582,14 @@ def disagreements(
 # --- rejected, then bought -----------------------------------------------------------------
 
 
-def rejected_then_bought(definition: Definition, filters: Filters) -> list:
+def rejected_then_bought(definition: Definition, filters: Filters, viewer=None) -> list:
     """The rejected leads that bought within 24 months of the rejection, latest purchase first."""
     return _lead_list(
-        definition, filters, {"rejected_then_bought": True}, ["-figures__outcome_on", "pk"]
+        definition,
+        filters,
+        {"rejected_then_bought": True},
+        ["-figures__outcome_on", "pk"],
+        viewer,
     )
 
 
@@ -1040,6 +1047,11 @@ def numbers_page(definition: Definition, filters: Filters) -> dict:
     figures["disagreements"] = disagreements(definition, filters, figures["reasons"], counts)
     figures["bought"] = rejected_then_bought(definition, filters)
     figures["funnel"] = funnel(definition, filters, figures["totals"])
+    _label_reasons(figures)
+    return figures
+
+
+def _label_reasons(figures: dict) -> None:
     lists = figures["disagreements"]
     reasons = reasons_of(
         [lead.feedback_id for lead in figures["bought"]]
@@ -1047,6 +1059,24 @@ def numbers_page(definition: Definition, filters: Filters) -> dict:
     )
     for lead in figures["bought"] + lists["high_rejected"]:
         lead.reason_labels = reasons.get(lead.feedback_id, [])
+
+
+def lead_lists_for(definition: Definition, filters: Filters, figures: dict, viewer) -> dict:
+    """The page's figures with its lists of leads cut to those `viewer` may read: a rep
+    sees their own leads there, as on the lead pages; the aggregates stay as they are."""
+    if reads_every_lead(viewer):
+        return figures
+    figures = {**figures, "disagreements": {**figures["disagreements"]}}
+    found = figures["disagreements"]
+    for key, where in (
+        ("high_rejected", HIGH_REJECTED_WHERE),
+        ("accepted_low", ACCEPTED_LOW_WHERE),
+    ):
+        found[key] = _lead_list(
+            definition, filters, where, ["-figures__handed_over_at", "pk"], viewer
+        )
+    figures["bought"] = rejected_then_bought(definition, filters, viewer)
+    _label_reasons(figures)
     return figures
 
 

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from config.fields import DateField
 from config.htmx import render_htmx
 from definitions.models import Definition
 from definitions.selectors import voter_is_eligible
@@ -17,10 +18,10 @@ from feedback.rounding import percent_points
 class NumbersForm(forms.Form):
     """The filters and the leads-needed plan; every field may stay empty."""
 
-    date_from = forms.DateField(
+    date_from = DateField(
         label="Handed over from", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    date_to = forms.DateField(
+    date_to = DateField(
         label="Handed over to", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     version = forms.TypedChoiceField(label="Version", required=False, coerce=int, empty_value=None)
@@ -146,6 +147,7 @@ def definition_numbers(request, pk: int):
     filters = form.filters()
     stamp = numbers.data_stamp()
     figures = numbers.numbers_page_cached(definition, filters, stamp)
+    figures = numbers.lead_lists_for(definition, filters, figures, request.user)
     content, backtest = numbers.draft_and_backtest_cached(definition, stamp)
     numbers.findings_links(definition, filters, figures, content)
     plan = form.valid_data()
@@ -228,7 +230,7 @@ def _pct(value) -> str:
     return "" if points is None else str(points)
 
 
-def _table(definition, filters: numbers.Filters, table: str, plan: dict):
+def _table(definition, filters: numbers.Filters, table: str, plan: dict, viewer):
     if table in numbers.DIMENSIONS:
         header = [numbers.DIMENSION_LABELS[table], *RATE_HEADER]
         rows = [
@@ -298,7 +300,7 @@ def _table(definition, filters: numbers.Filters, table: str, plan: dict):
         ]
         return header, rows
     if table == "disagreements":
-        found = numbers.disagreements(definition, filters)
+        found = numbers.disagreements(definition, filters, viewer=viewer)
         header = ["Disagreement", "CRM reference", "Company", "Rep", "Check reached", "Handed over"]
         rows = [
             [
@@ -317,7 +319,7 @@ def _table(definition, filters: numbers.Filters, table: str, plan: dict):
         ]
         return header, rows
     if table == "bought":
-        leads = numbers.rejected_then_bought(definition, filters)
+        leads = numbers.rejected_then_bought(definition, filters, viewer)
         reasons = numbers.reasons_of([lead.feedback_id for lead in leads])
         header = [
             "CRM reference",
@@ -378,7 +380,7 @@ def export_csv(request, pk: int, table: str):
         # Never the unfiltered table under a filtered file name: say what is wrong.
         return HttpResponse(form.error_text(), status=400, content_type="text/plain; charset=utf-8")
     plan = form.valid_data()
-    header, rows = _table(definition, form.filters(), table, plan)
+    header, rows = _table(definition, form.filters(), table, plan, request.user)
     response = HttpResponse(csv_io.csv_write(header, rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="numbers-{definition.pk}-{table}.csv"'
     return response

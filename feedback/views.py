@@ -6,13 +6,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import permission_required
+from config.fields import id_param
 from config.htmx import render_htmx
 from definitions.models import VersionCriterion
 from feedback import csv_io, forms, selectors, services
@@ -539,7 +540,10 @@ def reasons(request):
     form = forms.ReasonForm(request.POST or None, criteria=criteria)
     if request.method == "POST":
         if "toggle" in request.POST:
-            reason = get_object_or_404(RejectionReason, pk=request.POST["toggle"])
+            toggle = id_param(request.POST, "toggle")
+            if toggle is None:
+                raise Http404
+            reason = get_object_or_404(RejectionReason, pk=toggle)
             services.reason_save(
                 by=request.user,
                 label=reason.label,

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from accounts.models import User
+from config.fields import DateField, DateTimeField, TextField
 from definitions.models import Definition, EvidenceStandard, Proposal, Vote
 from meetings.models import Confirmation, Meeting
 from meetings.selectors import composition_warnings
@@ -77,8 +78,8 @@ class MeetingForm(forms.Form):
         label="Kind of meeting",
         help_text="A confirmation meeting puts every proposal open for a vote on its agenda.",
     )
-    title = forms.CharField(max_length=200, label="Title")
-    starts_at = forms.DateTimeField(
+    title = TextField(max_length=200, label="Title")
+    starts_at = DateTimeField(
         label="Starts at",
         widget=DateTimeInput(),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
@@ -87,7 +88,7 @@ class MeetingForm(forms.Form):
     duration_minutes = forms.IntegerField(
         label="Length (minutes)", min_value=5, max_value=480, initial=60
     )
-    place = forms.CharField(max_length=200, required=False, label="Place")
+    place = TextField(max_length=200, required=False, label="Place")
     call_link = forms.URLField(
         required=False, label="Call link", assume_scheme="https", help_text="https://…"
     )
@@ -170,7 +171,7 @@ class AttendanceForm(OnMeetingPage, forms.Form):
 class AgendaItemForm(OnMeetingPage, forms.Form):
     id_prefix = "agenda"
 
-    title = forms.CharField(max_length=200, required=False, label="Agenda item")
+    title = TextField(max_length=200, required=False, label="Agenda item")
     proposal = forms.ModelChoiceField(
         queryset=Proposal.objects.none(),
         required=False,
@@ -196,7 +197,7 @@ class AgendaItemForm(OnMeetingPage, forms.Form):
 class QuestionForm(OnMeetingPage, forms.Form):
     id_prefix = "question"
 
-    text = forms.CharField(max_length=300, label="New question")
+    text = TextField(max_length=300, label="New question")
 
 
 class AnswerForm(forms.Form):
@@ -205,7 +206,7 @@ class AnswerForm(forms.Form):
     def __init__(self, *args, questions, answers: dict, **kwargs):
         super().__init__(*args, **kwargs)
         for question in questions:
-            self.fields[f"question_{question.pk}"] = forms.CharField(
+            self.fields[f"question_{question.pk}"] = TextField(
                 label=question.text,
                 required=False,
                 max_length=5000,
@@ -219,7 +220,7 @@ class AnswerForm(forms.Form):
 
 
 class MinutesForm(forms.Form):
-    text = forms.CharField(
+    text = TextField(
         label="Minutes",
         required=False,
         max_length=50_000,
@@ -231,9 +232,9 @@ class MinutesForm(forms.Form):
 class ActionItemForm(OnMeetingPage, forms.Form):
     id_prefix = "action"
 
-    text = forms.CharField(max_length=300, label="Action")
+    text = TextField(max_length=300, label="Action")
     owner = forms.ModelChoiceField(queryset=User.objects.none(), label="Owner")
-    due = forms.DateField(label="Due date", widget=DateInput())
+    due = DateField(label="Due date", widget=DateInput())
 
     def __init__(self, *args, meeting: Meeting, **kwargs):
         super().__init__(*args, **kwargs)
@@ -243,7 +244,7 @@ class ActionItemForm(OnMeetingPage, forms.Form):
 
 
 class SummaryForm(forms.Form):
-    text = forms.CharField(
+    text = TextField(
         label="Summary",
         max_length=20_000,
         widget=forms.Textarea(attrs={"rows": 8}),
@@ -257,7 +258,7 @@ class ConfirmationForm(OnMeetingPage, forms.Form):
     position = forms.ChoiceField(
         choices=Confirmation.Position.choices, widget=forms.RadioSelect, label="Your answer"
     )
-    comment = forms.CharField(
+    comment = TextField(
         required=False,
         max_length=5000,
         label="Comment",
@@ -290,17 +291,15 @@ class ProposalFromAnswersForm(forms.Form):
         queryset=None, label="Answers it comes from", widget=forms.CheckboxSelectMultiple
     )
     stage_key = forms.ChoiceField(label="Stage", choices=())
-    statement = forms.CharField(
+    statement = TextField(
         max_length=300, label="Criterion", help_text="What must be true of the lead."
     )
-    guidance = forms.CharField(
-        required=False, label="Guidance", widget=forms.Textarea(attrs={"rows": 3})
-    )
+    guidance = TextField(required=False, label="Guidance", widget=forms.Textarea(attrs={"rows": 3}))
     evidence = forms.ChoiceField(
         choices=EvidenceStandard.choices, initial=EvidenceStandard.STATED, label="Evidence"
     )
     weight = forms.IntegerField(min_value=1, max_value=10, initial=1, label="Weight")
-    rationale = forms.CharField(
+    rationale = TextField(
         required=False, label="Rationale", widget=forms.Textarea(attrs={"rows": 6})
     )
 
@@ -316,7 +315,7 @@ class VoteForm(OnMeetingPage, forms.Form):
     position = forms.ChoiceField(
         choices=Vote.Position.choices, widget=forms.RadioSelect, label="Your vote"
     )
-    comment = forms.CharField(
+    comment = TextField(
         required=False,
         max_length=5000,
         label="Comment",

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.decorators import permission_require
 from accounts.models import User
+from config.fields import LATEST
 from definitions import services as definition_services
 from definitions.models import Definition, EvidenceStandard, Proposal, Vote
 from meetings.models import (
@@ -273,6 +274,11 @@ def meeting_reopen(*, meeting: Meeting, by: User) -> Meeting:
 def review_schedule_next(*, meeting: Meeting, by: User) -> Meeting:
     """The bi-weekly review two weeks after `meeting`, with the same people (seed 001, step 5)."""
     _require_facilitate(by, "schedule a meeting")
+    if meeting.starts_at.date() > LATEST - timedelta(days=15):
+        raise ValidationError(
+            f"This meeting is in {meeting.starts_at.year}: correct its date before "
+            "scheduling the review after it."
+        )
     starts_at = meeting.starts_at + timedelta(days=14)
     local = timezone.localtime(starts_at)
     return meeting_schedule(

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import permission_required
+from config.fields import id_param
 from config.htmx import render_htmx
 from definitions.models import Definition, Proposal
 from meetings import forms, selectors, services
@@ -84,7 +85,11 @@ def _render_meeting(request, meeting: Meeting, *, status: int = 200, **bound_for
 @login_required
 def meeting_list(request):
     meetings = selectors.meetings_for_list(request.user)
-    definition = Definition.objects.filter(pk=request.GET.get("definition") or None).first()
+    definition = (
+        Definition.objects.visible_to(request.user)
+        .filter(pk=id_param(request.GET, "definition"))
+        .first()
+    )
     if definition is not None:
         meetings = meetings.for_definition(definition)
     return render(
@@ -103,7 +108,11 @@ def meeting_list(request):
 @permission_required(FACILITATE, action="schedule a meeting")
 def meeting_schedule(request):
     initial = {"kind": Meeting.Kind.KICKOFF}
-    definition = Definition.objects.filter(pk=request.GET.get("definition") or None).first()
+    definition = (
+        Definition.objects.visible_to(request.user)
+        .filter(pk=id_param(request.GET, "definition"))
+        .first()
+    )
     if definition is not None:
         initial.update(definition=definition, sponsor=definition.executive_sponsor)
     form = forms.MeetingForm(request.POST or None, initial=initial)
@@ -575,7 +584,11 @@ def status_change(request, pk: int):
 @permission_required(FACILITATE, action="schedule a meeting")
 def next_review(request, pk: int):
     meeting = _meeting(request, pk)
-    review = services.review_schedule_next(meeting=meeting, by=request.user)
+    try:
+        review = services.review_schedule_next(meeting=meeting, by=request.user)
+    except ValidationError as error:
+        messages.error(request, _message_for(error))
+        return redirect(meeting)
     local = timezone.localtime(review.starts_at)
     messages.success(
         request, f"The next review is scheduled for {local:%A %-d %B at %H:%M}, same people."

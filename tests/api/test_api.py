@@ -1,7 +1,7 @@
 """The JSON API: tokens, permissions, errors."""
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 
 from accounts.models import ApiToken
 from accounts.services import api_token_create, api_token_revoke, token_digest
@@ -14,6 +14,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits():
     cache.clear()
+    caches["throttle"].clear()
 
 
 def bearer(raw: str) -> dict:

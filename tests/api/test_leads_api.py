@@ -5,11 +5,12 @@ import json
 import re
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 
 from accounts.services import api_token_create
 from feedback import services as feedback_services
 from feedback.models import Lead, LeadFeedback
+from tests.accounts.factories import UserFactory
 from tests.definitions.factories import DefinitionFactory, version_published
 
 pytestmark = pytest.mark.django_db
@@ -51,6 +52,7 @@ OPERATOR_CASES = [
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits():
     cache.clear()
+    caches["throttle"].clear()
 
 
 def ladder_with(rule) -> dict:
@@ -324,3 +326,46 @@ def test_nul_characters_never_reach_the_database_through_the_api(
         200,
         404,
     )
+
+
+def test_another_reps_lead_answers_like_an_unknown_reference(
+    client, facilitator, executive, sales_rep
+):
+    other = UserFactory(department="sales")
+    definition = _cycle(facilitator, executive)
+    post(
+        client,
+        f"/api/v1/definitions/{definition.pk}/leads",
+        {"leads": [{"crm_reference": "B-1", "company": "Beta", "owner": other.email}]},
+        bearer(facilitator),
+    )
+    body = {"agrees_with_stage": True, "decision": "accepted", "reasons": []}
+    base = f"/api/v1/definitions/{definition.pk}/leads"
+    theirs = post(client, f"{base}/B-1/feedback", body, bearer(sales_rep))
+    unknown = post(client, f"{base}/NOPE/feedback", body, bearer(sales_rep))
+    assert (theirs.status_code, theirs.json()) == (unknown.status_code, unknown.json())
+    assert theirs.status_code == 404
+    outcome = {"result": "bought", "occurred_on": "2026-10-01"}
+    theirs = post(client, f"{base}/B-1/outcome", outcome, bearer(sales_rep))
+    unknown = post(client, f"{base}/NOPE/outcome", outcome, bearer(sales_rep))
+    assert (theirs.status_code, theirs.json()) == (unknown.status_code, unknown.json())
+
+
+def test_a_crm_reference_with_a_slash_is_addressable(client, facilitator, executive, sales_rep):
+    definition = _cycle(facilitator, executive)
+    post(
+        client,
+        f"/api/v1/definitions/{definition.pk}/leads",
+        {"leads": [{"crm_reference": "EU/2026/7", "company": "Acme", "owner": sales_rep.email}]},
+        bearer(facilitator),
+    )
+    body = {"agrees_with_stage": True, "decision": "accepted", "reasons": []}
+    for path in ("EU/2026/7", "EU%2F2026%2F7"):
+        response = post(
+            client,
+            f"/api/v1/definitions/{definition.pk}/leads/{path}/feedback",
+            body,
+            bearer(sales_rep),
+        )
+        assert response.status_code == 200, response.content
+        assert response.json()["lead"] == "EU/2026/7"

@@ -279,3 +279,18 @@ def test_a_failing_mail_server_never_fails_the_publication(
         "E-mail that could not be sent"
         not in client_as(definition.facilitator).get(reverse("home")).text
     )
+
+
+def test_feed_entries_carry_typed_text_as_text_not_html(client_as, facilitator, marketer):
+    executive = UserFactory(department="sales", full_name="<img src=x onerror=alert(1)>")
+    executive.groups.set(UserFactory(roles=["Executive"]).groups.all())
+    definition = DefinitionFactory(facilitator=facilitator, executive_sponsor=executive)
+    version_published(definition, change_summary="<script>alert(1)</script> & more")
+    response = client_as(marketer).get(reverse("definitions:feed", args=[definition.pk]))
+    body = response.content.decode()
+    assert '<summary type="text">' in body
+    assert 'type="html"' not in body
+    entry = feedparser.parse(response.content).entries[0]
+    # A reader shows the text as typed; no markup survives as markup.
+    assert entry.summary_detail.type == "text/plain"
+    assert "<script>alert(1)</script> & more" in entry.summary

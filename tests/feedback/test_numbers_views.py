@@ -401,3 +401,41 @@ def test_reasons_given_on_recycled_leads_are_shown_in_their_own_column(client_as
     table = list(csv_module.DictReader(io.StringIO(csv.lstrip("\ufeff"))))
     row = next(r for r in table if r["Reason"] == reasons[1].label)
     assert (row["Rejections"], row["Recycled leads giving it"]) == ("0", "2")
+
+
+def _csv_rows(response) -> list[list[str]]:
+    import csv
+    import io
+
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))[1:]
+
+
+def test_a_rep_reads_only_their_own_leads_on_the_numbers_pages_and_exports(
+    data, client_as, facilitator
+):
+    from feedback.models import Lead
+
+    definition, _, reps = data
+    rep = reps[1]  # rejects leads that later buy
+    own = set(Lead.objects.filter(rep=rep).values_list("crm_reference", flat=True))
+    others = set(Lead.objects.exclude(rep=rep).values_list("company", flat=True))
+    client = client_as(rep)
+    page = client.get(page_url(definition))
+    assert page.status_code == 200
+    body = page.content.decode()
+    listed = [lead for lead in page.context["figures"]["bought"]]
+    found = page.context["figures"]["disagreements"]
+    listed += found["high_rejected"] + found["accepted_low"]
+    assert listed and all(lead.rep_id == rep.pk for lead in listed)
+    for company in others:
+        assert f">{company}</a>" not in body
+    # Aggregates stay: the totals count every rep's leads.
+    assert page.context["totals"]["handed"] == Lead.objects.count()
+    for table in ("bought", "disagreements"):
+        url = reverse("numbers:export", args=[definition.pk, table])
+        mine = _csv_rows(client.get(url))
+        column = 1 if table == "disagreements" else 0
+        assert {row[column] for row in mine} <= own, table
+        assert mine or table == "disagreements"
+        everyone = _csv_rows(client_as(facilitator).get(url))
+        assert {row[column] for row in everyone} - own, table
