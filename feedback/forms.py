@@ -20,6 +20,7 @@ from feedback.models import (
     ReviewCycle,
     Suggestion,
 )
+from feedback.selectors import QUEUE_SHOWS, QueueCursor
 from feedback.services import LEAD_FORM_FIELDS
 
 
@@ -105,6 +106,23 @@ class BulkForm(forms.Form):
         if cleaned.get("decision") in ("rejected", "recycled") and not cleaned.get("reason"):
             self.add_error("reason", "A bulk reject or recycle still needs a reason.")
         return cleaned
+
+
+class QueueForm(forms.Form):
+    """The review queue's query: which leads to show, and where the previous page ended."""
+
+    show = forms.ChoiceField(choices=list(QUEUE_SHOWS.items()), required=False)
+    # "w123": the previous page ended on lead 123, shown waiting; "r123": shown reviewed.
+    after = forms.RegexField(regex=r"^[wr][1-9][0-9]{0,17}$", required=False)
+
+    def query(self) -> tuple[str, QueueCursor | None]:
+        """The valid part of the query; anything malformed falls back to the first page."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        show = data.get("show") or "all"
+        after = data.get("after")
+        cursor = QueueCursor(int(after[1:]), after[0] == "r") if after else None
+        return show, cursor
 
 
 class SuggestionForm(forms.ModelForm):
