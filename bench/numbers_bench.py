@@ -163,6 +163,7 @@ def generate(definition, facilitator, reps, count: int) -> None:
                 picked.add(rng.choice(unwritten))
             links.extend(through(leadfeedback_id=row.pk, rejectionreason_id=r.pk) for r in picked)
         through.objects.bulk_create(links, batch_size=10000)
+        services.rejection_days_rebuild(definition_ids=[definition.pk])
         outcomes = []
         for lead in leads:
             if rng.random() > 0.2:
