@@ -162,3 +162,23 @@ def test_the_queue_and_a_save_cost_the_same_for_10_leads_as_for_100(cycle, clien
     assert [queries for queries, _ in large_queue] == [queries for queries, _ in small_queue]
     assert large_save == small_save
     assert large_save[1] == 1
+
+
+def test_a_row_sent_back_keeps_what_the_rep_chose_and_marks_the_field(cycle, client_as, sales_rep):
+    lead = lead_make(cycle, rep=sales_rep)
+    reason = RejectionReason.objects.get(label="Timing")
+    data = {
+        f"lead-{lead.pk}-agrees_with_stage": "no",
+        f"lead-{lead.pk}-decision": "rejected",
+        f"lead-{lead.pk}-comment": "Call <back> in May",
+    }
+    url = reverse("feedback:review_save", args=[cycle.pk, lead.pk])
+    html = client_as(sales_rep).post(url, data, HTTP_HX_TARGET=f"lead-{lead.pk}", **HTMX)
+    html = html.content.decode()
+    prefix = f"lead-{lead.pk}"
+    assert f'value="rejected" id="id_{prefix}-decision_1" required checked>' in html
+    assert f'value="no" id="id_{prefix}-agrees_with_stage_1" required checked>' in html
+    assert f'name="{prefix}-reasons" value="{reason.pk}"' in html
+    assert 'type="checkbox"' in html and 'aria-invalid="true"' in html
+    assert "Give at least one reason" in html
+    assert "Call &lt;back&gt; in May</textarea>" in html
