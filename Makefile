@@ -13,7 +13,7 @@ FIND_PYTHON = for c in $${PYTHON:-} python3.14 python3.13 python3.12 python3 $$(
 	  $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; break; }; \
 	done
 
-.PHONY: run test venv install install-dev migrate seed serve lint format check-deploy bench clean
+.PHONY: run test venv install install-dev migrate seed serve lint format check-deploy bench bench-load clean
 
 $(PY):
 	@py=$$($(FIND_PYTHON)); \
@@ -73,6 +73,11 @@ BENCH_DB ?= postgres://postgres@127.0.0.1:5432
 bench: install-dev
 	DATABASE_URL=$(BENCH_DB)/accord_bench $(PY) bench/feedback_import.py --rows 100000
 	DATABASE_URL=$(BENCH_DB)/accord_numbers_bench $(PY) bench/numbers_bench.py --leads 100000 --runs 5
+
+# The load run: gunicorn on PostgreSQL under Locust, page by page and the mixed journey;
+# its tables replace the "Load" section of docs/benchmarks.md (a few minutes).
+bench-load: install-dev
+	DATABASE_URL=$(BENCH_DB)/accord_load_bench $(PY) bench/load/run.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

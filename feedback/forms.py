@@ -5,6 +5,8 @@ from datetime import timedelta
 from django import forms
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import Department, User
 from definitions.models import Definition
@@ -27,6 +29,9 @@ from feedback.services import LEAD_FORM_FIELDS
 
 def sales_reps():
     return User.objects.active().in_department(Department.SALES).order_by("full_name")
+
+
+CHECKED = mark_safe(" checked")
 
 
 class FeedbackForm(forms.Form):
@@ -103,6 +108,29 @@ class FeedbackForm(forms.Form):
                 else [],
             }
         return fields
+
+    @cached_property
+    def choices_html(self) -> dict[str, SafeString]:
+        """The radios and boxes of each choice field, as Django's widgets would draw them,
+        built in one pass: a page of leads costs a few string joins, not a template each."""
+        drawn = {}
+        for name in self.CHOICE_FIELDS:
+            field = self.inputs[name]
+            kind = "checkbox" if name == "reasons" else "radio"
+            flags = mark_safe(
+                (" required" if self.fields[name].required else "")
+                + (' aria-invalid="true"' if field["invalid"] else "")
+            )
+            drawn[name] = format_html_join(
+                "",
+                '<label class="choice" for="{0}"><input type="{1}" name="{2}" value="{3}" '
+                'id="{0}"{4}{5}> {6}</label>',
+                (
+                    (id_, kind, field["name"], value, flags, CHECKED if checked else "", label)
+                    for id_, value, label, checked in field["choices"]
+                ),
+            )
+        return drawn
 
     def clean(self):
         cleaned = super().clean()
