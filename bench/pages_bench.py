@@ -61,13 +61,7 @@ def main() -> None:
 
     definition, facilitator, reps = data.world()
     if not args.keep or not Lead.objects.filter(definition=definition).exists():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "TRUNCATE feedback_criterionresult, feedback_leadcheck, feedback_leadfigures, "
-                "feedback_rejectionfigures, feedback_rejectionday, "
-                "feedback_leadfeedback_reasons, feedback_leadfeedback, feedback_outcome, "
-                "feedback_lead, feedback_historicallead, feedback_reviewcycle CASCADE"
-            )
+        data.feedback_empty()
         start = time.perf_counter()
         data.generate(definition, facilitator, reps, args.leads)
         print(f"  generated in {time.perf_counter() - start:.0f} s", flush=True)

@@ -83,13 +83,7 @@ def world(url: str, leads: int) -> dict:
     call_command("collectstatic", "--no-input", verbosity=0)
     definition, facilitator, reps = data.world()
     if Lead.objects.filter(definition=definition).count() != leads:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "TRUNCATE feedback_criterionresult, feedback_leadcheck, feedback_leadfigures, "
-                "feedback_rejectionfigures, feedback_rejectionday, "
-                "feedback_leadfeedback_reasons, feedback_leadfeedback, feedback_outcome, "
-                "feedback_lead, feedback_historicallead, feedback_reviewcycle CASCADE"
-            )
+        data.feedback_empty()
         data.generate(definition, facilitator, reps, leads)
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
