@@ -703,7 +703,11 @@ def feedback_record(
         feedback.wanted_to_know = wanted_to_know.strip()
         feedback.comment = comment.strip()
     feedback.updated_at = timezone.now()
-    feedback.full_clean(validate_constraints=not created)
+    # The keys come from the lead and the rep this service was handed, so checking that they
+    # exist would cost a query each on every save; the database still enforces them.
+    feedback.full_clean(
+        exclude=["lead", "cycle", "version", "rep"], validate_constraints=not created
+    )
     feedback._change_reason = "Given" if created else "Changed"
     try:
         with transaction.atomic():
