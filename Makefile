@@ -13,7 +13,7 @@ FIND_PYTHON = for c in $${PYTHON:-} python3.14 python3.13 python3.12 python3 $$(
 	  $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; break; }; \
 	done
 
-.PHONY: run test venv install install-dev migrate seed serve lint format check-deploy bench clean backup restore
+.PHONY: run test venv install install-dev migrate seed serve lint format check-deploy bench bench-load clean backup restore
 
 $(PY):
 	@py=$$($(FIND_PYTHON)); \
@@ -96,6 +96,11 @@ restore:
 	@pg_restore --no-owner --no-privileges --exit-on-error --single-transaction \
 	  --dbname="$$DATABASE_URL" "$(FILE)"
 	@echo "Restored $(FILE) into the database"
+
+# The load run: gunicorn on PostgreSQL under Locust, page by page and the mixed journey;
+# its tables replace the "Load" section of docs/benchmarks.md (a few minutes).
+bench-load: install-dev
+	DATABASE_URL=$(BENCH_DB)/accord_load_bench $(PY) bench/load/run.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm staticfiles var

@@ -82,6 +82,19 @@ def world():
     return definition, facilitator, reps
 
 
+def feedback_empty() -> None:
+    """Empty the feedback tables (a benchmark's database only)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE feedback_criterionresult, feedback_leadcheck, feedback_leadfigures, "
+            "feedback_rejectionfigures, feedback_rejectionday, "
+            "feedback_leadfeedback_reasons, feedback_leadfeedback, feedback_outcome, "
+            "feedback_lead, feedback_historicallead, feedback_reviewcycle CASCADE"
+        )
+
+
 def generate(definition, facilitator, reps, count: int) -> None:
     """Cycles, leads, checks, feedback, reasons and outcomes, written in bulk."""
     from django.db import transaction
@@ -163,6 +176,7 @@ def generate(definition, facilitator, reps, count: int) -> None:
                 picked.add(rng.choice(unwritten))
             links.extend(through(leadfeedback_id=row.pk, rejectionreason_id=r.pk) for r in picked)
         through.objects.bulk_create(links, batch_size=10000)
+        services.rejection_days_rebuild(definition_ids=[definition.pk])
         outcomes = []
         for lead in leads:
             if rng.random() > 0.2:
@@ -238,13 +252,7 @@ def main() -> None:
 
     definition, facilitator, reps = world()
     if not args.keep or not Lead.objects.filter(definition=definition).exists():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "TRUNCATE feedback_criterionresult, feedback_leadcheck, feedback_leadfigures, "
-                "feedback_rejectionfigures, "
-                "feedback_leadfeedback_reasons, feedback_leadfeedback, feedback_outcome, "
-                "feedback_lead, feedback_historicallead, feedback_reviewcycle CASCADE"
-            )
+        feedback_empty()
         start = time.perf_counter()
         generate(definition, facilitator, reps, args.leads)
         print(f"  generated in {time.perf_counter() - start:.0f} s", flush=True)

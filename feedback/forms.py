@@ -4,6 +4,9 @@ from datetime import timedelta
 
 from django import forms
 from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import Department, User
 from config.fields import DateTimeField, TextField, date_field_for
@@ -21,11 +24,15 @@ from feedback.models import (
     ReviewCycle,
     Suggestion,
 )
+from feedback.selectors import QUEUE_SHOWS, QueueCursor
 from feedback.services import LEAD_FORM_FIELDS
 
 
 def sales_reps():
     return User.objects.active().in_department(Department.SALES).order_by("full_name")
+
+
+CHECKED = mark_safe(" checked")
 
 
 class FeedbackForm(forms.Form):
@@ -77,6 +84,55 @@ class FeedbackForm(forms.Form):
             }
         return cls(initial=initial, prefix=prefix, reasons=reasons)
 
+    CHOICE_FIELDS = ("agrees_with_stage", "decision", "reasons")
+
+    @cached_property
+    def inputs(self) -> dict[str, dict]:
+        """What the queue's row draws of each field, as plain values: a page of leads renders
+        its radios and boxes from these instead of a widget template per input, which cost
+        more than everything else the page does."""
+        fields = {}
+        for name in (*self.CHOICE_FIELDS, "wanted_to_know", "comment"):
+            bound = self[name]
+            value = bound.value()
+            chosen = {str(v) for v in value} if isinstance(value, list | tuple) else {str(value)}
+            fields[name] = {
+                "name": bound.html_name,
+                "id": bound.auto_id,
+                "invalid": bool(bound.errors),
+                "value": "" if value is None else value,
+                "choices": [
+                    (f"{bound.auto_id}_{index}", str(choice), label, str(choice) in chosen)
+                    for index, (choice, label) in enumerate(self.fields[name].choices)
+                ]
+                if name in self.CHOICE_FIELDS
+                else [],
+            }
+        return fields
+
+    @cached_property
+    def choices_html(self) -> dict[str, SafeString]:
+        """The radios and boxes of each choice field, as Django's widgets would draw them,
+        built in one pass: a page of leads costs a few string joins, not a template each."""
+        drawn = {}
+        for name in self.CHOICE_FIELDS:
+            field = self.inputs[name]
+            kind = "checkbox" if name == "reasons" else "radio"
+            flags = mark_safe(
+                (" required" if self.fields[name].required else "")
+                + (' aria-invalid="true"' if field["invalid"] else "")
+            )
+            drawn[name] = format_html_join(
+                "",
+                '<label class="choice" for="{0}"><input type="{1}" name="{2}" value="{3}" '
+                'id="{0}"{4}{5}> {6}</label>',
+                (
+                    (id_, kind, field["name"], value, flags, CHECKED if checked else "", label)
+                    for id_, value, label, checked in field["choices"]
+                ),
+            )
+        return drawn
+
     def clean(self):
         cleaned = super().clean()
         cleaned["reasons"] = [self._reasons[pk] for pk in cleaned.get("reasons", [])]
@@ -106,6 +162,23 @@ class BulkForm(forms.Form):
         if cleaned.get("decision") in ("rejected", "recycled") and not cleaned.get("reason"):
             self.add_error("reason", "A bulk reject or recycle still needs a reason.")
         return cleaned
+
+
+class QueueForm(forms.Form):
+    """The review queue's query: which leads to show, and where the previous page ended."""
+
+    show = forms.ChoiceField(choices=list(QUEUE_SHOWS.items()), required=False)
+    # "w123": the previous page ended on lead 123, shown waiting; "r123": shown reviewed.
+    after = forms.RegexField(regex=r"^[wr][1-9][0-9]{0,17}$", required=False)
+
+    def query(self) -> tuple[str, QueueCursor | None]:
+        """The valid part of the query; anything malformed falls back to the first page."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        show = data.get("show") or "all"
+        after = data.get("after")
+        cursor = QueueCursor(int(after[1:]), after[0] == "r") if after else None
+        return show, cursor
 
 
 class SuggestionForm(forms.ModelForm):

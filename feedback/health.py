@@ -2,11 +2,12 @@
 
 from datetime import timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from definitions.health import Warning
-from feedback.models import LeadFeedback, RejectionReason
+from feedback.models import RejectionDay
 
 WINDOW = timedelta(days=90)
 MIN_REJECTIONS = 5
@@ -14,17 +15,14 @@ SHARE = 25  # percent of recent rejections citing an unwritten reason
 
 
 def definition_warnings(definition) -> list[Warning]:
-    """Warn when more than a quarter of the last 90 days' rejections cite unwritten reasons."""
-    unwritten = LeadFeedback.reasons.through.objects.filter(
-        leadfeedback_id=OuterRef("pk"), rejectionreason__kind=RejectionReason.Kind.UNWRITTEN
-    )
-    counts = LeadFeedback.objects.filter(
-        lead__definition=definition,
-        decision__in=[LeadFeedback.Decision.REJECTED, LeadFeedback.Decision.RECYCLED],
-        created_at__gte=timezone.now() - WINDOW,
-    ).aggregate(
-        rejections=Count("pk"),
-        unwritten=Count("pk", filter=Q(Exists(unwritten))),
+    """Warn when more than a quarter of the last 90 days' rejections cite unwritten reasons.
+
+    The feedback services keep a tally per definition and day, so this adds up at most 90 rows
+    however much feedback there is.
+    """
+    first_day = timezone.localdate() - WINDOW + timedelta(days=1)
+    counts = RejectionDay.objects.filter(definition=definition, day__gte=first_day).aggregate(
+        rejections=Coalesce(Sum("rejections"), 0), unwritten=Coalesce(Sum("unwritten"), 0)
     )
     rejections, private = counts["rejections"], counts["unwritten"]
     if rejections < MIN_REJECTIONS or private * 100 < SHARE * rejections:

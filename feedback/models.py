@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -562,6 +562,29 @@ class RejectionFigures(models.Model):
 
     def __str__(self) -> str:
         return f"Lead {self.lead_id}: reason {self.reason_id}"
+
+
+class RejectionDay(models.Model):
+    """A definition's rejections (and recycles) given on one day, and how many cite an
+    unwritten reason: kept current by the feedback services, so the health warning over the
+    last 90 days adds up at most 90 rows, whatever the feedback holds."""
+
+    definition = _copied_key(Definition)
+    # The day the feedback was first given, in the company's time zone.
+    day = models.DateField()
+    rejections = models.PositiveIntegerField(default=0)
+    unwritten = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["definition", "day"], name="rejection_day_unique"),
+            models.CheckConstraint(
+                condition=Q(unwritten__lte=F("rejections")), name="rejection_day_unwritten_le"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.unwritten} of {self.rejections} unwritten"
 
 
 class Suggestion(models.Model):

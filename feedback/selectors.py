@@ -1,5 +1,6 @@
 """Reads for the feedback pages: the review queue, a cycle's feedback, exports, home."""
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
@@ -76,8 +77,69 @@ def leads_summarised(leads: list[Lead]) -> list[Lead]:
     return leads
 
 
-def review_queue(cycle: ReviewCycle, rep) -> list[Lead]:
-    return leads_summarised(list(leads_with_review(Lead.objects.in_cycle(cycle).handed_to(rep))))
+QUEUE_PAGE_LEADS = 25
+QUEUE_SHOWS = {"all": "All, waiting first", "waiting": "Waiting for me", "reviewed": "Reviewed"}
+
+
+@dataclass(frozen=True)
+class QueueCursor:
+    """Where a page of the queue ended: the last lead shown and whether it was shown waiting.
+
+    The group is the one it was shown in, not today's: a lead saved since then must not make
+    the next page skip the leads still waiting after it.
+    """
+
+    lead_id: int
+    reviewed: bool
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    leads: list[Lead]
+    show: str
+    after: QueueCursor | None  # where the next page starts, when there is one
+
+
+def _reviewed_in(cycle: ReviewCycle):
+    return Exists(LeadFeedback.objects.filter(lead=OuterRef("pk"), cycle=cycle))
+
+
+def review_queue(
+    cycle: ReviewCycle,
+    rep,
+    *,
+    show: str = "all",
+    after: QueueCursor | None = None,
+    size: int = QUEUE_PAGE_LEADS,
+) -> QueuePage:
+    """One page of a rep's leads in a cycle: those waiting first, then those reviewed, each
+    by company; a fixed number of queries and at most `size` leads whatever the cycle holds."""
+    mine = Lead.objects.in_cycle(cycle).handed_to(rep)
+    leads = mine.annotate(queue_reviewed=_reviewed_in(cycle))
+    if show == "waiting":
+        leads = leads.filter(queue_reviewed=False)
+    elif show == "reviewed":
+        leads = leads.filter(queue_reviewed=True)
+    if after is not None:
+        last = mine.filter(pk=after.lead_id).values_list("company", flat=True).first()
+        if last is not None:
+            later = Q(company__gt=last) | Q(company=last, pk__gt=after.lead_id)
+            later = Q(queue_reviewed=after.reviewed) & later
+            if not after.reviewed:
+                later |= Q(queue_reviewed=True)
+            leads = leads.filter(later)
+    ordered = leads.order_by("queue_reviewed", "company", "pk")
+    rows = list(leads_with_review(ordered)[: size + 1])
+    more = len(rows) > size
+    rows = leads_summarised(rows[:size])
+    cursor = QueueCursor(rows[-1].pk, rows[-1].queue_reviewed) if more else None
+    return QueuePage(leads=rows, show=show, after=cursor)
+
+
+def review_queue_lead(cycle: ReviewCycle, rep, lead_id: int) -> Lead:
+    """One lead of the rep's queue, as its row shows it: what a save re-renders."""
+    lead = leads_with_review(Lead.objects.in_cycle(cycle).handed_to(rep).filter(pk=lead_id))
+    return leads_summarised(list(lead))[0]
 
 
 def queue_progress(cycle: ReviewCycle, rep) -> tuple[int, int]:

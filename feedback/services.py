@@ -13,10 +13,13 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import (
     BooleanField,
     Case,
+    Count,
     DateField,
+    Exists,
     F,
     FilteredRelation,
     IntegerField,
+    OuterRef,
     Q,
     Value,
     When,
@@ -52,6 +55,7 @@ from feedback.models import (
     LeadFigures,
     LeadImport,
     Outcome,
+    RejectionDay,
     RejectionFigures,
     RejectionReason,
     ReviewCadence,
@@ -649,6 +653,63 @@ def cycle_require_started(cycle: ReviewCycle, now: datetime) -> None:
         )
 
 
+def _rejection_mark(decision: str, reasons: Iterable[RejectionReason]) -> tuple[int, int]:
+    """What one feedback counts in its day's tally: (a rejection?, citing an unwritten reason?)."""
+    if decision not in NEEDS_REASON:
+        return 0, 0
+    return 1, int(any(r.kind == RejectionReason.Kind.UNWRITTEN for r in reasons))
+
+
+def _rejection_day_add(*, definition_id: int, day: date, rejections: int, unwritten: int) -> None:
+    """Add to a definition's tally of one day (an atomic increment; the first writer of a day
+    inserts its row, and one that loses that race adds to the winner's)."""
+    if not (rejections or unwritten):
+        return
+    tally = RejectionDay.objects.filter(definition_id=definition_id, day=day)
+    change = {"rejections": F("rejections") + rejections, "unwritten": F("unwritten") + unwritten}
+    if tally.update(**change):
+        return
+    try:
+        with transaction.atomic():
+            RejectionDay.objects.create(
+                definition_id=definition_id, day=day, rejections=rejections, unwritten=unwritten
+            )
+    except IntegrityError:
+        tally.update(**change)
+
+
+def rejection_days_missing() -> bool:
+    """Rejections were given but no tally counts them (the database predates the tallies)."""
+    return (
+        not RejectionDay.objects.exists()
+        and LeadFeedback.objects.filter(decision__in=NEEDS_REASON).exists()
+    )
+
+
+def rejection_days_rebuild(*, definition_ids: Iterable[int] | None = None) -> int:
+    """Recount the rejection tallies from the feedback (after an upgrade, or when a reason
+    changes kind, which changes what every feedback citing it counts); returns the days."""
+    feedback = LeadFeedback.objects.filter(decision__in=NEEDS_REASON)
+    tallies = RejectionDay.objects.all()
+    if definition_ids is not None:
+        definition_ids = list(definition_ids)
+        feedback = feedback.filter(lead__definition_id__in=definition_ids)
+        tallies = tallies.filter(definition_id__in=definition_ids)
+    unwritten = LeadFeedback.reasons.through.objects.filter(
+        leadfeedback_id=OuterRef("pk"), rejectionreason__kind=RejectionReason.Kind.UNWRITTEN
+    )
+    days = (
+        feedback.annotate(day=TruncDate("created_at"), definition_id=F("lead__definition_id"))
+        .values("definition_id", "day")
+        .annotate(rejections=Count("pk"), unwritten=Count("pk", filter=Q(Exists(unwritten))))
+        .order_by()
+    )
+    tallies.delete()
+    rows = [RejectionDay(**row) for row in days]
+    RejectionDay.objects.bulk_create(rows, batch_size=5000)
+    return len(rows)
+
+
 @transaction.atomic
 def feedback_record(
     *,
@@ -684,6 +745,9 @@ def feedback_record(
     created = feedback is None
     if created:
         feedback = LeadFeedback(lead=lead, cycle_id=lead.cycle_id, created_at=now)
+        counted = (0, 0)
+    else:
+        counted = _rejection_mark(feedback.decision, feedback.reasons.all())
     # Always the version in force at the lead's hand-over, even if a re-import moved it.
     feedback.version_id = lead.version_id
     feedback.rep = rep
@@ -693,7 +757,11 @@ def feedback_record(
         feedback.wanted_to_know = wanted_to_know.strip()
         feedback.comment = comment.strip()
     feedback.updated_at = now
-    feedback.full_clean(validate_constraints=not created)
+    # The keys come from the lead and the rep this service was handed, so checking that they
+    # exist would cost a query each on every save; the database still enforces them.
+    feedback.full_clean(
+        exclude=["lead", "cycle", "version", "rep"], validate_constraints=not created
+    )
     feedback._change_reason = "Given" if created else "Changed"
     try:
         with transaction.atomic():
@@ -701,10 +769,20 @@ def feedback_record(
     except IntegrityError:
         # Someone (the same rep in another tab) saved first: this save becomes a change.
         existing = LeadFeedback.objects.select_for_update().get(lead=lead, cycle_id=lead.cycle_id)
+        counted = _rejection_mark(existing.decision, existing.reasons.all())
         feedback.pk, feedback.created_at = existing.pk, existing.created_at
         feedback._state.adding = False
         feedback.save()
     feedback.reasons.set(reasons if decision in NEEDS_REASON else [])
+    # The health warning's tally: this feedback's day gains what it counts now, less what it
+    # counted before the change.
+    counts = _rejection_mark(decision, reasons)
+    _rejection_day_add(
+        definition_id=lead.definition_id,
+        day=timezone.localdate(feedback.created_at),
+        rejections=counts[0] - counted[0],
+        unwritten=counts[1] - counted[1],
+    )
     figures_refresh([lead.pk])
     return feedback
 
@@ -781,8 +859,18 @@ def reason_save(
     )
     reason.active = active
     reason.full_clean()
+    kind_changed = not reason._state.adding and (
+        RejectionReason.objects.filter(pk=reason.pk).exclude(kind=reason.kind).exists()
+    )
     reason._change_reason = "Added" if reason._state.adding else "Changed"
     reason.save()
+    if kind_changed:
+        # Every rejection that cites it now counts differently in the health warning.
+        rejection_days_rebuild(
+            definition_ids=Lead.objects.filter(feedback__reasons=reason)
+            .values_list("definition_id", flat=True)
+            .distinct()
+        )
     return reason
 
 

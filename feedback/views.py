@@ -21,6 +21,8 @@ from feedback.models import Lead, LeadImport, RejectionReason, ReviewCycle
 from feedback.progress import progress_of
 
 FACILITATE = "feedback.facilitate"
+# A bulk action takes at most this many leads (a few pages of the queue).
+BULK_MAX = 500
 
 
 def feedback_reader_required(view):
@@ -149,23 +151,31 @@ def export_feedback(request, pk: int):
 
 
 def _queue_context(request, cycle, *, bound: dict | None = None, bulk_form=None):
+    show, after = forms.QueueForm(request.GET).query()
+    page = selectors.review_queue(cycle, request.user, show=show, after=after)
     reasons = selectors.reasons_for_review()
-    leads = selectors.review_queue(cycle, request.user)
+    leads = list(page.leads)
+    shown = {lead.pk for lead in leads}
+    # A lead sent back with errors is shown with them even when it is not on this page.
+    for lead_id in (bound or {}).keys() - shown:
+        leads.insert(0, selectors.review_queue_lead(cycle, request.user, lead_id))
     for lead in leads:
-        prefix = f"lead-{lead.pk}"
         if bound and lead.pk in bound:
             lead.form = bound[lead.pk]
         else:
             lead.form = forms.FeedbackForm.for_feedback(
-                lead.cycle_feedback, prefix=prefix, reasons=reasons
+                lead.cycle_feedback, prefix=f"lead-{lead.pk}", reasons=reasons
             )
     reviewed, total = selectors.queue_progress(cycle, request.user)
     return {
         "cycle": cycle,
+        "page": page,
         "leads": leads,
+        "shows": selectors.QUEUE_SHOWS,
+        "appended": after is not None,
         "reviewed": reviewed,
         "total": total,
-        "bulk_form": bulk_form or forms.BulkForm(lead_ids=[lead.pk for lead in leads]),
+        "bulk_form": bulk_form or forms.BulkForm(lead_ids=[]),
         "suggestion_form": forms.SuggestionForm(),
         "is_open": cycle.is_open(),
         "cycle_status": cycle.status(),
@@ -175,9 +185,11 @@ def _queue_context(request, cycle, *, bound: dict | None = None, bulk_form=None)
 @require_GET
 @login_required
 def review(request, pk: int):
-    cycle = get_object_or_404(ReviewCycle.objects.select_related("definition"), pk=pk)
+    cycle = get_object_or_404(ReviewCycle.objects.select_related("definition", "version"), pk=pk)
     context = _queue_context(request, cycle)
-    return render_htmx(request, "feedback/review.html", context, partials=["review-queue"])
+    return render_htmx(
+        request, "feedback/review.html", context, partials=["review-queue", "queue-more"]
+    )
 
 
 def _row_response(request, cycle, lead, form, *, status=200):
@@ -194,7 +206,7 @@ def _row_response(request, cycle, lead, form, *, status=200):
 @require_POST
 @login_required
 def review_save(request, pk: int, lead_pk: int):
-    cycle = get_object_or_404(ReviewCycle, pk=pk)
+    cycle = get_object_or_404(ReviewCycle.objects.select_related("definition", "version"), pk=pk)
     # Only the rep's own leads are found: anyone else's is a 404.
     lead = get_object_or_404(Lead.objects.in_cycle(cycle).handed_to(request.user), pk=lead_pk)
     reasons = selectors.reasons_for_review()
@@ -213,8 +225,8 @@ def review_save(request, pk: int, lead_pk: int):
             return redirect("feedback:review", pk=cycle.pk)
         context = _queue_context(request, cycle, bound={lead.pk: form})
         return render(request, "feedback/review.html", context, status=400)
-    lead = selectors.review_queue(cycle, request.user)
-    lead = next(item for item in lead if item.pk == lead_pk)
+    # A save re-renders this one lead and the progress, never the queue.
+    lead = selectors.review_queue_lead(cycle, request.user, lead.pk)
     if saved:
         form = forms.FeedbackForm.for_feedback(
             lead.cycle_feedback, prefix=f"lead-{lead.pk}", reasons=reasons
@@ -226,9 +238,15 @@ def review_save(request, pk: int, lead_pk: int):
 @require_POST
 @login_required
 def review_bulk(request, pk: int):
-    cycle = get_object_or_404(ReviewCycle.objects.select_related("definition"), pk=pk)
+    cycle = get_object_or_404(ReviewCycle.objects.select_related("definition", "version"), pk=pk)
+    # The choices are the selected leads that are the rep's: reading every lead of the cycle
+    # to validate a handful would make a bulk action grow with the queue.
+    selected = [int(v) for v in request.POST.getlist("leads")[:BULK_MAX] if v.isdigit()]
     lead_ids = list(
-        Lead.objects.in_cycle(cycle).handed_to(request.user).values_list("pk", flat=True)
+        Lead.objects.in_cycle(cycle)
+        .handed_to(request.user)
+        .filter(pk__in=selected)
+        .values_list("pk", flat=True)
     )
     form = forms.BulkForm(request.POST, lead_ids=lead_ids)
     if form.is_valid():

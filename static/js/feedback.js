@@ -21,6 +21,14 @@
     return all[Math.min(Math.max(index + step, 0), all.length - 1)] || all[0];
   }
 
+  // The queue comes in pages: past the last card, fetch the next page and go on there.
+  function loadMore() {
+    var more = document.querySelector("[data-queue-more]");
+    if (!more) return false;
+    more.click();
+    return true;
+  }
+
   function choose(card, suffix, value) {
     var input = card.querySelector('input[name$="-' + suffix + '"][value="' + value + '"]');
     if (input) input.checked = true;
@@ -48,7 +56,9 @@
     if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
     if (event.key === "j" || event.key === "k") {
       event.preventDefault();
-      focusCard(card ? nextCard(card, event.key === "j" ? 1 : -1) : cards()[0]);
+      var all = cards();
+      if (card && event.key === "j" && all.indexOf(card) === all.length - 1 && loadMore()) return;
+      focusCard(card ? nextCard(card, event.key === "j" ? 1 : -1) : all[0]);
     } else if (card && event.key === "a") {
       event.preventDefault();
       choose(card, "agrees_with_stage", "yes");
@@ -67,6 +77,22 @@
     }
   });
 
+  // A click on "Show the next leads" focuses the first lead it brought (from the keyboard
+  // or the mouse alike), so a screen reader and the j/k keys carry on from there.
+  document.addEventListener("click", function (event) {
+    var more = event.target.closest && event.target.closest("[data-queue-more]");
+    if (!more) return;
+    var last = cards().slice(-1)[0];
+    window.accordQueueAfter = last ? last.id : null;
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!("accordQueueAfter" in window)) return;
+    var all = cards();
+    var last = window.accordQueueAfter && document.getElementById(window.accordQueueAfter);
+    delete window.accordQueueAfter;
+    focusCard(last ? all[all.indexOf(last) + 1] || last : all[0]);
+  });
+
   // After a lead is saved, move on to the next one still waiting, so the keyboard flows.
   document.addEventListener("htmx:afterSwap", function (event) {
     var card = event.detail.target;
@@ -77,6 +103,7 @@
     var all = cards();
     var after = all.slice(all.indexOf(fresh) + 1).concat(all.slice(0, all.indexOf(fresh)));
     var waiting = after.filter(function (c) { return c.querySelector("[data-waiting]"); })[0];
+    if (!waiting && loadMore()) return;
     focusCard(waiting || fresh);
   });
 })();

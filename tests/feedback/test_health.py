@@ -1,14 +1,20 @@
 """Feedback's health warning on a definition: unwritten rejection reasons piling up (seed 003)."""
 
+from datetime import timedelta
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from feedback import services
 from feedback.health import definition_warnings
-from feedback.models import RejectionReason
+from feedback.models import LeadFeedback, RejectionDay, RejectionReason
 from tests.definitions.factories import DefinitionFactory, version_published
 
 pytestmark = pytest.mark.django_db
+NEEDS = ["rejected", "recycled"]
 
 
 @pytest.fixture
@@ -64,3 +70,100 @@ def test_the_definition_page_shows_the_warning(rejections, client_as, marketer):
     definition = rejections(unwritten=5, written_count=1)
     page = client_as(marketer).get(reverse("definitions:detail", args=[definition.pk]))
     assert 'data-warning="unwritten-reasons"' in page.content.decode()
+
+
+def tallies(definition) -> list[tuple]:
+    return list(
+        RejectionDay.objects.filter(definition=definition)
+        .order_by("day")
+        .values_list("day", "rejections", "unwritten")
+    )
+
+
+def test_the_tallies_follow_every_change_of_a_verdict_and_its_reasons(rejections, sales_rep):
+    definition = rejections(unwritten=2, written_count=3)
+    today = timezone.localdate()
+    assert tallies(definition) == [(today, 5, 2)]
+    private = RejectionReason.objects.filter(kind="unwritten").first()
+    written = RejectionReason.objects.filter(kind="criterion").first()
+    first, second, third = LeadFeedback.objects.filter(lead__definition=definition)[:3]
+
+    def change(feedback, decision, reasons):
+        services.feedback_record(
+            lead=feedback.lead,
+            rep=sales_rep,
+            agrees_with_stage=decision == "accepted",
+            decision=decision,
+            reasons=reasons,
+        )
+
+    change(first, "accepted", [])
+    change(second, "recycled", [written, private])
+    change(third, "rejected", [written])
+    expected = RejectionDay.objects.filter(definition=definition).values_list(
+        "rejections", "unwritten"
+    )
+    counted = list(expected)
+    # What the services kept is what a recount from the feedback finds.
+    services.rejection_days_rebuild(definition_ids=[definition.pk])
+    assert list(expected) == counted
+    rejected = LeadFeedback.objects.filter(lead__definition=definition, decision__in=NEEDS)
+    assert counted == [
+        (rejected.count(), rejected.filter(reasons__kind="unwritten").distinct().count())
+    ]
+
+
+def test_only_the_last_90_days_count(rejections):
+    definition = rejections(unwritten=6, written_count=0)
+    old = LeadFeedback.objects.filter(lead__definition=definition)[:2]
+    LeadFeedback.objects.filter(pk__in=[f.pk for f in old]).update(
+        created_at=timezone.now() - timedelta(days=90)
+    )
+    services.rejection_days_rebuild(definition_ids=[definition.pk])
+    assert definition_warnings(definition) == []  # four left, too few to judge
+    LeadFeedback.objects.filter(pk__in=[f.pk for f in old]).update(
+        created_at=timezone.now() - timedelta(days=89)
+    )
+    services.rejection_days_rebuild(definition_ids=[definition.pk])
+    [warning] = definition_warnings(definition)
+    assert "6 of the last 6 rejections" in warning.message
+
+
+def test_a_reason_that_changes_kind_recounts_the_rejections_citing_it(rejections, facilitator):
+    definition = rejections(unwritten=2, written_count=6)
+    assert definition_warnings(definition)
+    private = RejectionReason.objects.filter(kind="unwritten").first()
+    written = RejectionReason.objects.filter(kind="criterion").first()
+    services.reason_save(
+        by=facilitator, label=private.label, criterion_key=written.criterion_key, reason=private
+    )
+    assert definition_warnings(definition) == []
+    assert tallies(definition)[0][1:] == (8, 0)
+
+
+def definition_page_queries(client, definition) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("definitions:detail", args=[definition.pk]))
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_the_definition_page_costs_the_same_for_6_rejections_as_for_60(
+    rejections, client_as, marketer
+):
+    definition = rejections(unwritten=5, written_count=1)
+    client = client_as(marketer)
+    few = definition_page_queries(client, definition)
+    rejections(unwritten=30, written_count=24)
+    assert definition_page_queries(client, definition) == few
+
+
+def test_the_upgrade_counts_the_tallies_once(rejections):
+    from django.core.management import call_command
+
+    definition = rejections(unwritten=2, written_count=6)
+    kept = tallies(definition)
+    RejectionDay.objects.all().delete()  # a database from before the tallies
+    call_command("figures_rebuild")
+    assert tallies(definition) == kept
+    assert not services.rejection_days_missing()

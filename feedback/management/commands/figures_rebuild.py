@@ -9,7 +9,7 @@ class Command(BaseCommand):
     help = (
         "Re-run the qualification check and rewrite the figures the numbers read, for the "
         "leads that have none (after an upgrade; `make migrate` runs it) or, with --all, "
-        "for every lead."
+        "for every lead; and the rejection tallies of the health warnings when they are missing."
     )
 
     def add_arguments(self, parser):
@@ -19,3 +19,7 @@ class Command(BaseCommand):
         checked = services.figures_rebuild(every_lead=options["all"])
         if checked or options["verbosity"] > 1:
             self.stdout.write(f"Checked {checked} leads and rewrote their figures.")
+        # The health warning's tallies, counted once after the upgrade that added them.
+        if options["all"] or services.rejection_days_missing():
+            days = services.rejection_days_rebuild()
+            self.stdout.write(f"Counted the rejections of {days} days for the health warnings.")
