@@ -12,6 +12,7 @@ from typing import Literal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.urls import register_converter
 from ninja import Router, Schema
 from ninja.responses import Status
 from pydantic import Field, field_validator
@@ -23,6 +24,22 @@ from definitions.rules import EVIDENCE_LEVELS, LEAD_FIELDS, SENIORITY_LEVELS
 from feedback import csv_io, services
 from feedback.checks import ladder_check, ladders_for
 from feedback.models import Lead, LeadFeedback, Outcome, RejectionReason, ReviewCycle
+
+
+class CrmReferenceConverter:
+    """A CRM reference in a URL, whatever it holds (slashes, line breaks): an unknown one is
+    the API's own 404, never the site's page for a URL it does not know."""
+
+    regex = r"[\s\S]+"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(CrmReferenceConverter, "crm_reference")
 
 router = Router(tags=["leads"])
 
@@ -293,7 +310,7 @@ def _lead(request, definition_id: int, crm_reference: str) -> Lead:
 
 
 @router.post(
-    "/{definition_id}/leads/{path:crm_reference}/feedback",
+    "/{definition_id}/leads/{crm_reference:crm_reference}/feedback",
     response=with_errors({200: FeedbackOut}, 403, 404),
     summary="Record the rep's feedback on a lead",
 )
@@ -335,7 +352,7 @@ class OutcomeOut(Schema):
 
 
 @router.post(
-    "/{definition_id}/leads/{path:crm_reference}/outcome",
+    "/{definition_id}/leads/{crm_reference:crm_reference}/outcome",
     response=with_errors({201: OutcomeOut}, 403, 404),
     summary="Record what later became of a lead",
 )

@@ -369,3 +369,10 @@ def test_a_crm_reference_with_a_slash_is_addressable(client, facilitator, execut
         )
         assert response.status_code == 200, response.content
         assert response.json()["lead"] == "EU/2026/7"
+
+
+def test_a_crm_reference_with_a_line_break_is_the_apis_own_404(client, facilitator, sales_rep):
+    body = {"agrees_with_stage": True, "decision": "accepted", "reasons": []}
+    response = post(client, "/api/v1/definitions/1/leads/A%0A1/feedback", body, bearer(sales_rep))
+    assert response.status_code == 404
+    assert response.headers["Content-Type"].startswith("application/json")

@@ -50,7 +50,9 @@ def mapping_post(lead_import: LeadImport, **choices) -> dict:
     return {"action": "dry_run", **data, **choices}
 
 
-def test_the_dry_run_of_a_german_excel_file_says_what_it_read(client_as, facilitator, cycle, rep):
+def test_the_dry_run_of_a_german_excel_file_says_what_it_read(
+    client_as, facilitator, cycle, rep, django_capture_on_commit_callbacks
+):
     values = [
         {"Number of Employees": "1.200", "Create Date": "04.03.2025 11:54", "Last Name": "Müller"},
         {"Number of Employees": "12,0", "Create Date": "05.03.2025 09:10", "Last Name": "Groß"},
@@ -64,14 +66,17 @@ def test_the_dry_run_of_a_german_excel_file_says_what_it_read(client_as, facilit
     assert "read from “Create Date”, the date the CRM gives" in page
     assert "“marketingqualifiedlead” (2 rows): Lead" in page
     assert "The dry run found no problems" in page
-    client.post(lead_import.get_absolute_url(), {"action": "import"})
+    # The import runs as a background task once the request commits (the test backend runs
+    # it at once).
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(lead_import.get_absolute_url(), {"action": "import"})
     assert sorted(Lead.objects.values_list("company_size", flat=True)) == [12, 1200]
     moments = {timezone.localtime(lead.handed_over_at).date() for lead in Lead.objects.all()}
     assert {(d.day, d.month) for d in moments} == {(4, 3), (5, 3)}
 
 
 def test_an_ambiguous_date_column_is_named_on_the_page_and_its_order_chosen_there(
-    client_as, facilitator, cycle, rep
+    client_as, facilitator, cycle, rep, django_capture_on_commit_callbacks
 ):
     rows = [hubspot_row(1, rep.email, **{"Create Date": "03/04/2025"})]
     client = client_as(facilitator)
@@ -85,12 +90,15 @@ def test_an_ambiguous_date_column_is_named_on_the_page_and_its_order_chosen_ther
     assert "dates read as day/month/year (as chosen)" in page
     lead_import.refresh_from_db()
     assert lead_import.reading == {"crm": "hubspot", "dates": "dmy"}
-    client.post(lead_import.get_absolute_url(), {"action": "import"})
+    # The import runs as a background task once the request commits (the test backend runs
+    # it at once).
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(lead_import.get_absolute_url(), {"action": "import"})
     assert timezone.localtime(Lead.objects.get().handed_over_at).date().month == 4
 
 
 def test_the_stage_of_each_salesforce_status_is_shown_and_changed_on_the_page(
-    client_as, facilitator, cycle, rep
+    client_as, facilitator, cycle, rep, django_capture_on_commit_callbacks
 ):
     client = client_as(facilitator)
     lead_import = upload(client, cycle, salesforce_api_file(rep, IDS_18))
@@ -109,7 +117,10 @@ def test_the_stage_of_each_salesforce_status_is_shown_and_changed_on_the_page(
     post = mapping_post(lead_import, **{f"stage_{index}": "customer"})
     page = client.post(lead_import.get_absolute_url(), post).content.decode()
     assert "“Closed - Converted” (1 row): Customer" in page
-    client.post(lead_import.get_absolute_url(), {"action": "import"})
+    # The import runs as a background task once the request commits (the test backend runs
+    # it at once).
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(lead_import.get_absolute_url(), {"action": "import"})
     assert Lead.objects.get(crm_reference=IDS_18[2]).stage_handed_over == "customer"
     assert Lead.objects.get(crm_reference=IDS_18[1]).stage_handed_over == "accepted"
 
