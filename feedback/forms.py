@@ -225,11 +225,12 @@ class CycleForm(forms.Form):
         ]
 
     def clean_starts_at(self):
-        """The field has minute precision: the current minute means now, so a cycle opened
-        right after a publication starts under the version just published."""
+        """The field has minute precision: the current minute (or the one before, when the
+        clock turned while the form was filled in) means now, so a cycle opened right after a
+        publication starts under the version just published."""
         starts_at = self.cleaned_data["starts_at"]
         now = timezone.now()
-        if starts_at <= now < starts_at + timedelta(minutes=1):
+        if starts_at <= now < starts_at + timedelta(minutes=2):
             return now
         return starts_at
 

@@ -32,3 +32,12 @@ def test_another_minute_is_kept_as_typed(facilitator):
     form = _form(later, facilitator)
     assert form.is_valid(), form.errors
     assert form.cleaned_data["starts_at"] == later.replace(second=0, microsecond=0)
+
+
+def test_the_minute_before_means_now_when_the_clock_turned_during_the_form(facilitator):
+    """Opened at 10:59:58 and sent at 11:00:03: the start shown (10:59) is still now, not a
+    start before the version just published."""
+    before = timezone.now()
+    form = _form(timezone.localtime() - timedelta(minutes=1), facilitator)
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["starts_at"] >= before
