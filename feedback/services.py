@@ -1054,6 +1054,19 @@ REQUIRED_CELLS = {
 }
 
 
+def _readings_decide(table, mapping: dict, choices: dict, report: ImportReport):
+    """How each mapped column is read (date order, decimal sign), onto the report; returns
+    the readings and the mapping without the columns that cannot be read at all."""
+    readings, problems = csv_io.readings_decide(
+        table, mapping, crm=choices.get("crm", ""), chosen=choices
+    )
+    report.readings = list(readings.values())
+    for line, column, message in problems:
+        report.error(line, column, message)
+    unread = {column for line, column, _ in problems if line is None}
+    return readings, {column: target for column, target in mapping.items() if column not in unread}
+
+
 def lead_rows_parse(
     table: csv_io.Table,
     mapping: dict[str, str],
@@ -1288,16 +1301,10 @@ def leads_import(
             return report
         raise ImportFailed(report)
     choices = choices or {}
-    readings, problems = csv_io.readings_decide(
-        table, mapping, crm=choices.get("crm", ""), chosen=choices
-    )
-    report.readings = list(readings.values())
-    for line, column, message in problems:
-        report.error(line, column, message)
-    unread = {column for line, column, _ in problems if line is None}
+    readings, readable = _readings_decide(table, mapping, choices, report)
     rows = lead_rows_parse(
         table,
-        {column: target for column, target in mapping.items() if column not in unread},
+        readable,
         fallback_rep=fallback_rep,
         report=report,
         readings=readings,
@@ -1470,16 +1477,10 @@ def outcomes_import(
     rows = []
     if not report.errors:
         choices = choices or {}
-        readings, problems = csv_io.readings_decide(
-            table, mapping, crm=choices.get("crm", ""), chosen=choices
-        )
-        report.readings = list(readings.values())
-        for line, column, message in problems:
-            report.error(line, column, message)
-        unread = {column for line, column, _ in problems if line is None}
+        readings, readable = _readings_decide(table, mapping, choices, report)
         rows = outcome_rows_parse(
             table,
-            {column: target for column, target in mapping.items() if column not in unread},
+            readable,
             report,
             readings,
             choices,
