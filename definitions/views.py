@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.decorators import login_or_read_key_required, permission_require, permission_required
 from accounts.services import read_key_for
 from config.fields import id_param
+from config.forms import errors_onto_form
 from config.htmx import render_htmx
 from definitions import publication, selectors, services
 from definitions.content import (
@@ -51,15 +52,6 @@ def _definition(request, pk: int) -> Definition:
     )
 
 
-def _form_errors(form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form, on the named field where there is one."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
-
-
 @require_GET
 @login_required
 def definition_list(request):
@@ -79,7 +71,7 @@ def definition_create(request):
         try:
             definition = services.definition_create(by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _form_errors(form, error)
+            errors_onto_form(form, error)
         else:
             messages.success(
                 request,
@@ -239,7 +231,7 @@ def proposal_create(request, pk: int, kind: str):
                 **_origin(request),
             )
         except ValidationError as error:
-            _form_errors(content_form or meta_form, error)
+            errors_onto_form(content_form or meta_form, error)
         else:
             messages.success(request, "Your proposal is open for votes.")
             return redirect(proposal)
@@ -386,7 +378,7 @@ def proposal_vote(request, pk: int, proposal_pk: int):
             context["vote_closed"] = error.message
             return render(request, "definitions/proposal.html#voting", context)
         except ValidationError as error:
-            _form_errors(form, error)
+            errors_onto_form(form, error)
             status = 422
         else:
             if not request.htmx:
@@ -445,7 +437,7 @@ def draft_detail(request, pk: int):
                     change_summary=form.cleaned_data["change_summary"],
                 )
             except ValidationError as error:
-                _form_errors(form, error)
+                errors_onto_form(form, error)
             else:
                 messages.success(request, "The draft is submitted for an executive's approval.")
                 return redirect(submission)
@@ -504,7 +496,7 @@ def submission_detail(request, pk: int, submission_pk: int):
             else:
                 raise Http404
         except ValidationError as error:
-            _form_errors(form, error)
+            errors_onto_form(form, error)
         if not form.errors:
             return redirect(submission)
     latest = selectors.version_latest(definition)

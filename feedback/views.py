@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.decorators import permission_required
 from config.fields import id_param
+from config.forms import errors_onto_form
 from config.htmx import render_htmx
 from definitions.models import VersionCriterion
 from feedback import csv_io, forms, selectors, services
@@ -377,11 +378,7 @@ def lead_new(request):
                 **data,
             )
         except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                for field, errors in error.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, error.messages)
+            errors_onto_form(form, error)
         else:
             messages.success(request, f"{lead.company} was handed to {lead.rep} and checked.")
             return redirect(lead)

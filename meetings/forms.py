@@ -322,12 +322,3 @@ class VoteForm(OnMeetingPage, forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Required when you disagree or block.",
     )
-
-
-def errors_from(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form, on the field it names where it has one."""
-    if hasattr(error, "error_dict"):
-        for name, messages in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, messages)
-    else:
-        form.add_error(None, error.messages)

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.decorators import permission_required
 from config.fields import id_param
+from config.forms import errors_onto_form
 from config.htmx import render_htmx
 from definitions.models import Definition, Proposal
 from meetings import forms, selectors, services
@@ -120,7 +121,7 @@ def meeting_schedule(request):
         try:
             meeting = services.meeting_schedule(by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            forms.errors_from(form, error)
+            errors_onto_form(form, error)
         else:
             messages.success(request, f"“{meeting.title}” is scheduled.")
             people = [form.cleaned_data["sponsor"], *form.cleaned_data["invitees"]]
@@ -152,7 +153,7 @@ def meeting_edit(request, pk: int):
         try:
             services.meeting_update(meeting=meeting, by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            forms.errors_from(form, error)
+            errors_onto_form(form, error)
         else:
             messages.success(request, "The meeting's details are saved.")
             return redirect(meeting)
@@ -221,7 +222,7 @@ def answer_edit(request, pk: int):
         try:
             saved = services.answers_save(meeting=meeting, person=request.user, texts=form.texts())
         except ValidationError as error:
-            forms.errors_from(form, error)
+            errors_onto_form(form, error)
         else:
             messages.success(
                 request,
@@ -269,7 +270,7 @@ def proposal_from_answers(request, pk: int):
                 origin_url=reverse("meetings:answers", args=[meeting.pk]),
             )
         except ValidationError as error:
-            forms.errors_from(form, error)
+            errors_onto_form(form, error)
         else:
             messages.success(request, f"Proposed “{proposal.title}”; its vote is open.")
             return redirect(reverse("meetings:answers", args=[meeting.pk]))
@@ -293,7 +294,7 @@ def minutes_edit(request, pk: int):
         try:
             services.minutes_save(meeting=meeting, by=request.user, text=form.cleaned_data["text"])
         except ValidationError as error:
-            forms.errors_from(form, error)
+            errors_onto_form(form, error)
         else:
             messages.success(request, "The minutes are saved.")
             return redirect(meeting.get_absolute_url() + "#minutes")
@@ -320,7 +321,7 @@ def summary_edit(request, pk: int):
                 meeting=meeting, by=request.user, text=form.cleaned_data["text"]
             )
         except ValidationError as error:
-            forms.errors_from(form, error)
+            errors_onto_form(form, error)
         else:
             messages.success(request, "The summary is published; attendees are asked to confirm.")
             return redirect(meeting.get_absolute_url() + "#summary")
@@ -339,7 +340,7 @@ def _post_form(request, meeting, form, context_name, action):
         try:
             result = action(form.cleaned_data)
         except ValidationError as error:
-            forms.errors_from(form, error)
+            errors_onto_form(form, error)
         else:
             if result:
                 messages.success(request, result)
