@@ -9,13 +9,14 @@ import uuid
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.decorators import permission_require
 from accounts.mailing import mailing_send
 from accounts.models import User
 from config.background import enqueue_at
+from config.db import insert_or_retry
 from definitions import selectors, tasks
 from definitions.content import (
     CRITERION_FIELDS,
@@ -425,16 +426,20 @@ def vote_cast(*, proposal: Proposal, voter: User, position: str, comment: str = 
     vote.cast_at = timezone.now()
     vote.full_clean(validate_unique=False)
     vote._change_reason = reason
-    try:
-        with transaction.atomic():
-            vote.save()
-    except IntegrityError:
-        # A concurrent first vote by the same person won the insert; change that one.
-        vote = Vote.objects.get(proposal=proposal, voter=voter)
-        vote.position, vote.comment, vote.cast_at = position, comment, timezone.now()
-        vote._change_reason = "Vote changed"
+
+    def insert() -> Vote:
         vote.save()
-    return vote
+        return vote
+
+    def after_conflict() -> Vote:
+        # A concurrent first vote by the same person won the insert; change that one.
+        winner = Vote.objects.get(proposal=proposal, voter=voter)
+        winner.position, winner.comment, winner.cast_at = position, comment, timezone.now()
+        winner._change_reason = "Vote changed"
+        winner.save()
+        return winner
+
+    return insert_or_retry(insert, after_conflict)
 
 
 # --- approval and publication -----------------------------------------------------------
@@ -465,11 +470,11 @@ def draft_submit(*, definition: Definition, by: User, change_summary: str) -> Su
     )
     submission.full_clean()
     submission._change_reason = "Submitted for approval"
-    try:
-        with transaction.atomic():
-            submission.save()
-    except IntegrityError:
+
+    def already_awaiting():
         raise ValidationError("A draft of this definition is already awaiting approval.") from None
+
+    insert_or_retry(submission.save, already_awaiting)
     submission.proposals.set(applied)
     return submission
 

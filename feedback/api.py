@@ -21,7 +21,7 @@ from pydantic import ValidationError as PydanticValidationError
 from config.api_errors import Conflict, PayloadTooLarge, with_errors
 from definitions.models import Definition, Version
 from definitions.rules import EVIDENCE_LEVELS, LEAD_FIELDS, SENIORITY_LEVELS
-from feedback import csv_io, services
+from feedback import csv_io, selectors, services
 from feedback.checks import ladder_check, ladders_for
 from feedback.models import Lead, LeadFeedback, Outcome, RejectionReason, ReviewCycle
 
@@ -229,7 +229,7 @@ def leads_submit(request, definition_id: int, payload: LeadsIn):
     errors: dict[str, list[str]] = dict(getattr(payload.leads, "problems", {}))
     fallback = None
     if payload.fallback_owner:
-        fallback = services.sales_reps_by_key().get(payload.fallback_owner.casefold())
+        fallback = selectors.sales_reps_by_key().get(payload.fallback_owner.casefold())
         if fallback is None:
             errors["fallback_owner"] = [f"No active sales rep is “{payload.fallback_owner}”."]
     # Every field is a column; a field an item leaves out is a cell it does not give

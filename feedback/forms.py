@@ -24,7 +24,7 @@ from feedback.models import (
     ReviewCycle,
     Suggestion,
 )
-from feedback.selectors import QUEUE_SHOWS, QueueCursor
+from feedback.selectors import QUEUE_SHOWS, QueueCursor, review_meetings
 from feedback.services import LEAD_FORM_FIELDS
 
 
@@ -217,8 +217,6 @@ class CycleForm(forms.Form):
         self.fields["definition"].queryset = Definition.objects.filter(
             versions__isnull=False
         ).distinct()
-        from feedback.services import review_meetings
-
         self.fields["meeting"].choices = [("", "(none)")] + [
             (m.pk, f"{m.title} · {m.definition} · {timezone.localtime(m.starts_at):%d %b %Y}")
             for m in review_meetings(user).order_by("-starts_at")

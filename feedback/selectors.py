@@ -2,30 +2,30 @@
 
 from dataclasses import dataclass
 from datetime import timedelta
+from itertools import batched
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import Department, User
+from definitions.models import Definition
 from definitions.rules import rule_sentence
 from feedback import numbers
 from feedback.checks import Mark, bits_results, ladder_check, ladders_for, lead_values
 from feedback.models import (
+    NEEDS_REASON,
     CriterionResult,
     Lead,
     LeadFeedback,
     LeadImport,
+    RejectionDay,
     RejectionReason,
+    ReviewCadence,
     ReviewCycle,
     Suggestion,
 )
-
-
-def reads_all_feedback(user) -> bool:
-    """Facilitators and executives read everyone's feedback; a rep reads their own."""
-    return user.is_authenticated and (
-        user.has_perm("feedback.facilitate") or user.has_perm("definitions.approve_version")
-    )
+from feedback.permissions import reads_all_feedback
 
 
 def cycles_for(user):
@@ -420,4 +420,54 @@ def recent_imports(limit: int = 20):
         LeadImport.objects.select_related("cycle__definition", "uploaded_by")
         .defer("content", "errors", "mapping", "reading")
         .order_by("-uploaded_at", "-pk")[:limit]
+    )
+
+
+def cycle_days_for(definition: Definition) -> int:
+    """How many days a definition's review cycles last (two weeks unless set)."""
+    cadence = ReviewCadence.objects.filter(definition=definition).first()
+    return cadence.cycle_days if cadence else 14
+
+
+def review_meetings(user: User, definition: Definition | None = None):
+    """The review meetings a cycle can be tied to (read through the meetings app)."""
+    from meetings.selectors import meetings_for_list
+
+    meetings = meetings_for_list(user).filter(kind="review")
+    return meetings.filter(definition=definition) if definition is not None else meetings
+
+
+def marks_of(lead_ids: list[int]) -> dict[tuple[int, int], Mark]:
+    """{(lead id, criterion id): the person's mark} for criteria without a rule."""
+    marks = {}
+    for ids in batched(lead_ids, 5000):
+        for row in CriterionResult.objects.filter(lead_id__in=ids).values(
+            "lead_id", "criterion_id", "result", "evidence_seen", "marked_by_id", "marked_at"
+        ):
+            marks[(row["lead_id"], row["criterion_id"])] = Mark(
+                row["result"], row["evidence_seen"], row["marked_by_id"], row["marked_at"]
+            )
+    return marks
+
+
+def sales_reps_by_key() -> dict[str, User]:
+    """Active sales reps by lower-case e-mail and by folded full name (unambiguous only)."""
+    reps: dict[str, User] = {}
+    ambiguous = set()
+    for rep in User.objects.active().in_department(Department.SALES):
+        reps[rep.email.lower()] = rep
+        name = rep.full_name.casefold().strip()
+        if name in reps:
+            ambiguous.add(name)
+        reps[name] = rep
+    for name in ambiguous:
+        reps.pop(name, None)
+    return reps
+
+
+def rejection_days_missing() -> bool:
+    """Rejections were given but no tally counts them (the database predates the tallies)."""
+    return (
+        not RejectionDay.objects.exists()
+        and LeadFeedback.objects.filter(decision__in=NEEDS_REASON).exists()
     )

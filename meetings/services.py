@@ -10,11 +10,12 @@ from datetime import date, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mass_mail
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.decorators import permission_require
 from accounts.models import User
+from config.db import insert_or_retry
 from config.fields import LATEST
 from definitions import services as definition_services
 from definitions.models import Definition, EvidenceStandard, Proposal, Vote
@@ -419,15 +420,19 @@ def answer_save(*, question: Question, person: User, text: str) -> Answer:
     answer.answered_at = timezone.now()
     answer.full_clean(validate_unique=False)
     answer._change_reason = reason
-    try:
-        with transaction.atomic():
-            answer.save()
-    except IntegrityError:
+
+    def insert() -> Answer:
+        answer.save()
+        return answer
+
+    def after_conflict() -> Answer:
         # The same person answered twice at once (two tabs): keep one answer, the latest.
-        answer = Answer.objects.get(question=question, person=person)
-        answer.text, answer.answered_at = text, timezone.now()
-        _save(answer, "Answer changed")
-    return answer
+        winner = Answer.objects.get(question=question, person=person)
+        winner.text, winner.answered_at = text, timezone.now()
+        _save(winner, "Answer changed")
+        return winner
+
+    return insert_or_retry(insert, after_conflict)
 
 
 @transaction.atomic
@@ -539,13 +544,13 @@ def confirmation_give(
     confirmation.given_at = timezone.now()
     confirmation.full_clean(validate_unique=False)
     confirmation._change_reason = confirmation.get_position_display()
-    try:
-        with transaction.atomic():
-            confirmation.save()
-    except IntegrityError:
+
+    def recorded_elsewhere():
         raise ValidationError(
             "Your answer was recorded from another tab at the same moment; reload the page."
         ) from None
+
+    insert_or_retry(confirmation.save, recorded_elsewhere)
     return confirmation
 
 

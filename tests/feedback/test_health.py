@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from feedback import services
+from feedback import selectors, services
 from feedback.health import definition_warnings
 from feedback.models import LeadFeedback, RejectionDay, RejectionReason
 from tests.definitions.factories import DefinitionFactory, version_published
@@ -166,4 +166,4 @@ def test_the_upgrade_counts_the_tallies_once(rejections):
     RejectionDay.objects.all().delete()  # a database from before the tallies
     call_command("figures_rebuild")
     assert tallies(definition) == kept
-    assert not services.rejection_days_missing()
+    assert not selectors.rejection_days_missing()

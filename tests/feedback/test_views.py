@@ -467,7 +467,7 @@ def test_an_import_that_crashes_is_failed_and_says_nothing_was_imported(
     def crash(*args, **kwargs):
         raise RuntimeError("worker fell over")
 
-    monkeypatch.setattr(services, "leads_check", crash)
+    monkeypatch.setattr("feedback.services.import_writes.leads_check", crash)
     task_queue.run()
     lead_import.refresh_from_db()
     assert lead_import.status == "failed"

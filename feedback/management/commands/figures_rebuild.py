@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from feedback import services
+from feedback import selectors, services
 
 
 class Command(BaseCommand):
@@ -20,6 +20,6 @@ class Command(BaseCommand):
         if checked or options["verbosity"] > 1:
             self.stdout.write(f"Checked {checked} leads and rewrote their figures.")
         # The health warning's tallies, counted once after the upgrade that added them.
-        if options["all"] or services.rejection_days_missing():
+        if options["all"] or selectors.rejection_days_missing():
             days = services.rejection_days_rebuild()
             self.stdout.write(f"Counted the rejections of {days} days for the health warnings.")

@@ -1,0 +1,68 @@
+"""Review cycles, leads, their qualification checks, the reps' feedback and outcomes.
+
+One module per concern; everything is imported from here (``feedback.models``).
+"""
+
+from feedback.models.cycles import (
+    ReviewCadence,
+    ReviewCycle,
+    ReviewCycleQuerySet,
+    Rights,
+    Suggestion,
+)
+from feedback.models.feedback import (
+    NEEDS_REASON,
+    LeadFeedback,
+    LeadFeedbackQuerySet,
+    Outcome,
+    RejectionReason,
+    RejectionReasonQuerySet,
+)
+from feedback.models.figures import (
+    BOUGHT_WITHIN_MONTHS,
+    HIGH_LEVELS,
+    LeadFigures,
+    RejectionDay,
+    RejectionFigures,
+)
+from feedback.models.imports import LeadImport
+from feedback.models.leads import (
+    EVIDENCE_CHOICES,
+    SENIORITY_CHOICES,
+    CheckResult,
+    CriterionResult,
+    Lead,
+    LeadCheck,
+    LeadQuerySet,
+    LeadSource,
+    reads_every_lead,
+)
+
+__all__ = [
+    "BOUGHT_WITHIN_MONTHS",
+    "EVIDENCE_CHOICES",
+    "HIGH_LEVELS",
+    "NEEDS_REASON",
+    "SENIORITY_CHOICES",
+    "CheckResult",
+    "CriterionResult",
+    "Lead",
+    "LeadCheck",
+    "LeadFeedback",
+    "LeadFeedbackQuerySet",
+    "LeadFigures",
+    "LeadImport",
+    "LeadQuerySet",
+    "LeadSource",
+    "Outcome",
+    "RejectionDay",
+    "RejectionFigures",
+    "RejectionReason",
+    "RejectionReasonQuerySet",
+    "ReviewCadence",
+    "ReviewCycle",
+    "ReviewCycleQuerySet",
+    "Rights",
+    "Suggestion",
+    "reads_every_lead",
+]

@@ -1,0 +1,235 @@
+"""A rep's feedback on leads, suggestions, the reason catalogue and outcomes."""
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import (
+    F,
+)
+from django.utils import timezone
+
+from accounts.decorators import permission_require
+from accounts.models import Department, User
+from config.db import insert_or_retry
+from feedback.models import (
+    NEEDS_REASON,
+    Lead,
+    LeadFeedback,
+    Outcome,
+    RejectionDay,
+    RejectionReason,
+    ReviewCycle,
+    Suggestion,
+)
+from feedback.permissions import feedback_givable_by, outcome_recordable_by
+from feedback.services.cycles import cycle_require_started
+from feedback.services.figures import figures_refresh, rejection_days_rebuild
+
+
+def _rejection_mark(decision: str, reasons: Iterable[RejectionReason]) -> tuple[int, int]:
+    """What one feedback counts in its day's tally: (a rejection?, citing an unwritten reason?)."""
+    if decision not in NEEDS_REASON:
+        return 0, 0
+    return 1, int(any(r.kind == RejectionReason.Kind.UNWRITTEN for r in reasons))
+
+
+def _rejection_day_add(*, definition_id: int, day: date, rejections: int, unwritten: int) -> None:
+    """Add to a definition's tally of one day (an atomic increment; the first writer of a day
+    inserts its row, and one that loses that race adds to the winner's)."""
+    if not (rejections or unwritten):
+        return
+    tally = RejectionDay.objects.filter(definition_id=definition_id, day=day)
+    change = {"rejections": F("rejections") + rejections, "unwritten": F("unwritten") + unwritten}
+    if tally.update(**change):
+        return
+    insert_or_retry(
+        lambda: RejectionDay.objects.create(
+            definition_id=definition_id, day=day, rejections=rejections, unwritten=unwritten
+        ),
+        lambda: tally.update(**change),
+    )
+
+
+@transaction.atomic
+def feedback_record(
+    *,
+    lead: Lead,
+    rep: User,
+    agrees_with_stage: bool,
+    decision: str,
+    reasons: Iterable[RejectionReason] = (),
+    wanted_to_know: str = "",
+    comment: str = "",
+    keep_text: bool = False,
+    now: datetime | None = None,
+) -> LeadFeedback:
+    """The rep's verdict on a lead, for the cycle it was handed over in (one per cycle).
+
+    `now` dates it (the day of a rejection is when "rejected, then bought" starts counting).
+    """
+    if not feedback_givable_by(rep, lead):
+        raise PermissionDenied("Only the rep the lead was handed to can give feedback on it.")
+    now = now or timezone.now()
+    cycle_require_started(lead.cycle, now)
+    reasons = list(reasons)
+    if decision in NEEDS_REASON and not reasons:
+        raise ValidationError(
+            {"reasons": "Give at least one reason when a lead is rejected or recycled."}
+        )
+    inactive = [r.label for r in reasons if not r.active]
+    if inactive:
+        raise ValidationError({"reasons": f"“{inactive[0]}” is no longer in the catalogue."})
+    feedback = (
+        LeadFeedback.objects.select_for_update().filter(lead=lead, cycle_id=lead.cycle_id).first()
+    )
+    created = feedback is None
+    if created:
+        feedback = LeadFeedback(lead=lead, cycle_id=lead.cycle_id, created_at=now)
+        counted = (0, 0)
+    else:
+        counted = _rejection_mark(feedback.decision, feedback.reasons.all())
+    # Always the version in force at the lead's hand-over, even if a re-import moved it.
+    feedback.version_id = lead.version_id
+    feedback.rep = rep
+    feedback.agrees_with_stage = agrees_with_stage
+    feedback.decision = decision
+    if not keep_text:
+        feedback.wanted_to_know = wanted_to_know.strip()
+        feedback.comment = comment.strip()
+    feedback.updated_at = now
+    # The keys come from the lead and the rep this service was handed, so checking that they
+    # exist would cost a query each on every save; the database still enforces them.
+    feedback.full_clean(
+        exclude=["lead", "cycle", "version", "rep"], validate_constraints=not created
+    )
+    feedback._change_reason = "Given" if created else "Changed"
+
+    def insert():
+        feedback.save()
+        return counted
+
+    def after_conflict():
+        # Someone (the same rep in another tab) saved first: this save becomes a change.
+        existing = LeadFeedback.objects.select_for_update().get(lead=lead, cycle_id=lead.cycle_id)
+        feedback.pk, feedback.created_at = existing.pk, existing.created_at
+        feedback._state.adding = False
+        feedback.save()
+        return _rejection_mark(existing.decision, existing.reasons.all())
+
+    counted = insert_or_retry(insert, after_conflict)
+    feedback.reasons.set(reasons if decision in NEEDS_REASON else [])
+    # The health warning's tally: this feedback's day gains what it counts now, less what it
+    # counted before the change.
+    counts = _rejection_mark(decision, reasons)
+    _rejection_day_add(
+        definition_id=lead.definition_id,
+        day=timezone.localdate(feedback.created_at),
+        rejections=counts[0] - counted[0],
+        unwritten=counts[1] - counted[1],
+    )
+    figures_refresh([lead.pk])
+    return feedback
+
+
+@transaction.atomic
+def feedback_bulk(
+    *,
+    cycle: ReviewCycle,
+    rep: User,
+    lead_ids: Iterable[int],
+    decision: str,
+    reasons: Iterable[RejectionReason] = (),
+) -> int:
+    """Accept (or reject with a reason) several of the rep's leads at once."""
+    cycle_require_started(cycle, timezone.now())
+    lead_ids = {int(pk) for pk in lead_ids}
+    if not lead_ids:
+        raise ValidationError({"leads": "Select at least one lead."})
+    reasons = list(reasons)
+    if decision in NEEDS_REASON and not reasons:
+        raise ValidationError(
+            {"reasons": "A bulk reject or recycle still needs at least one reason."}
+        )
+    leads = list(Lead.objects.in_cycle(cycle).handed_to(rep).filter(pk__in=lead_ids))
+    if len(leads) != len(lead_ids):
+        raise PermissionDenied("Some of the selected leads were not handed to you in this cycle.")
+    for lead in leads:
+        feedback_record(
+            lead=lead,
+            rep=rep,
+            agrees_with_stage=decision == LeadFeedback.Decision.ACCEPTED,
+            decision=decision,
+            reasons=reasons,
+            keep_text=True,
+        )
+    return len(leads)
+
+
+@transaction.atomic
+def suggestion_add(*, cycle: ReviewCycle, author: User, kind: str, text: str) -> Suggestion:
+    """A rep's stop / start / continue for a cycle (anyone in sales, or handed its leads)."""
+    if author.department != Department.SALES and not (
+        Lead.objects.in_cycle(cycle).handed_to(author).exists()
+    ):
+        raise PermissionDenied("Stop, start, continue suggestions come from the sales reps.")
+    suggestion = Suggestion(cycle=cycle, author=author, kind=kind, text=text.strip())
+    suggestion.full_clean()
+    suggestion._change_reason = "Suggested"
+    suggestion.save()
+    return suggestion
+
+
+@transaction.atomic
+def reason_save(
+    *,
+    by: User,
+    label: str,
+    criterion_key: str = "",
+    active: bool = True,
+    reason: RejectionReason | None = None,
+) -> RejectionReason:
+    """Add a reason to the catalogue, or change one. Blank criterion = unwritten."""
+    permission_require(by, "feedback.facilitate", action="keep the reason catalogue")
+    reason = reason or RejectionReason(
+        position=(RejectionReason.objects.count() + 1),
+    )
+    reason.label = label.strip()
+    reason.criterion_key = criterion_key.strip()
+    reason.kind = (
+        RejectionReason.Kind.CRITERION if reason.criterion_key else RejectionReason.Kind.UNWRITTEN
+    )
+    reason.active = active
+    reason.full_clean()
+    kind_changed = not reason._state.adding and (
+        RejectionReason.objects.filter(pk=reason.pk).exclude(kind=reason.kind).exists()
+    )
+    reason._change_reason = "Added" if reason._state.adding else "Changed"
+    reason.save()
+    if kind_changed:
+        # Every rejection that cites it now counts differently in the health warning.
+        rejection_days_rebuild(
+            definition_ids=Lead.objects.filter(feedback__reasons=reason)
+            .values_list("definition_id", flat=True)
+            .distinct()
+        )
+    return reason
+
+
+@transaction.atomic
+def outcome_record(
+    *, lead: Lead, result: str, occurred_on: date, amount: Decimal | None, by: User
+) -> Outcome:
+    """What later became of a lead (one current outcome per lead; history keeps the rest)."""
+    if not outcome_recordable_by(by, lead):
+        raise PermissionDenied("Only the lead's rep or a facilitator can record its outcome.")
+    outcome = Outcome.objects.select_for_update().filter(lead=lead).first() or Outcome(lead=lead)
+    outcome.result, outcome.occurred_on, outcome.amount = result, occurred_on, amount
+    outcome.recorded_by = by
+    outcome.full_clean()
+    outcome._change_reason = "Recorded" if outcome._state.adding else "Changed"
+    outcome.save()
+    figures_refresh([lead.pk])
+    return outcome

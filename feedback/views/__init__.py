@@ -1,0 +1,1 @@
+"""Feedback pages, by page group: thin views over the services and selectors."""

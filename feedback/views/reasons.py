@@ -1,0 +1,56 @@
+"""The rejection reason catalogue."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from accounts.decorators import permission_required
+from config.fields import id_param
+from definitions.models import VersionCriterion
+from feedback import forms, services
+from feedback.models import RejectionReason
+from feedback.views.common import FACILITATE, errors_of
+
+
+def _criteria_choices() -> list[tuple[str, str]]:
+    rows = VersionCriterion.objects.order_by("key", "-stage__version__published_at").values_list(
+        "key", "statement"
+    )
+    seen = {}
+    for key, statement in rows:
+        seen.setdefault(key, statement)
+    return [(key, f"{statement} ({key})") for key, statement in seen.items()]
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(FACILITATE, action="keep the reason catalogue")
+def reasons(request):
+    criteria = _criteria_choices()
+    form = forms.ReasonForm(request.POST or None, criteria=criteria)
+    if request.method == "POST":
+        if "toggle" in request.POST:
+            toggle = id_param(request.POST, "toggle")
+            if toggle is None:
+                raise Http404
+            reason = get_object_or_404(RejectionReason, pk=toggle)
+            services.reason_save(
+                by=request.user,
+                label=reason.label,
+                criterion_key=reason.criterion_key,
+                active=not reason.active,
+                reason=reason,
+            )
+            return redirect("feedback:reasons")
+        if form.is_valid():
+            try:
+                services.reason_save(by=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                for message in errors_of(error):
+                    form.add_error("label", message)
+            else:
+                messages.success(request, "Reason added to the catalogue.")
+                return redirect("feedback:reasons")
+    catalogue = RejectionReason.objects.all()
+    return render(request, "feedback/reasons.html", {"form": form, "catalogue": catalogue})

@@ -1,0 +1,154 @@
+"""The review queue: a rep's verdicts, one lead or several at once, and suggestions."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.views.decorators.http import require_GET, require_POST
+
+from config.htmx import render_htmx
+from feedback import forms, selectors, services
+from feedback.models import Lead, ReviewCycle
+from feedback.views.common import errors_of
+
+# A bulk action takes at most this many leads (a few pages of the queue).
+BULK_MAX = 500
+
+
+def _queue_context(request, cycle, *, bound: dict | None = None, bulk_form=None):
+    show, after = forms.QueueForm(request.GET).query()
+    page = selectors.review_queue(cycle, request.user, show=show, after=after)
+    reasons = selectors.reasons_for_review()
+    leads = list(page.leads)
+    shown = {lead.pk for lead in leads}
+    # A lead sent back with errors is shown with them even when it is not on this page.
+    for lead_id in (bound or {}).keys() - shown:
+        leads.insert(0, selectors.review_queue_lead(cycle, request.user, lead_id))
+    for lead in leads:
+        if bound and lead.pk in bound:
+            lead.form = bound[lead.pk]
+        else:
+            lead.form = forms.FeedbackForm.for_feedback(
+                lead.cycle_feedback, prefix=f"lead-{lead.pk}", reasons=reasons
+            )
+    reviewed, total = selectors.queue_progress(cycle, request.user)
+    return {
+        "cycle": cycle,
+        "page": page,
+        "leads": leads,
+        "shows": selectors.QUEUE_SHOWS,
+        "appended": after is not None,
+        "reviewed": reviewed,
+        "total": total,
+        "bulk_form": bulk_form or forms.BulkForm(lead_ids=[]),
+        "suggestion_form": forms.SuggestionForm(),
+        "is_open": cycle.is_open(),
+        "cycle_status": cycle.status(),
+    }
+
+
+@require_GET
+@login_required
+def review(request, pk: int):
+    cycle = get_object_or_404(ReviewCycle.objects.select_related("definition", "version"), pk=pk)
+    context = _queue_context(request, cycle)
+    return render_htmx(
+        request, "feedback/review.html", context, partials=["review-queue", "queue-more"]
+    )
+
+
+def _row_response(request, cycle, lead, form, *, status=200):
+    reviewed, total = selectors.queue_progress(cycle, request.user)
+    context = {"cycle": cycle, "lead": lead, "reviewed": reviewed, "total": total}
+    lead.form = form
+    html = render_to_string("feedback/review.html#lead-row", context, request=request)
+    html += render_to_string(
+        "feedback/review.html#review-progress", {**context, "oob": True}, request=request
+    )
+    return HttpResponse(html, status=status)
+
+
+@require_POST
+@login_required
+def review_save(request, pk: int, lead_pk: int):
+    cycle = get_object_or_404(ReviewCycle.objects.select_related("definition", "version"), pk=pk)
+    # Only the rep's own leads are found: anyone else's is a 404.
+    lead = get_object_or_404(Lead.objects.in_cycle(cycle).handed_to(request.user), pk=lead_pk)
+    reasons = selectors.reasons_for_review()
+    form = forms.FeedbackForm(request.POST, prefix=f"lead-{lead.pk}", reasons=reasons)
+    saved = False
+    if form.is_valid():
+        try:
+            services.feedback_record(lead=lead, rep=request.user, **form.cleaned_data)
+            saved = True
+        except ValidationError as error:
+            for message in errors_of(error):
+                form.add_error(None, message)
+    if not request.htmx:
+        if saved:
+            messages.success(request, f"Feedback on {lead.company} saved.")
+            return redirect("feedback:review", pk=cycle.pk)
+        context = _queue_context(request, cycle, bound={lead.pk: form})
+        return render(request, "feedback/review.html", context, status=400)
+    # A save re-renders this one lead and the progress, never the queue.
+    lead = selectors.review_queue_lead(cycle, request.user, lead.pk)
+    if saved:
+        form = forms.FeedbackForm.for_feedback(
+            lead.cycle_feedback, prefix=f"lead-{lead.pk}", reasons=reasons
+        )
+        lead.just_saved = True
+    return _row_response(request, cycle, lead, form)
+
+
+@require_POST
+@login_required
+def review_bulk(request, pk: int):
+    cycle = get_object_or_404(ReviewCycle.objects.select_related("definition", "version"), pk=pk)
+    # The choices are the selected leads that are the rep's: reading every lead of the cycle
+    # to validate a handful would make a bulk action grow with the queue.
+    selected = [int(v) for v in request.POST.getlist("leads")[:BULK_MAX] if v.isdigit()]
+    lead_ids = list(
+        Lead.objects.in_cycle(cycle)
+        .handed_to(request.user)
+        .filter(pk__in=selected)
+        .values_list("pk", flat=True)
+    )
+    form = forms.BulkForm(request.POST, lead_ids=lead_ids)
+    if form.is_valid():
+        reason = form.cleaned_data["reason"]
+        try:
+            count = services.feedback_bulk(
+                cycle=cycle,
+                rep=request.user,
+                lead_ids=form.cleaned_data["leads"],
+                decision=form.cleaned_data["decision"],
+                reasons=[reason] if reason else [],
+            )
+        except ValidationError as error:
+            for message in errors_of(error):
+                form.add_error(None, message)
+        else:
+            if not request.htmx:
+                messages.success(request, f"Feedback saved for {count} lead{'s' * (count != 1)}.")
+                return redirect("feedback:review", pk=cycle.pk)
+            form = None
+    context = _queue_context(request, cycle, bulk_form=form)
+    status = 200 if form is None or request.htmx else 400
+    return render_htmx(
+        request, "feedback/review.html", context, partials=["review-queue"], status=status
+    )
+
+
+@require_POST
+@login_required
+def suggestion_add(request, pk: int):
+    cycle = get_object_or_404(ReviewCycle, pk=pk)
+    form = forms.SuggestionForm(request.POST)
+    if form.is_valid():
+        services.suggestion_add(cycle=cycle, author=request.user, **form.cleaned_data)
+        messages.success(request, "Thank you: your suggestion is recorded for the review.")
+    else:
+        messages.error(request, "Write the suggestion and say whether to stop, start or continue.")
+    return redirect("feedback:review", pk=cycle.pk)
