@@ -23,7 +23,7 @@ from definitions.models import Definition, Version
 from definitions.rules import EVIDENCE_LEVELS, LEAD_FIELDS, SENIORITY_LEVELS
 from feedback import csv_io, selectors, services
 from feedback.checks import ladder_check, ladders_for
-from feedback.models import Lead, LeadFeedback, Outcome, RejectionReason, ReviewCycle
+from feedback.models import CheckResult, Lead, LeadFeedback, Outcome, RejectionReason, ReviewCycle
 
 
 class CrmReferenceConverter:
@@ -77,7 +77,7 @@ class CriterionCheck(Schema):
     key: str
     stage: str
     statement: str
-    result: Literal["met", "missed", "unknown"]
+    result: Literal[tuple(CheckResult.values)]  # type: ignore[valid-type]
     evidence_seen: str
     value_seen: str
 

@@ -1,4 +1,6 @@
-"""The rejection reasons every company starts with (seeds 000 and 003)."""
+"""The rejection reasons every company starts with: the written criteria of the starting
+ladder, and the private filters reps use without writing them down (a title below VP, a
+competitor already in, earlier efforts that came up dry, an industry outside the focus)."""
 
 # (label, criterion key or "" when unwritten). Criterion keys are the stable keys of the
 # starting ladder's criteria (definitions/ladder.py), which survive across versions.

@@ -11,9 +11,9 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from definitions.models import Definition, Version
+from definitions.models import Definition, StageLevel, Version
 from feedback import services
-from feedback.models import Lead, RejectionReason, ReviewCycle
+from feedback.models import Lead, LeadFeedback, Outcome, RejectionReason, ReviewCycle
 
 REPS = [
     "sam@northwind.example",
@@ -147,14 +147,14 @@ def _lead_values(rng: random.Random, n: int) -> dict:
 
 def _feedback_for(rng: random.Random, lead: Lead, reasons: dict) -> dict:
     """A plausible verdict: reps mostly agree with the check, and sometimes use a private
-    filter the definition does not write down (seed 003)."""
+    filter the definition does not write down (the private filters of a rep scanning leads)."""
     level = lead.qualification.level_reached
     values = {"wanted_to_know": rng.choice(WANTED), "comment": ""}
     if lead.seniority in ("individual", "manager") and rng.random() < 0.3:
         return {
             **values,
             "agrees_with_stage": False,
-            "decision": "rejected",
+            "decision": LeadFeedback.Decision.REJECTED,
             "reasons": [reasons["Title below VP"]],
             "comment": "Not senior enough to start a purchase.",
         }
@@ -162,31 +162,43 @@ def _feedback_for(rng: random.Random, lead: Lead, reasons: dict) -> dict:
         return {
             **values,
             "agrees_with_stage": False,
-            "decision": "rejected",
+            "decision": LeadFeedback.Decision.REJECTED,
             "reasons": [reasons["Industry not a focus"]],
         }
-    if level in ("accepted", "opportunity") or (level == "lead" and rng.random() < 0.6):
+    if level in (StageLevel.ACCEPTED, StageLevel.OPPORTUNITY) or (
+        level == StageLevel.LEAD and rng.random() < 0.6
+    ):
         if rng.random() < 0.12:
             return {
                 **values,
                 "agrees_with_stage": True,
-                "decision": "rejected",
+                "decision": LeadFeedback.Decision.REJECTED,
                 "reasons": [
                     reasons[
                         rng.choice(["Competitor already engaged", "Earlier efforts came up dry"])
                     ]
                 ],
             }
-        return {**values, "agrees_with_stage": True, "decision": "accepted", "reasons": []}
+        return {
+            **values,
+            "agrees_with_stage": True,
+            "decision": LeadFeedback.Decision.ACCEPTED,
+            "reasons": [],
+        }
     if rng.random() < 0.25:
         # Reps also take leads the definition would not call leads: that disagreement is
         # what the next version should look at.
-        return {**values, "agrees_with_stage": False, "decision": "accepted", "reasons": []}
+        return {
+            **values,
+            "agrees_with_stage": False,
+            "decision": LeadFeedback.Decision.ACCEPTED,
+            "reasons": [],
+        }
     if rng.random() < 0.35:
         return {
             **values,
             "agrees_with_stage": False,
-            "decision": "recycled",
+            "decision": LeadFeedback.Decision.RECYCLED,
             "reasons": [reasons["Timing"]],
             "comment": "Ask again next quarter.",
         }
@@ -202,7 +214,7 @@ def _feedback_for(rng: random.Random, lead: Lead, reasons: dict) -> dict:
     return {
         **values,
         "agrees_with_stage": False,
-        "decision": "rejected",
+        "decision": LeadFeedback.Decision.REJECTED,
         "reasons": backed[:2] or [reasons["Not a decision maker or influencer"]],
     }
 
@@ -270,14 +282,16 @@ def seed(people: dict) -> str:
             later = max(
                 date.today() - timedelta(days=rng.randint(1, 20)), timezone.localdate(given_at)
             )
-            if verdict["decision"] == "accepted":
-                result = rng.choice(["opportunity", "bought", "lost", "no_decision", "open"])
+            if verdict["decision"] == LeadFeedback.Decision.ACCEPTED:
+                result = rng.choice(Outcome.Result.values)
             elif rng.random() < 0.2:
-                result = "bought"  # seed 003: rejected leads that bought anyway
+                result = (
+                    Outcome.Result.BOUGHT
+                )  # rejected leads that bought anyway (SiriusDecisions)
                 bought_after_rejection += 1
             else:
                 continue
-            amount = Decimal(rng.randint(8, 90) * 1000) if result == "bought" else None
+            amount = Decimal(rng.randint(8, 90) * 1000) if result == Outcome.Result.BOUGHT else None
             services.outcome_record(
                 lead=lead, result=result, occurred_on=later, amount=amount, by=lead.rep
             )

@@ -15,6 +15,7 @@ from definitions.rules import EVIDENCE_LEVELS
 from feedback import csv_io
 from feedback.models import (
     EVIDENCE_CHOICES,
+    NEEDS_REASON,
     CheckResult,
     Lead,
     LeadFeedback,
@@ -136,14 +137,18 @@ class FeedbackForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         cleaned["reasons"] = [self._reasons[pk] for pk in cleaned.get("reasons", [])]
-        if cleaned.get("decision") in ("rejected", "recycled") and not cleaned["reasons"]:
+        if cleaned.get("decision") in NEEDS_REASON and not cleaned["reasons"]:
             self.add_error("reasons", "Give at least one reason when you reject or recycle a lead.")
         return cleaned
 
 
 class BulkForm(forms.Form):
     decision = forms.ChoiceField(
-        choices=[("accepted", "Accept"), ("rejected", "Reject"), ("recycled", "Recycle")]
+        choices=[
+            (LeadFeedback.Decision.ACCEPTED, "Accept"),
+            (LeadFeedback.Decision.REJECTED, "Reject"),
+            (LeadFeedback.Decision.RECYCLED, "Recycle"),
+        ]
     )
     leads = forms.TypedMultipleChoiceField(coerce=int, required=True)
     reason = forms.ModelChoiceField(
@@ -159,7 +164,7 @@ class BulkForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("decision") in ("rejected", "recycled") and not cleaned.get("reason"):
+        if cleaned.get("decision") in NEEDS_REASON and not cleaned.get("reason"):
             self.add_error("reason", "A bulk reject or recycle still needs a reason.")
         return cleaned
 

@@ -34,6 +34,6 @@ def definition_warnings(definition) -> list[Warning]:
             f"({round(100 * private / rejections)}%, last 90 days).",
             "80% of the leads sales rejected went on to buy within two years: private filters "
             "that nobody wrote down throw revenue away. Write them down, or drop them.",
-            "seed 003",
+            "SiriusDecisions",
         )
     ]

@@ -15,6 +15,7 @@ from feedback import numbers
 from feedback.checks import Mark, bits_results, ladder_check, ladders_for, lead_values
 from feedback.models import (
     NEEDS_REASON,
+    CheckResult,
     CriterionResult,
     Lead,
     LeadFeedback,
@@ -58,8 +59,10 @@ def lead_summary(lead, ladders: dict) -> None:
     met = check.met_bits if check else 0
     missed = check.missed_bits if check else 0
     states = bits_results(met, missed, len(criteria))
-    lead.check_counts = {state: states.count(state) for state in ("met", "missed", "unknown")}
-    missed_statements = (c.statement for c, s in zip(criteria, states, strict=True) if s != "met")
+    lead.check_counts = {state: states.count(state) for state in CheckResult.values}
+    missed_statements = (
+        c.statement for c, s in zip(criteria, states, strict=True) if s != CheckResult.MET
+    )
     lead.check_missed = list(missed_statements)[:4]
     lead.stage_reached = check.stage_reached if check else None
     lead.cycle_feedback = next(
@@ -179,7 +182,10 @@ def cycle_progress_by_rep(cycle: ReviewCycle):
         .annotate(
             total=Count("pk", distinct=True),
             reviewed=Count("pk", distinct=True, filter=Q(feedback__cycle=cycle)),
-            accepted=Count("pk", filter=Q(feedback__cycle=cycle, feedback__decision="accepted")),
+            accepted=Count(
+                "pk",
+                filter=Q(feedback__cycle=cycle, feedback__decision=LeadFeedback.Decision.ACCEPTED),
+            ),
         )
         .order_by("rep__full_name")
     )
@@ -431,9 +437,10 @@ def cycle_days_for(definition: Definition) -> int:
 
 def review_meetings(user: User, definition: Definition | None = None):
     """The review meetings a cycle can be tied to (read through the meetings app)."""
+    from meetings.models import Meeting
     from meetings.selectors import meetings_for_list
 
-    meetings = meetings_for_list(user).filter(kind="review")
+    meetings = meetings_for_list(user).filter(kind=Meeting.Kind.REVIEW)
     return meetings.filter(definition=definition) if definition is not None else meetings
 
 

@@ -4,13 +4,13 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from definitions.models import Definition, Version
+from definitions.models import Definition, StageLevel, Version
 from feedback.models.cycles import ReviewCycle
 from feedback.models.feedback import LeadFeedback, RejectionReason
 from feedback.models.leads import Lead
 
 # "Rejected leads that later bought" counts purchases within 24 calendar months after the
-# rejection (seed 003: "within two years"); "later bought" in the criteria table counts
+# rejection (SiriusDecisions: "within two years"); "later bought" in the criteria table counts
 # purchases within the same 24 months after the hand-over.
 BOUGHT_WITHIN_MONTHS = 24
 
@@ -102,7 +102,7 @@ class LeadFigures(models.Model):
 
 
 # "The check placed it at Opportunity (or above)": the disagreements' high end.
-HIGH_LEVELS = ["opportunity", "customer"]
+HIGH_LEVELS = [StageLevel.OPPORTUNITY, StageLevel.CUSTOMER]
 
 
 class RejectionFigures(models.Model):

@@ -29,6 +29,7 @@ from django.db.models.functions import (
 from django.db.models.lookups import Exact, GreaterThanOrEqual, LessThan, LessThanOrEqual
 from django.utils import timezone
 
+from definitions.models import StageLevel
 from definitions.rules import value_missing
 from feedback.checks import check_bits, ladder_check, ladders_for, lead_values
 from feedback.models import (
@@ -39,6 +40,7 @@ from feedback.models import (
     LeadCheck,
     LeadFeedback,
     LeadFigures,
+    Outcome,
     RejectionDay,
     RejectionFigures,
     RejectionReason,
@@ -47,7 +49,12 @@ from feedback.selectors import marks_of
 from feedback.services.copying import chunks, rows_write
 
 # How far the check's level alone takes a lead in the funnel (0: handed over).
-LEVEL_RANK = {"lead": 1, "accepted": 2, "opportunity": 3, "customer": 4}
+LEVEL_RANK = {
+    StageLevel.LEAD: 1,
+    StageLevel.ACCEPTED: 2,
+    StageLevel.OPPORTUNITY: 3,
+    StageLevel.CUSTOMER: 4,
+}
 
 
 def _month_number(day):
@@ -78,12 +85,12 @@ REJECTED_ON = TruncDate("fb__created_at", output_field=DateField())
 BOUGHT_ON = F("outcome__occurred_on")
 
 
-REJECTED_BOUGHT = Q(fb__decision="rejected", outcome__result="bought") & within_months_after(
-    REJECTED_ON, BOUGHT_ON
-)
+REJECTED_BOUGHT = Q(
+    fb__decision=LeadFeedback.Decision.REJECTED, outcome__result=Outcome.Result.BOUGHT
+) & within_months_after(REJECTED_ON, BOUGHT_ON)
 
 
-BOUGHT_LATER = Q(outcome__result="bought") & within_months_after(HANDED_ON, BOUGHT_ON)
+BOUGHT_LATER = Q(outcome__result=Outcome.Result.BOUGHT) & within_months_after(HANDED_ON, BOUGHT_ON)
 
 
 def figures_rank():
@@ -98,11 +105,20 @@ def figures_rank():
         output_field=IntegerField(),
     )
     sales = Case(
-        When(fb__decision="accepted", then=Value(2)), default=Value(0), output_field=IntegerField()
+        When(fb__decision=LeadFeedback.Decision.ACCEPTED, then=Value(2)),
+        default=Value(0),
+        output_field=IntegerField(),
     )
     outcome = Case(
-        When(outcome__result="bought", then=Value(4)),
-        When(outcome__result__in=["opportunity", "lost", "no_decision"], then=Value(3)),
+        When(outcome__result=Outcome.Result.BOUGHT, then=Value(4)),
+        When(
+            outcome__result__in=[
+                Outcome.Result.OPPORTUNITY,
+                Outcome.Result.LOST,
+                Outcome.Result.NO_DECISION,
+            ],
+            then=Value(3),
+        ),
         default=Value(0),
         output_field=IntegerField(),
     )

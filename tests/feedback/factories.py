@@ -11,7 +11,7 @@ from tests.definitions.factories import DefinitionFactory, version_published
 
 _references = itertools.count(1)
 
-# A lead that meets every rule of the seeds' ladder up to the opportunity stage.
+# A lead that meets every rule of the starting ladder up to the opportunity stage.
 QUALIFIED = {
     "email": "ana@acme.example",
     "phone": "+44 20 7946 0000",
@@ -26,7 +26,7 @@ QUALIFIED = {
 
 
 def cycle_make(definition=None, *, starts_at=None, days=None) -> ReviewCycle:
-    """A definition with the seeds' ladder published, and a cycle open on it."""
+    """A definition with the starting ladder published, and a cycle open on it."""
     definition = definition or DefinitionFactory()
     if not definition.versions.exists():
         version_published(definition)

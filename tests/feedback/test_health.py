@@ -1,4 +1,5 @@
-"""Feedback's health warning on a definition: unwritten rejection reasons piling up (seed 003)."""
+"""Feedback's health warning on a definition: unwritten rejection reasons piling up
+(the private filters SiriusDecisions found behind rejected leads that bought anyway)."""
 
 from datetime import timedelta
 
@@ -55,7 +56,7 @@ def test_a_quarter_of_rejections_on_unwritten_reasons_is_a_warning(rejections):
     assert warning.message.startswith(
         "Unwritten reasons are behind 2 of the last 8 rejections (25%"
     )
-    assert warning.source == "seed 003"
+    assert warning.source == "SiriusDecisions"
 
 
 def test_fewer_unwritten_reasons_or_too_few_rejections_warn_nothing(rejections):

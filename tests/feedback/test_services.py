@@ -18,7 +18,7 @@ def reason(label):
     return RejectionReason.objects.get(label=label)
 
 
-def test_the_catalogue_starts_with_the_seeds_reasons():
+def test_the_catalogue_starts_with_the_default_reasons():
     unwritten = set(
         RejectionReason.objects.filter(kind="unwritten").values_list("label", flat=True)
     )
