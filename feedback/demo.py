@@ -11,7 +11,8 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from definitions.models import Definition, StageLevel, Version
+from definitions.models import Definition, EvidenceStandard, StageLevel, Version
+from definitions.rules import EVIDENCE_LEVELS
 from feedback import services
 from feedback.models import Lead, LeadFeedback, Outcome, RejectionReason, ReviewCycle
 
@@ -121,6 +122,15 @@ SUGGESTIONS = [
     ("start", "Start recording who owns the budget on the form."),
 ]
 
+# The evidence levels a demo lead is given, weakest first (the definitions' vocabulary).
+NO_EVIDENCE = EVIDENCE_LEVELS[0]
+BELIEVED, STATED, VERIFIED = (
+    EvidenceStandard.BELIEVED,
+    EvidenceStandard.STATED,
+    EvidenceStandard.VERIFIED,
+)
+LEAD = StageLevel.LEAD
+
 
 def _lead_values(rng: random.Random, n: int) -> dict:
     title = rng.choice(TITLES)
@@ -138,10 +148,12 @@ def _lead_values(rng: random.Random, n: int) -> dict:
         "source": rng.choice(SOURCES),
         "permission_to_follow_up": rng.random() < 0.9,
         "asked_for_information": asked,
-        "need_evidence": rng.choice(["none", "believed", "stated", "stated", "verified"]),
-        "budget_evidence": rng.choice(["none", "believed", "believed", "stated", "verified"]),
-        "authority_evidence": rng.choice(["none", "believed", "stated", "verified", "proven"]),
-        "stage_handed_over": rng.choice(["lead", "lead", "lead", "accepted", "opportunity"]),
+        "need_evidence": rng.choice([NO_EVIDENCE, BELIEVED, STATED, STATED, VERIFIED]),
+        "budget_evidence": rng.choice([NO_EVIDENCE, BELIEVED, BELIEVED, STATED, VERIFIED]),
+        "authority_evidence": rng.choice([NO_EVIDENCE, *EvidenceStandard.values]),
+        "stage_handed_over": rng.choice(
+            [LEAD, LEAD, LEAD, StageLevel.ACCEPTED, StageLevel.OPPORTUNITY]
+        ),
     }
 
 
@@ -203,9 +215,9 @@ def _feedback_for(rng: random.Random, lead: Lead, reasons: dict) -> dict:
             "comment": "Ask again next quarter.",
         }
     backed = []
-    if lead.budget_evidence in ("none", "believed"):
+    if lead.budget_evidence in (NO_EVIDENCE, BELIEVED):
         backed.append(reasons["No verified budget"])
-    if lead.need_evidence in ("none", "believed"):
+    if lead.need_evidence in (NO_EVIDENCE, BELIEVED):
         backed.append(reasons["No demonstrated need"])
     if not lead.phone:
         backed.append(reasons["Contact data wrong"])

@@ -11,7 +11,6 @@ from django.utils.safestring import SafeString, mark_safe
 from accounts.models import Department, User
 from config.fields import DateTimeField, TextField, date_field_for
 from definitions.models import Definition
-from definitions.rules import EVIDENCE_LEVELS
 from feedback import csv_io
 from feedback.models import (
     EVIDENCE_CHOICES,
@@ -401,6 +400,3 @@ class ReasonForm(forms.Form):
     def __init__(self, *args, criteria: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["criterion_key"].choices = [("", "(none: unwritten)"), *criteria]
-
-
-__all__ = ["EVIDENCE_LEVELS"]

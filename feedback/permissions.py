@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from accounts.models import User
-    from feedback.models import Lead
+    from feedback.models import Lead, ReviewCycle
 
 
 def reads_all_feedback(user) -> bool:
@@ -27,6 +27,17 @@ def criterion_markable_by(user: "User", lead: "Lead") -> bool:
 def outcome_recordable_by(user: "User", lead: "Lead") -> bool:
     """Who may record what later became of a lead."""
     return lead_actable_by(user, lead)
+
+
+def suggestion_addable_by(user: "User", cycle: "ReviewCycle") -> bool:
+    """Stop / start / continue suggestions come from sales: anyone in it, or handed the
+    cycle's leads."""
+    from accounts.models import Department
+    from feedback.models import Lead
+
+    return (
+        user.department == Department.SALES or Lead.objects.in_cycle(cycle).handed_to(user).exists()
+    )
 
 
 def feedback_givable_by(user: "User", lead: "Lead") -> bool:

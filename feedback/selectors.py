@@ -195,6 +195,16 @@ def cycle_suggestions(cycle: ReviewCycle):
     return Suggestion.objects.filter(cycle=cycle).select_related("author")
 
 
+def lead_feedback(lead: Lead) -> LeadFeedback | None:
+    """The feedback on a lead in the cycle it was handed over in, with its rep and reasons."""
+    return (
+        lead.feedback.filter(cycle=lead.cycle)
+        .select_related("rep")
+        .prefetch_related("reasons")
+        .first()
+    )
+
+
 def lead_checklist(lead: Lead) -> list[dict]:
     """The lead's check as stages of criteria, each with its result and evidence: the rules
     evaluated on the lead's values, the marks people made on the others."""
@@ -373,7 +383,7 @@ def home_sections(user) -> list[dict]:
             }
         )
     sections = []
-    if items or user.department == "sales":
+    if items or user.department == Department.SALES:
         sections.append(
             {
                 "id": "feedback-waiting",

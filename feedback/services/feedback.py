@@ -12,7 +12,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from accounts.decorators import permission_require
-from accounts.models import Department, User
+from accounts.models import User
 from config.db import insert_or_retry
 from feedback.models import (
     NEEDS_REASON,
@@ -24,7 +24,11 @@ from feedback.models import (
     ReviewCycle,
     Suggestion,
 )
-from feedback.permissions import feedback_givable_by, outcome_recordable_by
+from feedback.permissions import (
+    feedback_givable_by,
+    outcome_recordable_by,
+    suggestion_addable_by,
+)
 from feedback.services.cycles import cycle_require_started
 from feedback.services.figures import figures_refresh, rejection_days_rebuild
 
@@ -171,9 +175,7 @@ def feedback_bulk(
 @transaction.atomic
 def suggestion_add(*, cycle: ReviewCycle, author: User, kind: str, text: str) -> Suggestion:
     """A rep's stop / start / continue for a cycle (anyone in sales, or handed its leads)."""
-    if author.department != Department.SALES and not (
-        Lead.objects.in_cycle(cycle).handed_to(author).exists()
-    ):
+    if not suggestion_addable_by(author, cycle):
         raise PermissionDenied("Stop, start, continue suggestions come from the sales reps.")
     suggestion = Suggestion(cycle=cycle, author=author, kind=kind, text=text.strip())
     suggestion.full_clean()

@@ -31,22 +31,16 @@ def lead_detail(request, pk: int):
 
 def _lead_page(request, lead: Lead, *, outcome_form=None, status=200):
     outcome = getattr(lead, "outcome", None)
-    can_mark = permissions.criterion_markable_by(request.user, lead)
-    feedback = (
-        lead.feedback.filter(cycle=lead.cycle)
-        .select_related("rep")
-        .prefetch_related("reasons")
-        .first()
-    )
     return render(
         request,
         "feedback/lead.html",
         {
             "lead": lead,
             "checklist": selectors.lead_checklist(lead),
-            "feedback": feedback,
+            "feedback": selectors.lead_feedback(lead),
             "outcome": outcome,
-            "can_mark": can_mark,
+            "can_mark": permissions.criterion_markable_by(request.user, lead),
+            "can_record_outcome": permissions.outcome_recordable_by(request.user, lead),
             "reads_all": permissions.reads_all_feedback(request.user),
             "mark_form": forms.CriterionMarkForm(),
             "outcome_form": outcome_form or forms.OutcomeForm(instance=outcome),
