@@ -9,10 +9,13 @@ from accounts.roles import ROLE_DESCRIPTIONS
 
 
 def home_sections(user) -> list[dict]:
-    """Each kind of pending work for `user`, as {"id", "title", "items", "empty"} sections.
+    """Each kind of pending work for `user`, as sections of the home page.
 
-    Each app contributes its own sections here as it grows; a section with no items still
-    shows, with a sentence saying there is nothing waiting.
+    Each app contributes its own sections here as it grows. A section is either
+    {"template": "<app>/_home_<name>.html", ...its data}, drawn by that partial (which holds
+    the section's id, title and empty-state sentence), or {"id", "title", "items",
+    "empty"}, drawn by the home page's generic card; a section with no items still shows,
+    with a sentence saying there is nothing waiting.
     """
     return mail_sections(user) + [
         section

@@ -5,7 +5,6 @@ from datetime import timedelta
 from itertools import batched
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
-from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Department, User
@@ -360,46 +359,32 @@ def feedback_export_rows(cycle: ReviewCycle):
 
 
 def home_sections(user) -> list[dict]:
-    """Leads waiting for my feedback, per open cycle, with the cycle's deadline."""
+    """Leads waiting for my feedback, per open cycle, and for facilitators each open cycle's
+    progress: the data of the home page's sections, which the templates named draw."""
     now = timezone.now()
     # Closed cycles stay listed for a week: late feedback is better than none.
-    rows = (
+    waiting = list(
         Lead.objects.awaiting_feedback_from(user)
         .filter(cycle__ends_at__gt=now - timedelta(days=7), cycle__starts_at__lte=now)
-        .values("cycle", "cycle__ends_at", "cycle__definition__name")
+        .values(
+            cycle_ref=F("cycle"),
+            ends_at=F("cycle__ends_at"),
+            definition_name=F("cycle__definition__name"),
+        )
         .annotate(waiting=Count("pk"))
-        .order_by("cycle__ends_at")
+        .order_by("ends_at")
     )
-    items = []
-    for row in rows:
-        ends_at, waiting = row["cycle__ends_at"], row["waiting"]
-        items.append(
-            {
-                "url": reverse("feedback:review", args=[row["cycle"]]),
-                "label": f"{waiting} lead{'s' if waiting != 1 else ''} to review · "
-                f"{row['cycle__definition__name']}",
-                "detail": f"deadline {timezone.localtime(ends_at):%a %d %b, %H:%M}"
-                + (" (passed)" if ends_at <= now else ""),
-            }
-        )
     sections = []
-    if items or user.department == Department.SALES:
-        sections.append(
-            {
-                "id": "feedback-waiting",
-                "title": "Leads waiting for my feedback",
-                "items": items,
-                "empty": "No leads are waiting for your feedback.",
-            }
-        )
+    if waiting or user.department == Department.SALES:
+        sections.append({"template": "feedback/_home_waiting.html", "rows": waiting, "now": now})
     if user.has_perm("feedback.facilitate"):
-        sections.append(_cycles_section(now))
+        sections.append({"template": "feedback/_home_cycles.html", "cycles": open_cycles(now)})
     return sections + numbers.home_sections(user)
 
 
-def _cycles_section(now) -> dict:
-    """For the facilitator: each open cycle's review progress and deadline."""
-    cycles = (
+def open_cycles(now) -> list[ReviewCycle]:
+    """Each open cycle with its leads and how many of them are reviewed, deadline first."""
+    return list(
         ReviewCycle.objects.open(now)
         .select_related("definition")
         .annotate(
@@ -412,19 +397,6 @@ def _cycles_section(now) -> dict:
         )
         .order_by("ends_at")
     )
-    return {
-        "id": "feedback-cycles",
-        "title": "Review cycles running",
-        "items": [
-            {
-                "url": reverse("feedback:cycle", args=[cycle.pk]),
-                "label": f"{cycle.definition}: {cycle.reviewed} of {cycle.total} reviewed",
-                "detail": f"deadline {timezone.localtime(cycle.ends_at):%a %d %b, %H:%M}",
-            }
-            for cycle in cycles
-        ],
-        "empty": "No review cycle is open.",
-    }
 
 
 # --- imports -------------------------------------------------------------------------------
