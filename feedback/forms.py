@@ -261,6 +261,25 @@ class UploadForm(forms.Form):
         self.fields["fallback_rep"].queryset = sales_reps()
 
 
+def mapping_form_for(lead_import: LeadImport, table: csv_io.Table, data=None) -> "MappingForm":
+    """The mapping form of an upload: its columns, the targets of its kind, what is kept, and
+    the words of the column mapped to the stage handed over."""
+    stage_column = next(
+        (c for c, t in lead_import.mapping.items() if t == "stage_handed_over"), None
+    )
+    targets = (
+        csv_io.LEAD_TARGETS if lead_import.kind == LeadImport.Kind.LEADS else csv_io.OUTCOME_TARGETS
+    )
+    return MappingForm(
+        data,
+        header=table.header,
+        targets=targets,
+        mapping=lead_import.mapping,
+        reading=lead_import.reading,
+        stage_words=csv_io.column_words(table, stage_column) if stage_column else [],
+    )
+
+
 class MappingForm(forms.Form):
     """One select per column of the file (which field it fills, if any), then how to read
     what the file leaves ambiguous: the order of its dates, its decimal sign, and the stage

@@ -10,7 +10,7 @@ from django.utils import timezone
 from accounts.models import Department, User
 from definitions.models import Definition
 from definitions.rules import rule_sentence
-from feedback import numbers
+from feedback import csv_io, numbers
 from feedback.checks import Mark, bits_results, ladder_check, ladders_for, lead_values
 from feedback.models import (
     NEEDS_REASON,
@@ -400,6 +400,42 @@ def open_cycles(now) -> list[ReviewCycle]:
 
 
 # --- imports -------------------------------------------------------------------------------
+
+
+PREVIEW_ROWS = 5
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
+
+
+def import_preview(lead_import: LeadImport, table: csv_io.Table, mapping_form) -> dict:
+    """What the import page shows of an upload: its first rows, how it was read, its
+    duplicate column names, and the stage each word of the stage column means."""
+    width = len(table.header)
+    readings, _ = csv_io.readings_decide(
+        table,
+        lead_import.mapping,
+        crm=lead_import.reading.get("crm", ""),
+        chosen=lead_import.reading,
+    )
+    return {
+        "header": table.header,
+        "preview": [
+            (line, (cells + [""] * width)[:width]) for line, cells in table.rows[:PREVIEW_ROWS]
+        ],
+        "encoding": table.encoding,
+        "delimiter": DELIMITER_NAMES[table.delimiter],
+        "readings": [str(reading) for reading in readings.values()],
+        "handed_over_column": next(
+            (c for c, t in lead_import.mapping.items() if t == "handed_over_at"), None
+        ),
+        "duplicates": [
+            f"“{name}” (columns {', '.join(map(str, spots))})"
+            for name, spots in table.duplicates.items()
+        ],
+        "stage_words": [
+            (word, csv_io.STAGES.get(mapping_form[name].value() or "", ""), count)
+            for name, word, _, count in mapping_form.stage_words
+        ],
+    }
 
 
 def recent_imports(limit: int = 20):

@@ -43,60 +43,14 @@ def import_new(request):
     )
 
 
-PREVIEW_ROWS = 5
-
-
-def _import_targets(lead_import: LeadImport) -> dict[str, str]:
-    if lead_import.kind == LeadImport.Kind.LEADS:
-        return csv_io.LEAD_TARGETS
-    return csv_io.OUTCOME_TARGETS
-
-
-def _mapping_form(lead_import: LeadImport, table: csv_io.Table, data=None):
-    stage_column = next(
-        (c for c, t in lead_import.mapping.items() if t == "stage_handed_over"), None
-    )
-    return forms.MappingForm(
-        data,
-        header=table.header,
-        targets=_import_targets(lead_import),
-        mapping=lead_import.mapping,
-        reading=lead_import.reading,
-        stage_words=csv_io.column_words(table, stage_column) if stage_column else [],
-    )
-
-
 def _import_context(lead_import: LeadImport, *, mapping_form=None, report=None):
     table = csv_io.csv_read(bytes(lead_import.content), **services.import_limits(lead_import.via))
-    mapping_form = mapping_form or _mapping_form(lead_import, table)
-    width = len(table.header)
-    preview = [(line, (cells + [""] * width)[:width]) for line, cells in table.rows[:PREVIEW_ROWS]]
-    readings, _ = csv_io.readings_decide(
-        table,
-        lead_import.mapping,
-        crm=lead_import.reading.get("crm", ""),
-        chosen=lead_import.reading,
+    mapping_form = mapping_form or forms.mapping_form_for(lead_import, table)
+    return (
+        {"lead_import": lead_import, "mapping_form": mapping_form, "report": report}
+        | selectors.import_preview(lead_import, table, mapping_form)
+        | _import_status_context(lead_import)
     )
-    handed_over = next((c for c, t in lead_import.mapping.items() if t == "handed_over_at"), None)
-    return {
-        "lead_import": lead_import,
-        "header": table.header,
-        "preview": preview,
-        "mapping_form": mapping_form,
-        "report": report,
-        "encoding": table.encoding,
-        "delimiter": {",": "comma", ";": "semicolon", "\t": "tab"}[table.delimiter],
-        "readings": [str(reading) for reading in readings.values()],
-        "handed_over_column": handed_over,
-        "duplicates": [
-            f"“{name}” (columns {', '.join(map(str, spots))})"
-            for name, spots in table.duplicates.items()
-        ],
-        "stage_words": [
-            (word, csv_io.STAGES.get(mapping_form[name].value() or "", ""), count)
-            for name, word, _, count in mapping_form.stage_words
-        ],
-    } | _import_status_context(lead_import)
 
 
 def _import_page(request, lead_import, *, mapping_form=None, report=None):
@@ -118,7 +72,7 @@ def import_detail(request, pk: int):
             table = csv_io.csv_read(
                 bytes(lead_import.content), **services.import_limits(lead_import.via)
             )
-            mapping_form = _mapping_form(lead_import, table, request.POST)
+            mapping_form = forms.mapping_form_for(lead_import, table, request.POST)
             if mapping_form.is_valid():
                 services.import_map(
                     lead_import=lead_import,
@@ -128,7 +82,7 @@ def import_detail(request, pk: int):
                 )
                 report = services.import_dry_run(lead_import=lead_import, by=request.user)
                 # The stage words of the column now mapped, with the choices just kept.
-                mapping_form = _mapping_form(lead_import, table)
+                mapping_form = forms.mapping_form_for(lead_import, table)
         elif action == "import":
             # The rows are imported by a background task; the page follows its progress.
             services.import_enqueue(lead_import=lead_import, by=request.user)
