@@ -488,6 +488,21 @@ def test_an_import_lost_with_its_worker_can_be_started_again(client_as, facilita
     assert "The import stopped" in page and "again</button>" in page
 
 
+def test_home_still_lists_a_cycle_closed_this_week_with_its_deadline_passed(client_as, sales_rep):
+    cycle = cycle_make()
+    now = timezone.now()
+    # Moved into the past behind the services' back: no version was in force back then.
+    ReviewCycle.objects.filter(pk=cycle.pk).update(
+        starts_at=now - timedelta(days=10), ends_at=now - timedelta(days=2)
+    )
+    cycle.refresh_from_db()
+    lead_make(cycle, rep=sales_rep)
+    page = client_as(sales_rep).get(reverse("home")).content.decode()
+    deadline = f"{timezone.localtime(cycle.ends_at):%a %d %b, %H:%M}"
+    assert f"1 lead to review · {cycle.definition.name}" in page
+    assert f"deadline {deadline} (passed)" in page
+
+
 def test_the_facilitators_home_shows_each_open_cycles_progress(client_as, sales_rep):
     cycle = cycle_make()
     done = lead_make(cycle, rep=sales_rep)
