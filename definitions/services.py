@@ -8,7 +8,7 @@ nothing when a rule says no.
 import uuid
 from datetime import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -16,11 +16,10 @@ from accounts.decorators import permission_require
 from accounts.mailing import mailing_send
 from accounts.models import User
 from config.background import enqueue_at
-from definitions import selectors, tasks
+from definitions import permissions, selectors, tasks
 from definitions.content import (
     CRITERION_FIELDS,
     STAGE_FIELDS,
-    content_apply,
     criterion_fields,
     find_criterion,
     find_stage,
@@ -220,8 +219,7 @@ def proposal_create(
     check_draft: bool = True,
 ) -> Proposal:
     """Propose a change; its vote opens at once under the definition's rule in force now."""
-    if not selectors.proposer_is_allowed(by):
-        raise PermissionDenied(selectors.PROPOSER_REFUSAL)
+    permissions.propose_require(by)
     if kind not in Kind.values:
         raise ValidationError({"kind": "Choose what the proposal does."})
     payload = _clean_payload(kind, payload or {})
@@ -258,10 +256,7 @@ def proposal_create(
         if supersedes.definition_id != definition.pk or supersedes.status != Proposal.Status.OPEN:
             raise ValidationError("Only an open proposal of this definition can be superseded.")
         # Superseding closes the old vote: the same people as withdrawing it.
-        if by != supersedes.proposed_by and not by.has_perm("definitions.facilitate"):
-            raise PermissionDenied(
-                "Only the person who proposed it or a facilitator can supersede it."
-            )
+        permissions.manage_proposal_require(by, supersedes, "supersede it")
 
     proposal = Proposal(
         definition=definition,
@@ -305,8 +300,7 @@ def proposal_edit(
 ) -> Proposal:
     """Reword a proposal before anyone has voted; after the first vote its wording is frozen."""
     proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
-    if by != proposal.proposed_by and not by.has_perm("definitions.facilitate"):
-        raise PermissionDenied("Only the person who proposed it or a facilitator can edit it.")
+    permissions.manage_proposal_require(by, proposal, "edit it")
     if proposal.status != Proposal.Status.OPEN:
         raise ValidationError("This proposal is closed; it can no longer be edited.")
     if proposal.votes.exists():
@@ -333,8 +327,7 @@ def proposal_edit(
 @transaction.atomic
 def proposal_withdraw(*, proposal: Proposal, by: User) -> Proposal:
     proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
-    if by != proposal.proposed_by and not by.has_perm("definitions.facilitate"):
-        raise PermissionDenied("Only the person who proposed it or a facilitator can withdraw it.")
+    permissions.manage_proposal_require(by, proposal, "withdraw it")
     if proposal.status != Proposal.Status.OPEN:
         raise ValidationError("Only an open proposal can be withdrawn.")
     proposal.status = Proposal.Status.WITHDRAWN
@@ -401,8 +394,7 @@ class VoteClosedError(ValidationError):
 @transaction.atomic
 def vote_cast(*, proposal: Proposal, voter: User, position: str, comment: str = "") -> Vote:
     """Cast or change `voter`'s one current vote; the history keeps every change."""
-    if not selectors.voter_is_eligible(voter):
-        raise PermissionDenied(selectors.VOTER_REFUSAL)
+    permissions.vote_require(voter)
     # The row lock serialises votes on one proposal, so a vote is never lost or doubled.
     proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
     if not proposal.is_open_at(timezone.now()):
@@ -564,9 +556,3 @@ def version_publish(*, submission: Submission, by: User) -> Version:
         notify=definition.facilitator,
     )
     return version
-
-
-def draft_preview(definition: Definition, proposal: Proposal) -> dict:
-    """The draft as it would be if `proposal` passed next."""
-    content = selectors.draft_build(definition)[0]
-    return content_apply(content, proposal)[0]

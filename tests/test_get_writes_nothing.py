@@ -131,10 +131,12 @@ def urls_for(name: str, pattern: URLPattern, c: dict) -> list[str]:
             {"pk": d.pk, "proposal_pk": c["due"].pk},
         ],
         "definitions:vote": [{"pk": d.pk, "proposal_pk": c["due"].pk}],
-        "definitions:proposal_action": [
-            {"pk": d.pk, "proposal_pk": c["due"].pk, "action": "close"}
-        ],
+        "definitions:proposal_withdraw": [{"pk": d.pk, "proposal_pk": c["due"].pk}],
+        "definitions:proposal_close": [{"pk": d.pk, "proposal_pk": c["due"].pk}],
         "definitions:submission": [{"pk": d.pk, "submission_pk": c["submission"].pk}],
+        "definitions:submission_approve": [{"pk": d.pk, "submission_pk": c["submission"].pk}],
+        "definitions:submission_send_back": [{"pk": d.pk, "submission_pk": c["submission"].pk}],
+        "definitions:submission_publish": [{"pk": d.pk, "submission_pk": c["submission"].pk}],
         "definitions:version": [{"pk": d.pk, "number": c["version"].number}],
         "definitions:version_md": [{"pk": d.pk, "number": c["version"].number}],
         "definitions:version_json": [{"pk": d.pk, "number": c["version"].number}],

@@ -178,7 +178,6 @@ def _kwargs_for(key: str, route: str, names: list[str], world: dict) -> dict:
             "submission_pk": world["submission"].pk,
             "number": 1,
             "kind": "add_criterion",
-            "action": "close",
         },
         "meetings": {
             "pk": meeting.pk,
