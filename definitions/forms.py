@@ -13,7 +13,7 @@ from definitions.rules import LEAD_FIELDS, OPERATORS
 
 class DefinitionForm(forms.ModelForm):
     START_CHOICES = [
-        ("ladder", "The seeds' ladder: Name/Inquiry → MQL → SAL → SQL/Opportunity → Customer"),
+        ("ladder", "The standard ladder: Name/Inquiry → MQL → SAL → SQL/Opportunity → Customer"),
         ("copy", "A copy of another definition"),
         ("empty", "Empty"),
     ]

@@ -199,7 +199,10 @@ def draft_page(definition: Definition) -> dict:
 
 def submission_in_review(definition: Definition) -> Submission | None:
     return (
-        Submission.objects.filter(definition=definition, status__in=["submitted", "approved"])
+        Submission.objects.filter(
+            definition=definition,
+            status__in=[Submission.Status.SUBMITTED, Submission.Status.APPROVED],
+        )
         .select_related("submitted_by", "reviewed_by")
         .first()
     )
@@ -306,9 +309,9 @@ def home_sections(user) -> list[dict]:
             }
         )
     if user.has_perm("definitions.approve_version") or user.has_perm("definitions.publish_version"):
-        drafts = Submission.objects.filter(status__in=["submitted", "approved"]).select_related(
-            "definition"
-        )
+        drafts = Submission.objects.filter(
+            status__in=[Submission.Status.SUBMITTED, Submission.Status.APPROVED]
+        ).select_related("definition")
         sections.append(
             {
                 "id": "drafts-to-approve",

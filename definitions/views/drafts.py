@@ -45,13 +45,15 @@ def draft_detail(request, pk: int):
 
 def _submission(request, pk: int, submission_pk: int) -> Submission:
     definition = definition_get(request, pk)
-    return get_object_or_404(
-        Submission.objects.select_related(
-            "definition", "submitted_by", "reviewed_by"
-        ).prefetch_related("proposals"),
+    submission = get_object_or_404(
+        Submission.objects.select_related("submitted_by", "reviewed_by").prefetch_related(
+            "proposals"
+        ),
         definition=definition,
         pk=submission_pk,
     )
+    submission.definition = definition  # the one read through what the person may see
+    return submission
 
 
 def _submission_page(request, submission: Submission, form: ReviewForm):

@@ -13,6 +13,7 @@ from accounts.decorators import login_or_read_key_required
 from accounts.services import read_key_for
 from definitions import publication, selectors
 from definitions.content import content_diff, diff_is_empty
+from definitions.document import version_document
 from definitions.feeds import VersionFeed
 from definitions.models import Version
 from definitions.views._lookup import definition_get, version_get
@@ -99,7 +100,7 @@ def version_markdown(request, pk: int, number):
 def version_json(request, pk: int, number):
     definition = definition_get(request, pk)
     version = version_get(definition, number)
-    document = publication.version_document(version, selectors.version_content(version))
+    document = version_document(version, selectors.version_content(version))
     return JsonResponse(document, json_dumps_params={"indent": 2})
 
 

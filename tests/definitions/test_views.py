@@ -283,7 +283,7 @@ def test_a_new_definition_starts_from_the_seeds_ladder_as_proposals(
     assert response.status_code == 302
     proposals = Proposal.objects.filter(origin="ladder")
     assert proposals.filter(kind="add_stage").count() == 5
-    assert proposals.filter(kind="add_criterion").count() == 9  # seed 000's criteria
+    assert proposals.filter(kind="add_criterion").count() == 9  # the starting ladder's criteria
     assert not Version.objects.exists()  # version 1 is voted like every later one
 
 
