@@ -9,8 +9,10 @@ from ninja.responses import Status
 
 from config.api_errors import Conflict, with_errors
 from definitions import selectors, services
+from definitions.document import VersionDocument as VersionOut
+from definitions.document import version_document
 from definitions.models import Definition, Submission, Version
-from definitions.publication import absolute, version_document
+from definitions.publication import absolute
 
 router = Router(tags=["definitions"])
 
@@ -22,52 +24,6 @@ class DefinitionOut(Schema):
     product_line: str
     url: str
     latest_version: int | None
-
-
-class RuleOut(Schema):
-    field: str
-    operator: str
-    value: str | int | float | list[str | int | float] | None
-
-
-class CriterionOut(Schema):
-    key: str
-    statement: str
-    guidance: str
-    evidence: str
-    weight: int
-    rule: RuleOut | None
-    rule_text: str
-
-
-class StageOut(Schema):
-    key: str
-    position: int
-    level: str
-    name: str
-    meaning: str
-    owner: str
-    routing: str
-    follow_up: str
-    criteria: list[CriterionOut]
-
-
-class DefinitionRef(Schema):
-    id: int
-    name: str
-
-
-class VersionOut(Schema):
-    definition: DefinitionRef
-    number: int
-    url: str
-    published_at: str
-    published_by: str
-    approved_by: str
-    approved_at: str
-    change_summary: str
-    ideal_customer_profile: str
-    stages: list[StageOut]
 
 
 @router.get("", response=with_errors({200: list[DefinitionOut]}), summary="List definitions")

@@ -9,6 +9,8 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
+from definitions.models import EvidenceStandard
+
 STAGE_FIELDS = ("level", "name", "meaning", "owner", "routing", "follow_up")
 CRITERION_FIELDS = ("statement", "guidance", "evidence", "rule", "weight")
 
@@ -94,7 +96,7 @@ def criterion_fields(payload: dict) -> dict:
     return {
         "statement": payload.get("statement", ""),
         "guidance": payload.get("guidance", ""),
-        "evidence": payload.get("evidence", "stated"),
+        "evidence": payload.get("evidence", EvidenceStandard.STATED.value),
         "rule": payload.get("rule") or None,
         "weight": int(payload.get("weight") or 1),
     }

@@ -1,6 +1,6 @@
 """Demo: Northwind's company-wide definition, built through the real services.
 
-Version 1 (the seeds' ladder) is published; since then one proposal passed and sits in a
+Version 1 (the starting ladder) is published; since then one proposal passed and sits in a
 draft awaiting approval, one is open with some votes, and one is blocked with its comment.
 """
 

@@ -1,16 +1,19 @@
 """Input forms for definitions; the rules themselves are in services.py."""
 
+from dataclasses import dataclass
+
 from django import forms
 
 from accounts.models import User
 from config.fields import DateTimeField, TextField
+from definitions.content import find_criterion, find_stage
 from definitions.models import Definition, EvidenceStandard, Proposal, StageLevel, Vote
 from definitions.rules import LEAD_FIELDS, OPERATORS
 
 
 class DefinitionForm(forms.ModelForm):
     START_CHOICES = [
-        ("ladder", "The seeds' ladder: Name/Inquiry → MQL → SAL → SQL/Opportunity → Customer"),
+        ("ladder", "The standard ladder: Name/Inquiry → MQL → SAL → SQL/Opportunity → Customer"),
         ("copy", "A copy of another definition"),
         ("empty", "Empty"),
     ]
@@ -168,6 +171,128 @@ class TargetForm(forms.Form):
     def __init__(self, *args, choices=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["target_key"].choices = list(choices)
+
+
+# Fields a link from a finding elsewhere (a meeting, the numbers) may prefill.
+PREFILL_FIELDS = (
+    "statement",
+    "guidance",
+    "evidence",
+    "rule_field",
+    "rule_operator",
+    "rule_value",
+    "name",
+    "level",
+    "meaning",
+)
+
+
+def content_initial(content: dict) -> dict:
+    """A stage's or criterion's content as the proposal form's initial values."""
+    initial = dict(content)
+    rule = content.get("rule")
+    if rule:
+        value = rule.get("value")
+        initial.update(
+            rule_field=rule["field"],
+            rule_operator=rule["operator"],
+            rule_value=", ".join(map(str, value)) if isinstance(value, list) else (value or ""),
+        )
+    return initial
+
+
+def _target_choices(kind: str, draft: dict) -> list[tuple[str, str]]:
+    if kind.endswith("_stage"):
+        return [(s["key"], s["name"]) for s in draft["stages"]]
+    return [
+        (c["key"], f"{s['name']}: {c['statement']}") for s in draft["stages"] for c in s["criteria"]
+    ]
+
+
+def _target_initial(kind: str, draft: dict, target_key: str) -> dict:
+    """The content a change starts from: the stage or criterion it changes."""
+    if kind == "change_stage" and find_stage(draft, target_key):
+        return dict(find_stage(draft, target_key))
+    if kind == "change_criterion":
+        stage, criterion = find_criterion(draft, target_key)
+        if criterion:
+            return content_initial({**criterion, "stage_key": stage["key"]})
+    return {}
+
+
+@dataclass
+class ProposalForms:
+    """The forms of one proposal kind: which one it targets, its content, its rationale."""
+
+    target: TargetForm | None
+    content: StageProposalForm | CriterionProposalForm | None
+    meta: ProposalMetaForm
+
+    @classmethod
+    def build(cls, *, kind: str, draft: dict, data, query, supersedes=None) -> "ProposalForms":
+        """The forms for `kind` over `draft`, bound to `data` (None on GET), prefilled from
+        the proposal it supersedes, else from the link's `query`."""
+        if supersedes is not None:
+            initial = content_initial({**supersedes.payload, "stage_key": supersedes.stage_key})
+        else:
+            initial = {f: query[f] for f in PREFILL_FIELDS if query.get(f)}
+            if query.get("stage"):
+                initial["stage_key"] = query["stage"]
+        target = None
+        if kind.startswith(("change", "remove")):
+            target_initial = {
+                "target_key": query.get("target") or (supersedes.target_key if supersedes else "")
+            }
+            target = TargetForm(
+                data,
+                choices=_target_choices(kind, draft),
+                initial=target_initial,
+                prefix="target",
+            )
+            target_key = (
+                target.data.get("target-target_key") if data else target_initial["target_key"]
+            )
+            if not initial and target_key:
+                initial = _target_initial(kind, draft, target_key)
+        content = None
+        if kind in ("add_stage", "change_stage"):
+            content = StageProposalForm(data, initial=initial, stages=draft["stages"], prefix="c")
+        elif kind in ("add_criterion", "change_criterion"):
+            content = CriterionProposalForm(
+                data, initial=initial, stages=draft["stages"], prefix="c"
+            )
+        rationale = supersedes.rationale if supersedes else query.get("rationale", "")
+        meta = ProposalMetaForm(data, initial={"rationale": rationale}, prefix="m")
+        return cls(target=target, content=content, meta=meta)
+
+    @property
+    def all_forms(self) -> list[forms.Form]:
+        return [f for f in (self.target, self.content, self.meta) if f is not None]
+
+    @property
+    def error_form(self) -> forms.Form:
+        """Where a service's refusal is shown."""
+        return self.content or self.meta
+
+    def is_valid(self) -> bool:
+        return all(f.is_valid() for f in self.all_forms)
+
+    def proposal_fields(self) -> dict:
+        """The cleaned input as `services.proposal_create`'s keyword arguments."""
+        criterion = isinstance(self.content, CriterionProposalForm)
+        if self.content is None:
+            payload = {}
+        elif criterion:
+            payload = self.content.payload()
+        else:
+            payload = self.content.cleaned_data
+        return {
+            "payload": payload,
+            "target_key": self.target.cleaned_data["target_key"] if self.target else "",
+            "stage_key": self.content.cleaned_data.get("stage_key", "") if criterion else "",
+            "rationale": self.meta.cleaned_data["rationale"],
+            "closes_at": self.meta.cleaned_data.get("closes_at"),
+        }
 
 
 class VoteForm(forms.Form):

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from definitions.content import content_criteria_count
+from definitions.models import EvidenceStandard, StageLevel
 from definitions.rules import EVIDENCE_LEVELS
 
 
@@ -35,7 +36,7 @@ def definition_health(
                 "No criterion asks for a valid business need.",
                 "Only 42% of companies require a valid business need before calling "
                 "something a lead.",
-                "seed 004",
+                "MarketingSherpa lead qualification survey",
             )
         )
     if content["stages"] and content_criteria_count(content) <= 2:
@@ -46,12 +47,12 @@ def definition_health(
                 f"criteri{'on' if content_criteria_count(content) == 1 else 'a'}.",
                 "The average company uses only two criteria to define a lead: the survey "
                 "average is not a standard to aim for.",
-                "seed 004",
+                "MarketingSherpa lead qualification survey",
             )
         )
-    stated = EVIDENCE_LEVELS.index("stated")
+    stated = EVIDENCE_LEVELS.index(EvidenceStandard.STATED)
     for stage in content["stages"]:
-        if stage["level"] not in ("opportunity", "customer"):
+        if stage["level"] not in (StageLevel.OPPORTUNITY, StageLevel.CUSTOMER):
             continue
         for c in stage["criteria"]:
             rule = c.get("rule") or {}
@@ -61,7 +62,7 @@ def definition_health(
                 and rule.get("value") in EVIDENCE_LEVELS
                 and EVIDENCE_LEVELS.index(rule["value"]) < stated
             )
-            if c["evidence"] == "believed" or weak_rule:
+            if c["evidence"] == EvidenceStandard.BELIEVED or weak_rule:
                 warnings.append(
                     Warning(
                         "weak-evidence",
@@ -69,7 +70,7 @@ def definition_health(
                         "prospect stated.",
                         "A criterion met because someone thinks, feels or believes it is not "
                         "met: opportunities need evidence.",
-                        "seed 000",
+                        "“Is it a Lead or Not?”, the think-feel-believe trap",
                     )
                 )
     for department, label in (("marketing", "Marketing"), ("sales", "Sales")):
@@ -80,7 +81,7 @@ def definition_health(
                     f"{label} has nobody eligible to vote.",
                     "Consensus needs both marketing and sales; a definition one side did not "
                     "agree to is not a shared definition.",
-                    "seed 001",
+                    "Brian Carroll's Universal Lead Definition",
                 )
             )
         elif voted is not None and sum(voted.values()) > 0 and voted.get(department, 0) == 0:
@@ -90,7 +91,7 @@ def definition_health(
                     f"Nobody from {label.lower()} has voted on this definition.",
                     "Everyone in customer acquisition takes part in the alignment, or the "
                     "definition is one side's opinion.",
-                    "seed 001",
+                    "Brian Carroll's Universal Lead Definition",
                 )
             )
     return warnings

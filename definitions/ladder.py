@@ -1,6 +1,7 @@
-"""The seeds' starting ladder: Name/Inquiry → MQL → SAL → SQL/Opportunity → Customer.
+"""The starting ladder: Name/Inquiry → MQL → SAL → SQL/Opportunity → Customer.
 
-Criteria follow seed 000: a lead has direct contact information, is within the target
+Criteria follow the lead ladder of “Is it a Lead or Not? Getting Marketing and
+Sales to Agree”: a lead has direct contact information, is within the target
 profile, asked for more information and gave permission to follow up; an opportunity adds a
 demonstrated need, a verified budget and proof that the contact decides or influences.
 """

@@ -16,46 +16,6 @@ def absolute(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
-def version_document(version: Version, content: dict) -> dict:
-    """The complete version as plain data: what the JSON export and the API return."""
-    return {
-        "definition": {"id": version.definition_id, "name": version.definition.name},
-        "number": version.number,
-        "url": absolute(version.get_absolute_url()),
-        "published_at": version.published_at.isoformat(),
-        "published_by": str(version.published_by),
-        "approved_by": str(version.approved_by),
-        "approved_at": version.approved_at.isoformat(),
-        "change_summary": version.change_summary,
-        "ideal_customer_profile": version.ideal_customer_profile,
-        "stages": [
-            {
-                "key": stage["key"],
-                "position": position,
-                "level": stage["level"],
-                "name": stage["name"],
-                "meaning": stage["meaning"],
-                "owner": stage["owner"],
-                "routing": stage["routing"],
-                "follow_up": stage["follow_up"],
-                "criteria": [
-                    {
-                        "key": c["key"],
-                        "statement": c["statement"],
-                        "guidance": c["guidance"],
-                        "evidence": c["evidence"],
-                        "weight": c["weight"],
-                        "rule": c["rule"],
-                        "rule_text": rule_sentence(c["rule"]),
-                    }
-                    for c in stage["criteria"]
-                ],
-            }
-            for position, stage in enumerate(content["stages"], start=1)
-        ],
-    }
-
-
 def _md(text: str) -> str:
     """Escape what Markdown would read as formatting at the start of a line or inline."""
     escaped = str(text or "").replace("\\", "\\\\")

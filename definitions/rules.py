@@ -7,16 +7,17 @@ evaluates a lead's values to "met", "missed" or "unknown" (the lead does not say
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from definitions.models import EvidenceStandard
+
 MET, MISSED, UNKNOWN = "met", "missed", "unknown"
 
-# Evidence, weakest first. "believed" is seed 000's trap: someone thinks, feels or believes it.
-EVIDENCE_LEVELS = ["none", "believed", "stated", "verified", "proven"]
+# A lead's evidence, weakest first: no evidence, then the criteria's evidence standards
+# (models.EvidenceStandard, the one list). "believed" is the trap “Is it a Lead or Not?”
+# warns of: someone thinks, feels or believes it.
+EVIDENCE_LEVELS = ["none", *EvidenceStandard.values]
 EVIDENCE_LABELS = {
     "none": "no evidence",
-    "believed": "believed (someone thinks, feels or believes it)",
-    "stated": "stated by the prospect",
-    "verified": "verified",
-    "proven": "proven",
+    **{value: label[0].lower() + label[1:] for value, label in EvidenceStandard.choices},
 }
 SENIORITY_LEVELS = ["individual", "manager", "director", "vp", "c_level", "owner"]
 SENIORITY_LABELS = {

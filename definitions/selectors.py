@@ -3,9 +3,9 @@
 from django.db.models import Count, Prefetch
 from django.utils import timezone
 
-from accounts.models import Department, User
+from accounts.models import User
 from definitions.consensus import Verdict, consensus_evaluate, verdict_thawed
-from definitions.content import content_apply, content_empty
+from definitions.content import content_apply, content_diff, content_empty, diff_is_empty
 from definitions.models import (
     Definition,
     Proposal,
@@ -15,13 +15,8 @@ from definitions.models import (
     VersionStage,
     Vote,
 )
-
-VOTING_DEPARTMENTS = (Department.MARKETING, Department.SALES)
-
-VOTER_REFUSAL = (
-    "Only people in marketing or sales vote on the definition, executives included: a vote "
-    "counts in its voter's department. Ask an admin to set yours if you belong to one."
-)
+from definitions.permissions import VOTING_DEPARTMENTS
+from definitions.permissions import may_vote as voter_is_eligible
 
 
 def voters_eligible():
@@ -32,24 +27,6 @@ def voters_eligible():
     taken counts in a department's quorum and threshold.
     """
     return User.objects.active().filter(department__in=VOTING_DEPARTMENTS)
-
-
-def voter_is_eligible(user) -> bool:
-    return user.is_active and user.department in VOTING_DEPARTMENTS
-
-
-PROPOSER_REFUSAL = (
-    "To propose a change, you need to be in marketing or sales, an executive, "
-    "or have the Facilitator role."
-)
-
-
-def proposer_is_allowed(user) -> bool:
-    return (
-        user.has_perm("definitions.facilitate")
-        or user.has_perm("definitions.approve_version")
-        or voter_is_eligible(user)
-    )
 
 
 def eligible_counts() -> dict[str, int]:
@@ -186,9 +163,46 @@ def draft_build(definition: Definition, latest: Version | None = None) -> tuple[
     return content, applied, []
 
 
+def draft_preview(definition: Definition, proposal: Proposal) -> dict:
+    """The draft as it would be if `proposal` passed next."""
+    return content_apply(draft_build(definition)[0], proposal)[0]
+
+
+def proposal_produces(definition: Definition, proposal: Proposal) -> dict:
+    """What the proposal would produce: the diff against the draft, or why it cannot apply."""
+    draft = draft_build(definition)[0]
+    after, problem = content_apply(draft, proposal)
+    return {"diff": content_diff(draft, after), "problem": problem}
+
+
+def draft_page(definition: Definition) -> dict:
+    """The draft page: the draft against the live version, what it carries, its health."""
+    latest = version_latest(definition)
+    content, applied, skipped = draft_build(definition, latest=latest)
+    diff = content_diff(version_content(latest), content)
+    return {
+        "latest": latest,
+        "content": content,
+        "applied": applied,
+        "skipped": skipped,
+        "diff": diff,
+        "unchanged": diff_is_empty(diff),
+        "health": definition_health_for(definition, content),
+        "in_review": submission_in_review(definition),
+        "last_sent_back": Submission.objects.filter(
+            definition=definition, status=Submission.Status.SENT_BACK
+        )
+        .select_related("reviewed_by")
+        .first(),
+    }
+
+
 def submission_in_review(definition: Definition) -> Submission | None:
     return (
-        Submission.objects.filter(definition=definition, status__in=["submitted", "approved"])
+        Submission.objects.filter(
+            definition=definition,
+            status__in=[Submission.Status.SUBMITTED, Submission.Status.APPROVED],
+        )
         .select_related("submitted_by", "reviewed_by")
         .first()
     )
@@ -201,6 +215,29 @@ def proposals_for_page(definition: Definition):
         .annotate(vote_count=Count("votes"))
         .order_by("-opened_at", "-pk")
     )
+
+
+def proposals_grouped(definition: Definition, user) -> list[tuple[str, list[Proposal]]]:
+    """The proposals page's groups, each proposal with `my_position` (the person's vote)."""
+    proposals = proposals_effective(proposals_for_page(definition))
+    my_votes = dict(
+        Vote.objects.filter(proposal__definition=definition, voter=user).values_list(
+            "proposal_id", "position"
+        )
+    )
+    for proposal in proposals:
+        proposal.my_position = my_votes.get(proposal.pk)
+    Status = Proposal.Status
+    closed = (Status.FAILED, Status.WITHDRAWN, Status.SUPERSEDED)
+    return [
+        ("Open for votes", [p for p in proposals if p.status == Status.OPEN]),
+        (
+            "Passed, in the draft",
+            [p for p in proposals if p.status == Status.PASSED and not p.published_in_id],
+        ),
+        ("Published", [p for p in proposals if p.published_in_id]),
+        ("Closed without passing", [p for p in proposals if p.status in closed]),
+    ]
 
 
 def version_in_force(definition: Definition, at) -> Version | None:
@@ -272,9 +309,9 @@ def home_sections(user) -> list[dict]:
             }
         )
     if user.has_perm("definitions.approve_version") or user.has_perm("definitions.publish_version"):
-        drafts = Submission.objects.filter(status__in=["submitted", "approved"]).select_related(
-            "definition"
-        )
+        drafts = Submission.objects.filter(
+            status__in=[Submission.Status.SUBMITTED, Submission.Status.APPROVED]
+        ).select_related("definition")
         sections.append(
             {
                 "id": "drafts-to-approve",

@@ -63,7 +63,7 @@ MINUTES = """# Kickoff minutes
 1. Turn "asked to talk to us" into a proposed criterion for the MQL stage.
 2. Meet again to confirm the summary and vote.
 
-See the [seed article](https://www.markempa.com/) for the six steps.
+The six steps are Brian Carroll's Universal Lead Definition.
 """
 
 SUMMARY = (

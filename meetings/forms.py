@@ -97,7 +97,10 @@ class MeetingForm(forms.Form):
         required=False,
         label="Executive sponsor",
         widget=PersonSelect,
-        help_text="Seed 001: an executive who can settle a disagreement. Invited automatically.",
+        help_text=(
+            "An executive who can settle a disagreement (the Universal Lead Definition asks "
+            "for one). Invited automatically."
+        ),
     )
     invitees = PersonChoiceField(
         queryset=User.objects.none(),

@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-# Seed 001, step 2: the questions every alignment meeting asks by default.
+# The Universal Lead Definition's “ask the question” step: the questions every alignment
+# meeting asks by default.
 DEFAULT_QUESTIONS = [
     "What do you consider a qualified lead?",
     "What are the characteristics of the ideal sales opportunity?",

@@ -7,8 +7,10 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from accounts.models import Department, User
+from definitions import permissions as definition_permissions
 from definitions import selectors as definition_selectors
 from definitions.models import Proposal, Vote
+from meetings import permissions
 from meetings.markdown import markdown_render
 from meetings.models import (
     ActionItem,
@@ -37,13 +39,14 @@ def meeting_get(user, pk: int) -> Meeting:
 WARNINGS = {
     "marketing": "Nobody from marketing is invited: invite the people who create leads.",
     "sales": "Nobody from sales is invited: invite the people who receive leads.",
-    "executive": "No executive is invited: seed 001 asks for a sponsor who can settle "
-    "disagreements.",
+    "executive": "No executive is invited: the Universal Lead Definition asks for a sponsor "
+    "who can settle disagreements.",
 }
 
 
 def composition_warnings(people: list[User]) -> list[str]:
-    """Seed 001: everyone in customer acquisition, with an executive sponsor (one query)."""
+    """The Universal Lead Definition's first step: everyone in customer acquisition, with an
+    executive sponsor (one query)."""
     departments = {person.department for person in people}
     warnings = [
         WARNINGS[department]
@@ -201,7 +204,9 @@ def meeting_page(meeting: Meeting, user) -> dict:
     today = timezone.localdate()
     actions = list(ActionItem.objects.filter(meeting=meeting).select_related("owner"))
     for action in actions:
+        action.meeting = meeting  # the one already read, for who may tick it
         action.overdue = action.is_overdue(today)
+        action.markable = permissions.may_mark_action(user, action)
     invited = any(a.person_id == user.pk for a in attendances)
     return {
         "attendances": attendances,
@@ -220,8 +225,8 @@ def meeting_page(meeting: Meeting, user) -> dict:
         "my_confirmation": next((c for c in current if c.person_id == user.pk), None),
         "actions": actions,
         "is_invited": invited,
-        "is_facilitator": user.pk == meeting.facilitator_id,
-        "can_vote": definition_selectors.voter_is_eligible(user),
+        "is_facilitator": permissions.is_facilitator(user, meeting),
+        "can_vote": definition_permissions.may_vote(user),
         "warnings": composition_warnings([a.person for a in attendances]),
         "record": list(
             Meeting.history.filter(id=meeting.pk)

@@ -131,19 +131,21 @@ def urls_for(name: str, pattern: URLPattern, c: dict) -> list[str]:
             {"pk": d.pk, "proposal_pk": c["due"].pk},
         ],
         "definitions:vote": [{"pk": d.pk, "proposal_pk": c["due"].pk}],
-        "definitions:proposal_action": [
-            {"pk": d.pk, "proposal_pk": c["due"].pk, "action": "close"}
-        ],
+        "definitions:proposal_withdraw": [{"pk": d.pk, "proposal_pk": c["due"].pk}],
+        "definitions:proposal_close": [{"pk": d.pk, "proposal_pk": c["due"].pk}],
         "definitions:submission": [{"pk": d.pk, "submission_pk": c["submission"].pk}],
+        "definitions:submission_approve": [{"pk": d.pk, "submission_pk": c["submission"].pk}],
+        "definitions:submission_send_back": [{"pk": d.pk, "submission_pk": c["submission"].pk}],
+        "definitions:submission_publish": [{"pk": d.pk, "submission_pk": c["submission"].pk}],
         "definitions:version": [{"pk": d.pk, "number": c["version"].number}],
         "definitions:version_md": [{"pk": d.pk, "number": c["version"].number}],
         "definitions:version_json": [{"pk": d.pk, "number": c["version"].number}],
         "meetings:uninvite": [{"pk": m.pk, "person_pk": c["attendance"].person_id}],
-        "meetings:agenda-remove": [{"pk": m.pk, "item_pk": c["agenda_item"].pk}],
-        "meetings:agenda-move": [{"pk": m.pk, "item_pk": c["agenda_item"].pk}],
-        "meetings:question-reword": [{"pk": m.pk, "question_pk": c["question"].pk}],
-        "meetings:question-remove": [{"pk": m.pk, "question_pk": c["question"].pk}],
-        "meetings:action-mark": [
+        "meetings:agenda_remove": [{"pk": m.pk, "item_pk": c["agenda_item"].pk}],
+        "meetings:agenda_move": [{"pk": m.pk, "item_pk": c["agenda_item"].pk}],
+        "meetings:question_reword": [{"pk": m.pk, "question_pk": c["question"].pk}],
+        "meetings:question_remove": [{"pk": m.pk, "question_pk": c["question"].pk}],
+        "meetings:action_mark": [
             {"pk": c["action_item"].meeting_id, "item_pk": c["action_item"].pk}
         ],
         "meetings:vote": [{"pk": m.pk, "proposal_pk": c["due"].pk}],

@@ -178,7 +178,6 @@ def _kwargs_for(key: str, route: str, names: list[str], world: dict) -> dict:
             "submission_pk": world["submission"].pk,
             "number": 1,
             "kind": "add_criterion",
-            "action": "close",
         },
         "meetings": {
             "pk": meeting.pk,
@@ -195,7 +194,7 @@ def _kwargs_for(key: str, route: str, names: list[str], world: dict) -> dict:
         "numbers": {"pk": d.pk, "table": "bought"},
     }[namespace]
     values = {name: by_name[name] for name in names}
-    if key == "meetings:action-mark":
+    if key == "meetings:action_mark":
         values.update(pk=world["action_item"].meeting_id, item_pk=world["action_item"].pk)
     if key.startswith("feedback:") and route.startswith("feedback/leads/<int:pk>"):
         values["pk"] = lead.pk

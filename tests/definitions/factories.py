@@ -24,7 +24,7 @@ def version_published(
     content: dict | None = None,
     change_summary: str = "Published for a test",
 ) -> Version:
-    """Publish `content` (default: the seeds' ladder) as the definition's next version.
+    """Publish `content` (default: the starting ladder) as the definition's next version.
 
     It takes the approval path's last two steps (an approved submission, then publication)
     without the votes, which tests of the voting rules cover on their own.

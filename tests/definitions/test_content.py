@@ -396,7 +396,7 @@ def test_a_definition_without_a_business_need_is_warned_with_the_42_percent_stat
 
     assert warning.code == "no-business-need"
     assert "42%" in warning.statistic
-    assert warning.source == "seed 004"
+    assert warning.source == "MarketingSherpa lead qualification survey"
 
 
 def test_a_rule_on_need_evidence_counts_as_asking_for_a_business_need():
@@ -436,7 +436,7 @@ def test_an_opportunity_criterion_accepting_belief_is_warned():
 
     assert codes(warnings) == ["weak-evidence"]
     assert "Influences the decision" in warnings[0].message
-    assert warnings[0].source == "seed 000"
+    assert warnings[0].source == "“Is it a Lead or Not?”, the think-feel-believe trap"
 
 
 def test_an_opportunity_rule_accepting_less_than_stated_is_warned():

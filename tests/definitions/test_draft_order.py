@@ -74,5 +74,5 @@ def test_a_new_stage_can_be_placed_after_a_chosen_one(client_as, definition):
         },
     )
     proposal = Proposal.objects.get()
-    after = services.draft_preview(definition, proposal)
+    after = selectors.draft_preview(definition, proposal)
     assert [s["key"] for s in after["stages"]][:3] == ["inquiry", "mql", proposal.target_key]

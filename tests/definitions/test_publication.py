@@ -233,11 +233,9 @@ def test_a_failing_mail_server_never_fails_the_publication(
     UserFactory(email="reader@example.com")
     definition = version.definition
     submission = _approved(definition)
-    url = reverse("definitions:submission", args=[definition.pk, submission.pk])
+    url = reverse("definitions:submission_publish", args=[definition.pk, submission.pk])
     with django_capture_on_commit_callbacks(execute=True):
-        response = client_as(definition.executive_sponsor).post(
-            url, {"action": "publish"}, follow=True
-        )
+        response = client_as(definition.executive_sponsor).post(url, follow=True)
     assert response.status_code == 200
     assert "Version 2 is published" in response.text
     assert Version.objects.filter(definition=definition, number=2).exists()

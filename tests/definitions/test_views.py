@@ -170,22 +170,64 @@ def test_only_an_executive_approves_and_publishes(
     assert client_as(marketer).post(draft_url, {"change_summary": "x"}).status_code == 403
     client_as(facilitator).post(draft_url, {"change_summary": "Adds industries."})
     submission = Submission.objects.get(status="submitted")
-    url = submission.get_absolute_url()
 
-    refused = client_as(facilitator).post(url, {"action": "approve"})
+    def url(name):
+        return reverse(f"definitions:{name}", args=[definition.pk, submission.pk])
+
+    refused = client_as(facilitator).post(url("submission_approve"))
     assert refused.status_code == 403
     assert "Executive role" in refused.content.decode()
-    assert client_as(facilitator).post(url, {"action": "publish"}).status_code == 403
+    assert client_as(facilitator).post(url("submission_publish")).status_code == 403
 
-    sent_back = client_as(executive).post(url, {"action": "send_back", "comment": ""})
+    sent_back = client_as(executive).post(url("submission_send_back"), {"comment": ""})
     assert "Say what must change" in sent_back.content.decode()
     submission.refresh_from_db()
     assert submission.status == "submitted"
 
-    client_as(executive).post(url, {"action": "approve"})
-    published = client_as(executive).post(url, {"action": "publish"})
+    client_as(executive).post(url("submission_approve"))
+    published = client_as(executive).post(url("submission_publish"))
     assert published["Location"] == reverse("definitions:version", args=[definition.pk, 2])
     assert list(Version.objects.values_list("number", flat=True)) == [1, 2]
+
+
+def test_a_submission_page_takes_no_post_each_decision_has_its_own_url(
+    client_as, definition, proposal, facilitator, executive, marketer, sales_rep
+):
+    for voter in (marketer, sales_rep, executive):
+        services.vote_cast(proposal=proposal, voter=voter, position="agree")
+    services.proposal_close(proposal=proposal, by=facilitator)
+    submission = services.draft_submit(definition=definition, by=facilitator, change_summary="x")
+    page = client_as(executive).get(submission.get_absolute_url())
+    assert client_as(executive).post(submission.get_absolute_url()).status_code == 405
+    for name in ("submission_approve", "submission_send_back"):
+        assert reverse(f"definitions:{name}", args=[definition.pk, submission.pk]) in page.text
+    assert (
+        client_as(executive)
+        .get(reverse("definitions:submission_approve", args=[definition.pk, submission.pk]))
+        .status_code
+        == 405
+    )
+
+
+def test_the_proposer_withdraws_and_a_facilitator_closes_each_at_its_own_url(
+    client_as, definition, proposal, facilitator, marketer, sales_rep
+):
+    def url(name):
+        return reverse(f"definitions:{name}", args=[definition.pk, proposal.pk])
+
+    assert client_as(marketer).get(url("proposal_withdraw")).status_code == 405
+    assert client_as(sales_rep).post(url("proposal_withdraw")).status_code == 403
+    assert client_as(marketer).post(url("proposal_close")).status_code == 403
+    proposal.refresh_from_db()
+    assert proposal.status == Proposal.Status.OPEN
+
+    withdrawn = client_as(marketer).post(url("proposal_withdraw"), follow=True)
+    assert "The proposal is withdrawn." in withdrawn.text
+    proposal.refresh_from_db()
+    assert proposal.status == Proposal.Status.WITHDRAWN
+
+    again = client_as(facilitator).post(url("proposal_close"), follow=True)
+    assert "This vote is already closed." in again.text
 
 
 def _queries(client, url) -> int:
@@ -241,7 +283,7 @@ def test_a_new_definition_starts_from_the_seeds_ladder_as_proposals(
     assert response.status_code == 302
     proposals = Proposal.objects.filter(origin="ladder")
     assert proposals.filter(kind="add_stage").count() == 5
-    assert proposals.filter(kind="add_criterion").count() == 9  # seed 000's criteria
+    assert proposals.filter(kind="add_criterion").count() == 9  # the starting ladder's criteria
     assert not Version.objects.exists()  # version 1 is voted like every later one
 
 

@@ -89,7 +89,7 @@ def test_a_meeting_in_year_9999_is_refused_and_its_next_review_is_not_scheduled(
         starts_at=datetime.datetime(9999, 12, 25, 10, tzinfo=datetime.UTC)
     )
     count = Meeting.objects.count()
-    response = client.post(reverse("meetings:next-review", args=[meeting.pk]), follow=True)
+    response = client.post(reverse("meetings:next_review", args=[meeting.pk]), follow=True)
     assert response.status_code == 200
     assert "correct its date" in response.content.decode()
     assert Meeting.objects.count() == count

@@ -210,11 +210,11 @@ def test_confirm_and_concern_show_on_the_page(client_as, meeting, facilitator, m
 
 def test_closing_and_reopening_from_the_page(client_as, meeting, facilitator, marketer):
     client = client_as(facilitator)
-    client.post(url("status", meeting), {"action": "close"})
+    client.post(url("close", meeting))
     meeting.refresh_from_db()
     assert meeting.is_closed
-    assert client_as(marketer).post(url("status", meeting), {"action": "reopen"}).status_code == 403
-    client.post(url("status", meeting), {"action": "reopen"})
+    assert client_as(marketer).post(url("reopen", meeting)).status_code == 403
+    client.post(url("reopen", meeting))
     meeting.refresh_from_db()
     assert meeting.status == Meeting.Status.IN_PROGRESS
 
@@ -231,7 +231,7 @@ def test_the_calendar_file_describes_the_meeting(client_as, meeting, marketer):
 
 
 def test_the_next_review_is_scheduled_in_one_step(client_as, meeting, facilitator):
-    response = client_as(facilitator).post(url("next-review", meeting))
+    response = client_as(facilitator).post(url("next_review", meeting))
     review = Meeting.objects.get(kind=Meeting.Kind.REVIEW)
     assert response["Location"] == review.get_absolute_url()
 
@@ -251,8 +251,8 @@ def test_the_owner_ticks_an_action_item(client_as, meeting, facilitator, markete
     item = services.action_item_add(
         meeting=meeting, by=facilitator, text="Send ICP", owner=marketer, due=timezone.localdate()
     )
-    assert client_as(sales_rep).post(url("action-mark", meeting, item.pk)).status_code == 403
-    client_as(marketer).post(url("action-mark", meeting, item.pk))
+    assert client_as(sales_rep).post(url("action_mark", meeting, item.pk)).status_code == 403
+    client_as(marketer).post(url("action_mark", meeting, item.pk))
     assert ActionItem.objects.get().is_done
 
 
@@ -280,7 +280,7 @@ def test_attendees_vote_from_the_meeting_page(client_as, meeting, facilitator, m
 
 
 def test_bad_action_item_input_names_the_fields(client_as, meeting, facilitator):
-    response = client_as(facilitator).post(url("action-add", meeting), {"text": "", "due": "x"})
+    response = client_as(facilitator).post(url("action_add", meeting), {"text": "", "due": "x"})
     assert response.status_code == 400
     for label in ("Action", "Owner", "Due date"):
         assert f"{label}: " in response.text
@@ -316,21 +316,23 @@ def test_meetings_is_in_the_navigation(client_as, marketer):
 @pytest.mark.parametrize(
     ("name", "data"),
     [
-        ("status", {"action": "close"}),
+        ("start", {}),
+        ("close", {}),
+        ("reopen", {}),
         ("invite", {}),
         ("attendance", {}),
-        ("agenda-add", {"title": "More"}),
-        ("question-add", {"text": "Why?"}),
-        ("action-add", {}),
+        ("agenda_add", {"title": "More"}),
+        ("question_add", {"text": "Why?"}),
+        ("action_add", {}),
         ("remind", {}),
-        ("next-review", {}),
+        ("next_review", {}),
     ],
 )
 def test_facilitator_actions_refuse_members_and_other_facilitators(
     name, data, meeting, marketer, other_facilitator
 ):
     expectations = {None: LOGIN, marketer: 403}
-    if name != "next-review":  # any facilitator may schedule a follow-up review
+    if name != "next_review":  # any facilitator may schedule a follow-up review
         expectations[other_facilitator] = 403
     assert_matrix(url(name, meeting), expectations, method="post", data=data)
     meeting.refresh_from_db()
@@ -370,8 +372,8 @@ def test_an_invited_person_outside_marketing_and_sales_is_told_they_do_not_vote(
 
 def test_the_meeting_page_records_who_closed_and_reopened_it(client_as, meeting, facilitator):
     client = client_as(facilitator)
-    client.post(url("status", meeting), {"action": "close"})
-    client.post(url("status", meeting), {"action": "reopen"})
+    client.post(url("close", meeting))
+    client.post(url("reopen", meeting))
     page = client.get(url("detail", meeting)).text
     record = page.split('id="record"')[1]
     assert record.index("Closed by Fran Facilitator") < record.index("Reopened by Fran Facilitator")
@@ -498,8 +500,41 @@ def test_withdrawing_an_invitation_from_the_page(
 def test_rewording_a_question_with_no_text_names_the_question(client_as, meeting, facilitator):
     question = meeting.questions.first()
     response = client_as(facilitator).post(
-        url("question-reword", meeting, question.pk), {"text": ""}, follow=True
+        url("question_reword", meeting, question.pk), {"text": ""}, follow=True
     )
     assert "Question 1: This field is required." in response.text
     question.refresh_from_db()
     assert question.text.startswith("What do you consider")
+
+
+def test_starting_closing_and_reopening_each_have_their_own_url_and_take_only_post(
+    client_as, meeting, facilitator
+):
+    client = client_as(facilitator)
+    for name in ("start", "close", "reopen"):
+        assert client.get(url(name, meeting)).status_code == 405
+    page = client.get(url("detail", meeting)).text
+    assert url("start", meeting) in page
+    assert url("close", meeting) in page
+    started = client.post(url("start", meeting), follow=True)
+    assert "The meeting has started." in started.text
+    meeting.refresh_from_db()
+    assert meeting.status == Meeting.Status.IN_PROGRESS
+    again = client.post(url("start", meeting), follow=True)
+    assert "Only a planned meeting can be started." in again.text
+
+
+def test_only_the_owner_or_the_facilitator_sees_the_tick_on_an_action_item(
+    client_as, meeting, facilitator, marketer, sales_rep
+):
+    item = services.action_item_add(
+        meeting=meeting,
+        by=facilitator,
+        text="Send the notes",
+        owner=marketer,
+        due=timezone.localdate(),
+    )
+    mark = reverse("meetings:action_mark", args=[meeting.pk, item.pk])
+    assert mark in client_as(marketer).get(url("detail", meeting)).text
+    assert mark in client_as(facilitator).get(url("detail", meeting)).text
+    assert mark not in client_as(sales_rep).get(url("detail", meeting)).text

@@ -1,41 +1,27 @@
-"""Every write that matters in definitions: proposals, votes, consensus, approval, publication.
-
-Services are keyword-only and atomic; they check the rules (raising ValidationError for a
-state that forbids the action, PermissionDenied for a person who may not take it) and write
-nothing when a rule says no.
-"""
+"""Proposals and votes: proposing, editing, withdrawing, closing, voting."""
 
 import uuid
 from datetime import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.decorators import permission_require
-from accounts.mailing import mailing_send
 from accounts.models import User
 from config.background import enqueue_at
 from config.db import insert_or_retry
-from definitions import selectors, tasks
+from definitions import permissions, selectors, tasks
 from definitions.content import (
-    CRITERION_FIELDS,
     STAGE_FIELDS,
-    content_apply,
-    criterion_fields,
     find_criterion,
     find_stage,
 )
-from definitions.ladder import STARTING_LADDER
 from definitions.models import (
     Definition,
     EvidenceStandard,
     Proposal,
     StageLevel,
-    Submission,
-    Version,
-    VersionCriterion,
-    VersionStage,
     Vote,
 )
 from definitions.rules import RuleError, rule_validate
@@ -45,105 +31,6 @@ Kind = Proposal.Kind
 
 def _new_key(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
-
-
-# --- definitions ------------------------------------------------------------------------
-
-
-@transaction.atomic
-def definition_create(
-    *,
-    by: User,
-    name: str,
-    facilitator: User,
-    executive_sponsor: User,
-    scope: str = Definition.Scope.COMPANY,
-    product_line: str = "",
-    description: str = "",
-    ideal_customer_profile: str = "",
-    quorum_percent: int = 60,
-    threshold_percent: int = 75,
-    start: str = "ladder",
-    copy_from: Definition | None = None,
-) -> Definition:
-    """Start a definition. Its starting content arrives as proposals, so that version 1 is
-    agreed like every later one: the seeds' ladder, a copy of another definition, or empty."""
-    permission_require(by, "definitions.facilitate", action="start a definition")
-    if not executive_sponsor.has_perm("definitions.approve_version"):
-        raise ValidationError({"executive_sponsor": "The sponsor must be an executive."})
-    definition = Definition(
-        name=name,
-        scope=scope,
-        product_line=product_line,
-        description=description,
-        ideal_customer_profile=ideal_customer_profile,
-        facilitator=facilitator,
-        executive_sponsor=executive_sponsor,
-        quorum_percent=quorum_percent,
-        threshold_percent=threshold_percent,
-    )
-    definition.full_clean()
-    definition._change_reason = "Definition started"
-    definition.save()
-
-    if start == "ladder":
-        stages = STARTING_LADDER
-        origin, label = Proposal.Origin.STARTING_LADDER, "The seeds' starting ladder"
-    elif start == "copy":
-        if copy_from is None:
-            raise ValidationError({"copy_from": "Choose the definition to copy."})
-        stages = selectors.draft_build(copy_from)[0]["stages"]
-        origin, label = Proposal.Origin.TYPED, f"Copied from “{copy_from.name}”"
-    else:
-        stages = []
-        origin, label = Proposal.Origin.TYPED, ""
-    _propose_content(definition, stages, by=by, origin=origin, origin_label=label)
-    return definition
-
-
-def _propose_content(definition, stages, *, by, origin, origin_label) -> None:
-    """One proposal per stage and per criterion: people may vote on several at once."""
-    for stage in stages:
-        stage_key = stage.get("key") or _new_key("stage")
-        proposal_create(
-            definition=definition,
-            by=by,
-            kind=Kind.ADD_STAGE,
-            target_key=stage_key,
-            payload={f: stage.get(f, "") for f in STAGE_FIELDS},
-            rationale="Part of the starting definition.",
-            origin=origin,
-            origin_label=origin_label,
-            check_draft=False,
-        )
-        for criterion in stage["criteria"]:
-            proposal_create(
-                definition=definition,
-                by=by,
-                kind=Kind.ADD_CRITERION,
-                target_key=criterion.get("key") or _new_key("criterion"),
-                stage_key=stage_key,
-                payload={f: criterion.get(f) for f in CRITERION_FIELDS},
-                rationale="Part of the starting definition.",
-                origin=origin,
-                origin_label=origin_label,
-                check_draft=False,
-            )
-
-
-@transaction.atomic
-def definition_rule_change(
-    *, definition: Definition, by: User, quorum_percent: int, threshold_percent: int
-) -> Definition:
-    """Change the consensus rule for votes that open from now on; open votes keep theirs."""
-    permission_require(by, "definitions.facilitate", action="change the consensus rule")
-    definition = Definition.objects.select_for_update().get(pk=definition.pk)
-    definition.quorum_percent = quorum_percent
-    definition.threshold_percent = threshold_percent
-    definition.full_clean()
-    definition._change_reason = "Consensus rule changed"
-    definition.save()
-    return definition
 
 
 # --- proposals --------------------------------------------------------------------------
@@ -221,8 +108,7 @@ def proposal_create(
     check_draft: bool = True,
 ) -> Proposal:
     """Propose a change; its vote opens at once under the definition's rule in force now."""
-    if not selectors.proposer_is_allowed(by):
-        raise PermissionDenied(selectors.PROPOSER_REFUSAL)
+    permissions.propose_require(by)
     if kind not in Kind.values:
         raise ValidationError({"kind": "Choose what the proposal does."})
     payload = _clean_payload(kind, payload or {})
@@ -259,10 +145,7 @@ def proposal_create(
         if supersedes.definition_id != definition.pk or supersedes.status != Proposal.Status.OPEN:
             raise ValidationError("Only an open proposal of this definition can be superseded.")
         # Superseding closes the old vote: the same people as withdrawing it.
-        if by != supersedes.proposed_by and not by.has_perm("definitions.facilitate"):
-            raise PermissionDenied(
-                "Only the person who proposed it or a facilitator can supersede it."
-            )
+        permissions.manage_proposal_require(by, supersedes, "supersede it")
 
     proposal = Proposal(
         definition=definition,
@@ -306,8 +189,7 @@ def proposal_edit(
 ) -> Proposal:
     """Reword a proposal before anyone has voted; after the first vote its wording is frozen."""
     proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
-    if by != proposal.proposed_by and not by.has_perm("definitions.facilitate"):
-        raise PermissionDenied("Only the person who proposed it or a facilitator can edit it.")
+    permissions.manage_proposal_require(by, proposal, "edit it")
     if proposal.status != Proposal.Status.OPEN:
         raise ValidationError("This proposal is closed; it can no longer be edited.")
     if proposal.votes.exists():
@@ -334,8 +216,7 @@ def proposal_edit(
 @transaction.atomic
 def proposal_withdraw(*, proposal: Proposal, by: User) -> Proposal:
     proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
-    if by != proposal.proposed_by and not by.has_perm("definitions.facilitate"):
-        raise PermissionDenied("Only the person who proposed it or a facilitator can withdraw it.")
+    permissions.manage_proposal_require(by, proposal, "withdraw it")
     if proposal.status != Proposal.Status.OPEN:
         raise ValidationError("Only an open proposal can be withdrawn.")
     proposal.status = Proposal.Status.WITHDRAWN
@@ -402,8 +283,7 @@ class VoteClosedError(ValidationError):
 @transaction.atomic
 def vote_cast(*, proposal: Proposal, voter: User, position: str, comment: str = "") -> Vote:
     """Cast or change `voter`'s one current vote; the history keeps every change."""
-    if not selectors.voter_is_eligible(voter):
-        raise PermissionDenied(selectors.VOTER_REFUSAL)
+    permissions.vote_require(voter)
     # The row lock serialises votes on one proposal, so a vote is never lost or doubled.
     proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
     if not proposal.is_open_at(timezone.now()):
@@ -431,7 +311,7 @@ def vote_cast(*, proposal: Proposal, voter: User, position: str, comment: str = 
         vote.save()
         return vote
 
-    def after_conflict() -> Vote:
+    def change_the_winner() -> Vote:
         # A concurrent first vote by the same person won the insert; change that one.
         winner = Vote.objects.get(proposal=proposal, voter=voter)
         winner.position, winner.comment, winner.cast_at = position, comment, timezone.now()
@@ -439,139 +319,4 @@ def vote_cast(*, proposal: Proposal, voter: User, position: str, comment: str = 
         winner.save()
         return winner
 
-    return insert_or_retry(insert, after_conflict)
-
-
-# --- approval and publication -----------------------------------------------------------
-
-
-@transaction.atomic
-def draft_submit(*, definition: Definition, by: User, change_summary: str) -> Submission:
-    """The facilitator submits the draft, frozen as it is now, for an executive's approval."""
-    permission_require(by, "definitions.facilitate", action="submit a draft for approval")
-    definition = Definition.objects.select_for_update().get(pk=definition.pk)
-    proposals_close_due(definition=definition)
-    if not change_summary.strip():
-        raise ValidationError({"change_summary": "Summarise what changes in this version."})
-    if selectors.submission_in_review(definition):
-        raise ValidationError("A draft of this definition is already awaiting approval.")
-    content, applied, _ = selectors.draft_build(definition)
-    if not applied:
-        raise ValidationError("Nothing has passed since the last version: the draft is unchanged.")
-    if not content["stages"]:
-        raise ValidationError("The draft has no stages: a version needs at least one.")
-    # The profile is part of what the executive approves: freeze it with the draft.
-    content["ideal_customer_profile"] = definition.ideal_customer_profile
-    submission = Submission(
-        definition=definition,
-        content=content,
-        change_summary=change_summary.strip(),
-        submitted_by=by,
-    )
-    submission.full_clean()
-    submission._change_reason = "Submitted for approval"
-
-    def already_awaiting():
-        raise ValidationError("A draft of this definition is already awaiting approval.") from None
-
-    insert_or_retry(submission.save, already_awaiting)
-    submission.proposals.set(applied)
-    return submission
-
-
-def _lock_submission(submission: Submission) -> Submission:
-    return Submission.objects.select_for_update().get(pk=submission.pk)
-
-
-@transaction.atomic
-def submission_send_back(*, submission: Submission, by: User, comment: str) -> Submission:
-    permission_require(by, "definitions.approve_version", action="send a draft back")
-    submission = _lock_submission(submission)
-    if submission.status != Submission.Status.SUBMITTED:
-        raise ValidationError("Only a draft awaiting approval can be sent back.")
-    if not comment.strip():
-        raise ValidationError({"comment": "Say what must change: a comment is required."})
-    submission.status = Submission.Status.SENT_BACK
-    submission.reviewed_by, submission.reviewed_at = by, timezone.now()
-    submission.review_comment = comment.strip()
-    submission._change_reason = "Sent back"
-    submission.save()
-    return submission
-
-
-@transaction.atomic
-def submission_approve(*, submission: Submission, by: User, comment: str = "") -> Submission:
-    permission_require(by, "definitions.approve_version", action="approve a draft")
-    submission = _lock_submission(submission)
-    if submission.status != Submission.Status.SUBMITTED:
-        raise ValidationError("Only a draft awaiting approval can be approved.")
-    submission.status = Submission.Status.APPROVED
-    submission.reviewed_by, submission.reviewed_at = by, timezone.now()
-    submission.review_comment = comment.strip()
-    submission._change_reason = "Approved"
-    submission.save()
-    return submission
-
-
-@transaction.atomic
-def version_publish(*, submission: Submission, by: User) -> Version:
-    """Publish an approved draft as the next version number: 1, 2, 3, no gap, no duplicate."""
-    permission_require(by, "definitions.publish_version", action="publish a version")
-    # Lock the definition first: two publishers of one definition queue here.
-    definition = Definition.objects.select_for_update().get(pk=submission.definition_id)
-    submission = _lock_submission(submission)
-    if submission.status != Submission.Status.APPROVED:
-        raise ValidationError("Only a draft that an executive approved can be published.")
-    last = Version.objects.for_definition(definition).latest_first().values("number").first()
-    now = timezone.now()
-    version = Version(
-        definition=definition,
-        number=(last["number"] if last else 0) + 1,
-        change_summary=submission.change_summary,
-        ideal_customer_profile=submission.content.get(
-            "ideal_customer_profile", definition.ideal_customer_profile
-        ),
-        submitted_by=submission.submitted_by,
-        approved_by=submission.reviewed_by,
-        approved_at=submission.reviewed_at,
-        published_by=by,
-        published_at=now,
-        submission=submission,
-    )
-    version.full_clean()
-    version.save()
-    for position, stage in enumerate(submission.content["stages"], start=1):
-        stage_row = VersionStage(
-            version=version,
-            key=stage["key"],
-            position=position,
-            **{f: stage.get(f) or "" for f in STAGE_FIELDS},
-        )
-        stage_row.save()
-        VersionCriterion.objects.bulk_create(
-            VersionCriterion(stage=stage_row, key=c["key"], position=i, **criterion_fields(c))
-            for i, c in enumerate(stage["criteria"], start=1)
-        )
-    for proposal in submission.proposals.select_for_update():
-        proposal.published_in = version
-        proposal._change_reason = f"Published in version {version.number}"
-        proposal.save(update_fields=["published_in"])
-    submission.status = Submission.Status.PUBLISHED
-    submission._change_reason = f"Published as version {version.number}"
-    submission.save()
-    # Announce from a background task queued once the publication has committed: a
-    # rolled-back one sends nothing, and a failing mail server cannot fail the publication.
-    mailing_send(
-        task=tasks.version_announce,
-        args=[version.pk],
-        subject=f"Announcement of {definition.name}, version {version.number}",
-        link=version.get_absolute_url(),
-        notify=definition.facilitator,
-    )
-    return version
-
-
-def draft_preview(definition: Definition, proposal: Proposal) -> dict:
-    """The draft as it would be if `proposal` passed next."""
-    content = selectors.draft_build(definition)[0]
-    return content_apply(content, proposal)[0]
+    return insert_or_retry(insert, change_the_winner)

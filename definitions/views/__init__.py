@@ -1,0 +1,1 @@
+"""Definition pages, one module per page group: definitions, proposals, drafts, versions."""

@@ -1,0 +1,1 @@
+"""Meeting pages, one module per page group: meetings, preparation, answers, records."""
