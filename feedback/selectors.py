@@ -8,7 +8,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from definitions.rules import rule_sentence
-from feedback import numbers
 from feedback.checks import Mark, bits_results, ladder_check, ladders_for, lead_values
 from feedback.models import (
     CriterionResult,
@@ -378,7 +377,7 @@ def home_sections(user) -> list[dict]:
         )
     if user.has_perm("feedback.facilitate"):
         sections.append(_cycles_section(now))
-    return sections + numbers.home_sections(user)
+    return sections
 
 
 def _cycles_section(now) -> dict:

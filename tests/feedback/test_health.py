@@ -1,4 +1,4 @@
-"""Feedback's health warning on a definition: unwritten rejection reasons piling up (seed 003)."""
+"""Feedback's health warning on a definition: unwritten rejection reasons piling up."""
 
 from datetime import timedelta
 
@@ -55,7 +55,13 @@ def test_a_quarter_of_rejections_on_unwritten_reasons_is_a_warning(rejections):
     assert warning.message.startswith(
         "Unwritten reasons are behind 2 of the last 8 rejections (25%"
     )
-    assert warning.source == "seed 003"
+    assert warning.source == "SiriusDecisions"
+
+
+def test_the_warning_rounds_its_share_half_up_like_the_numbers(rejections):
+    # Five of eight is 62.5 %: half up shows 63 %, where round() would show 62 %.
+    [warning] = definition_warnings(rejections(unwritten=5, written_count=3))
+    assert "(63%, last 90 days)" in warning.message
 
 
 def test_fewer_unwritten_reasons_or_too_few_rejections_warn_nothing(rejections):
