@@ -74,7 +74,7 @@ def definition_numbers(request, pk: int):
         "qs": f"?{request.GET.urlencode()}" if request.GET else "",
         "thresholds": THRESHOLDS,
     }
-    return render_htmx(request, "numbers/numbers.html", context, partials=["numbers-results"])
+    return render_htmx(request, "numbers/definition.html", context, partials=["numbers-results"])
 
 
 @require_GET
