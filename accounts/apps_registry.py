@@ -10,7 +10,7 @@ Each may define, and the shell calls when present:
 from importlib import import_module
 from importlib.util import find_spec
 
-CONTRIBUTING_APPS = ("definitions", "meetings", "feedback")
+CONTRIBUTING_APPS = ("definitions", "meetings", "feedback", "numbers_app")
 
 
 def hooks(module_name: str, function_name: str):

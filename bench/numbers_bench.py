@@ -247,8 +247,9 @@ def main() -> None:
 
     signals.request_finished.disconnect(close_old_connections)
     call_command("migrate", verbosity=0)
-    from feedback import numbers
     from feedback.models import Lead
+    from numbers_app import backtest, criteria, figures, lead_lists, reasons, selectors
+    from numbers_app.filters import Filters
 
     definition, facilitator, reps = world()
     if not args.keep or not Lead.objects.filter(definition=definition).exists():
@@ -304,25 +305,25 @@ def main() -> None:
                 request()
             median, times = median_ms(request, args.runs)
             rows.append((f"{label}, {state}", median, min(times), max(times), len(queries)))
-    filters = numbers.Filters()
-    total = numbers.totals(definition, filters)
+    filters = Filters()
+    total = figures.totals(definition, filters)
     parts = {
-        "totals": lambda: numbers.totals(definition, filters),
+        "totals": lambda: figures.totals(definition, filters),
         **{
             f"acceptance by {dim}": (
-                lambda dim=dim: numbers.acceptance_by(definition, filters, dim)
+                lambda dim=dim: figures.acceptance_by(definition, filters, dim)
             )
-            for dim in numbers.DIMENSIONS
+            for dim in figures.DIMENSIONS
         },
-        "rejection reasons": lambda: numbers.rejection_reasons(
+        "rejection reasons": lambda: reasons.rejection_reasons(
             definition, filters, total["rejected"]
         ),
-        "per criterion": lambda: numbers.criteria_prediction(definition, filters),
-        "disagreements": lambda: numbers.disagreements(definition, filters),
-        "rejected then bought (list)": lambda: numbers.rejected_then_bought(definition, filters),
-        "funnel": lambda: numbers.funnel(definition, filters),
-        "backtest of the draft": lambda: numbers.backtest(definition),
-        "data stamp (the cache's key)": numbers.data_stamp,
+        "per criterion": lambda: criteria.criteria_prediction(definition, filters),
+        "disagreements": lambda: lead_lists.disagreements(definition, filters),
+        "rejected then bought (list)": lambda: lead_lists.rejected_then_bought(definition, filters),
+        "funnel": lambda: figures.funnel(definition, filters),
+        "backtest of the draft": lambda: backtest.backtest(definition),
+        "data stamp (the cache's key)": selectors.data_stamp,
     }
     print("\n| request | median | min | max | queries |\n|---|---:|---:|---:|---:|")
     for label, median, low, high, count in rows:

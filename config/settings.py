@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "definitions",
     "meetings",
     "feedback",
+    "numbers_app",
 ]
 
 MIDDLEWARE = [

@@ -13,7 +13,7 @@ urlpatterns = [
     path("definitions/", include("definitions.urls")),
     path("meetings/", include("meetings.urls")),
     path("feedback/", include("feedback.urls")),
-    path("numbers/", include("feedback.numbers_urls")),
+    path("numbers/", include("numbers_app.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -16,7 +16,7 @@ from definitions.models import (
     Vote,
 )
 from definitions.permissions import VOTING_DEPARTMENTS
-from definitions.permissions import may_vote as voter_is_eligible
+from definitions.permissions import may_vote
 
 
 def voters_eligible():
@@ -286,7 +286,7 @@ def definition_health_for(definition: Definition, content: dict):
 def home_sections(user) -> list[dict]:
     """Proposals waiting for my vote; drafts waiting for my approval or publication."""
     sections = []
-    if voter_is_eligible(user):
+    if may_vote(user):
         waiting = (
             Proposal.objects.awaiting_vote_from(user)
             .select_related("definition")

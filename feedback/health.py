@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from definitions.health import Warning
 from feedback.models import RejectionDay
+from feedback.rounding import percent
 
 WINDOW = timedelta(days=90)
 MIN_REJECTIONS = 5
@@ -31,7 +32,7 @@ def definition_warnings(definition) -> list[Warning]:
         Warning(
             "unwritten-reasons",
             f"Unwritten reasons are behind {private} of the last {rejections} rejections "
-            f"({round(100 * private / rejections)}%, last 90 days).",
+            f"({percent(private / rejections)}, last 90 days).",
             "80% of the leads sales rejected went on to buy within two years: private filters "
             "that nobody wrote down throw revenue away. Write them down, or drop them.",
             "SiriusDecisions",

@@ -10,7 +10,7 @@ from django.utils import timezone
 from accounts.models import Department, User
 from definitions.models import Definition
 from definitions.rules import rule_sentence
-from feedback import csv_io, numbers
+from feedback import csv_io
 from feedback.checks import Mark, bits_results, ladder_check, ladders_for, lead_values
 from feedback.models import (
     NEEDS_REASON,
@@ -379,7 +379,7 @@ def home_sections(user) -> list[dict]:
         sections.append({"template": "feedback/_home_waiting.html", "rows": waiting, "now": now})
     if user.has_perm("feedback.facilitate"):
         sections.append({"template": "feedback/_home_cycles.html", "cycles": open_cycles(now)})
-    return sections + numbers.home_sections(user)
+    return sections
 
 
 def open_cycles(now) -> list[ReviewCycle]:

@@ -35,7 +35,6 @@ from feedback.models.leads import (
     LeadCheck,
     LeadQuerySet,
     LeadSource,
-    reads_every_lead,
 )
 
 __all__ = [
@@ -64,5 +63,4 @@ __all__ = [
     "ReviewCycleQuerySet",
     "Rights",
     "Suggestion",
-    "reads_every_lead",
 ]

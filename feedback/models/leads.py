@@ -30,10 +30,6 @@ class LeadSource(models.TextChoices):
     OTHER = "other", "Other"
 
 
-# The numbers pages still import the rule under this name.
-reads_every_lead = reads_all_feedback
-
-
 class LeadQuerySet(models.QuerySet):
     def in_cycle(self, cycle):
         return self.filter(cycle=cycle)

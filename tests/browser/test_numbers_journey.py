@@ -11,8 +11,8 @@ from definitions.models import Proposal
 from feedback.catalogue import reasons_default_ensure
 from feedback.models import RejectionReason
 from tests.accounts.factories import UserFactory
-from tests.feedback.test_numbers_reference import dataset_build
-from tests.feedback.test_numbers_views import specs_make
+from tests.numbers.test_reference import dataset_build
+from tests.numbers.test_views import specs_make
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

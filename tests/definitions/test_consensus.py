@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from definitions import selectors, services
+from definitions import permissions, selectors, services
 from definitions.consensus import consensus_evaluate
 from definitions.models import Proposal
 from tests.accounts.factories import UserFactory
@@ -288,12 +288,12 @@ def test_eligible_counts_are_active_marketers_and_sellers_executives_included(pe
         ("sales", [], False, False),
     ],
 )
-def test_voter_is_eligible_only_for_active_people_in_marketing_and_sales(
+def test_may_vote_only_for_active_people_in_marketing_and_sales(
     db, department, roles, active, eligible
 ):
     person = UserFactory(department=department, roles=roles, is_active=active)
 
-    assert selectors.voter_is_eligible(person) is eligible
+    assert permissions.may_vote(person) is eligible
 
 
 def test_closing_a_vote_records_the_verdict_and_its_sentence(definition, people, propose):
@@ -355,7 +355,7 @@ def test_an_executive_without_a_voting_department_is_not_an_eligible_voter(
     executive = UserFactory(department="other", roles=["Executive"])
 
     assert executive.pk not in selectors.electorate()
-    assert not selectors.voter_is_eligible(executive)
+    assert not permissions.may_vote(executive)
     with pytest.raises(PermissionDenied):
         services.vote_cast(proposal=propose(), voter=executive, position="agree")
 

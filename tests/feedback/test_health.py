@@ -59,6 +59,12 @@ def test_a_quarter_of_rejections_on_unwritten_reasons_is_a_warning(rejections):
     assert warning.source == "SiriusDecisions"
 
 
+def test_the_warning_rounds_its_share_half_up_like_the_numbers(rejections):
+    # Five of eight is 62.5 %: half up shows 63 %, where round() would show 62 %.
+    [warning] = definition_warnings(rejections(unwritten=5, written_count=3))
+    assert "(63%, last 90 days)" in warning.message
+
+
 def test_fewer_unwritten_reasons_or_too_few_rejections_warn_nothing(rejections):
     assert definition_warnings(rejections(unwritten=1, written_count=6)) == []
 

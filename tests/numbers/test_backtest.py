@@ -21,9 +21,10 @@ from definitions.rules import (
     rule_evaluate,
     rule_validate,
 )
-from feedback import numbers, services
+from feedback import services
 from feedback.checks import Mark, ladder_check, lead_values
 from feedback.models import CriterionResult, Lead, LeadSource
+from numbers_app import backtest
 from tests.definitions.factories import DefinitionFactory, version_published
 from tests.feedback.factories import cycle_make, lead_make
 
@@ -116,10 +117,10 @@ def test_the_backtest_counts_what_checking_each_lead_counts(monkeypatch):
             services.criterion_mark(
                 lead=lead, criterion=human, result="met", evidence="stated", by=lead.rep
             )
-    monkeypatch.setattr(numbers, "draft_build", lambda d, latest=None: (DRAFT, [object()], []))
-    result = numbers.backtest(definition, now=cycle.starts_at + timedelta(days=1))
+    monkeypatch.setattr(backtest, "draft_build", lambda d, latest=None: (DRAFT, [object()], []))
+    result = backtest.backtest(definition, now=cycle.starts_at + timedelta(days=1))
 
-    draft = numbers.draft_ladder(DRAFT)
+    draft = backtest.draft_ladder(DRAFT)
     draft_human = draft[0][1][1]
     expected = Counter()
     for lead in Lead.objects.filter(cycle=cycle):
@@ -130,7 +131,7 @@ def test_the_backtest_counts_what_checking_each_lead_counts(monkeypatch):
     assert result.total == sum(expected.values()) > 500
     assert len(expected) >= 5  # the leads spread over every level
     for index, row in enumerate(result.rows):
-        assert row["draft"] == sum(expected[level] for level in numbers.LEVELS[index:])
+        assert row["draft"] == sum(expected[level] for level in backtest.LEVELS[index:])
 
 
 # --- every rule the SQL judges, judged as rule_evaluate judges it ---------------------------
@@ -193,7 +194,7 @@ def rules(draw):
 )
 @given(rule=rules(), data=st.data())
 def test_the_sql_judges_every_rule_as_rule_evaluate_does(rule, data, lead_row):
-    expression = numbers.rule_result_sql(rule)
+    expression = backtest.rule_result_sql(rule)
     assume(expression is not None)  # free text: judged in Python per distinct value
     name = rule["field"]
     values = VALUES[name]
@@ -205,8 +206,8 @@ def test_the_sql_judges_every_rule_as_rule_evaluate_does(rule, data, lead_row):
     Lead.objects.filter(pk=lead_row.pk).update(**{name: data.draw(values)})
     row = Lead.objects.filter(pk=lead_row.pk).annotate(code=expression).values(name, "code").get()
     code = row["code"]
-    if code.startswith(numbers.RAW):
-        code = rule_evaluate(rule, {name: code[len(numbers.RAW) :]})
+    if code.startswith(backtest.RAW):
+        code = rule_evaluate(rule, {name: code[len(backtest.RAW) :]})
     assert code == rule_evaluate(rule, {name: row[name]}), (rule, row)
 
 
@@ -236,7 +237,7 @@ def test_a_number_rule_with_a_fraction_is_judged_on_whole_employees(
     Lead.objects.filter(pk=lead_row.pk).update(company_size=size)
     code = (
         Lead.objects.filter(pk=lead_row.pk)
-        .annotate(code=numbers.rule_result_sql(rule))
+        .annotate(code=backtest.rule_result_sql(rule))
         .values_list("code", flat=True)
         .get()
     )

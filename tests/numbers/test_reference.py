@@ -1,5 +1,5 @@
 """Every figure of the numbers pages computed twice on generated data: by the SQL selectors in
-feedback.numbers and by a plain-Python reference over the same rows. They must agree,
+numbers_app and by a plain-Python reference over the same rows. They must agree,
 including empty periods and zero denominators (None, never 0 or an error)."""
 
 import calendar
@@ -17,10 +17,16 @@ from hypothesis import strategies as st
 
 from definitions.ladder import STARTING_LADDER
 from definitions.rules import EVIDENCE_LEVELS, SENIORITY_LEVELS
-from feedback import numbers, services
+from feedback import services
 from feedback.catalogue import reasons_default_ensure
 from feedback.checks import Mark, ladder_check, ladders_for, lead_values
 from feedback.models import Lead, RejectionReason
+from feedback.rounding import percent
+from numbers_app import backtest, figures
+from numbers_app.criteria import PREDICTOR_MIN, criteria_prediction
+from numbers_app.filters import Filters
+from numbers_app.lead_lists import disagreements, rejected_then_bought
+from numbers_app.reasons import PRIVATE_FILTER_MIN, PRIVATE_FILTER_SHARE, rejection_reasons
 from tests.definitions.factories import DefinitionFactory, version_published
 from tests.feedback.factories import rep_make
 
@@ -195,7 +201,7 @@ def div(a, b):
     return None if not b else a / b
 
 
-def keep(row, f: numbers.Filters) -> bool:
+def keep(row, f: Filters) -> bool:
     return (
         (f.date_from is None or row.day >= f.date_from)
         and (f.date_to is None or row.day <= f.date_to)
@@ -213,7 +219,7 @@ def months_after(day: date, months: int) -> date:
 
 
 def within_24_months_after(start: date, day: date | None) -> bool:
-    return day is not None and start <= day <= months_after(start, numbers.WINDOW_MONTHS)
+    return day is not None and start <= day <= months_after(start, figures.WINDOW_MONTHS)
 
 
 def rejected_bought(row) -> bool:
@@ -277,8 +283,8 @@ def ref_reasons(rows, level_filter=None) -> list[dict]:
             "recycled": recycled[reason],
             "share": div(n, total),
             "private_filter": reason[2] == "unwritten"
-            and n >= numbers.PRIVATE_FILTER_MIN
-            and div(n, total) > numbers.PRIVATE_FILTER_SHARE,
+            and n >= PRIVATE_FILTER_MIN
+            and div(n, total) > PRIVATE_FILTER_SHARE,
         }
         for reason, n in ranked
     ]
@@ -309,8 +315,8 @@ def ref_criteria(rows) -> dict:
             "met_accepted_share": met_share,
             "missed_accepted_or_bought_share": missed_share,
             "predicts_badly": lift is not None
-            and c["met"] >= numbers.PREDICTOR_MIN
-            and c["missed"] >= numbers.PREDICTOR_MIN
+            and c["met"] >= PREDICTOR_MIN
+            and c["missed"] >= PREDICTOR_MIN
             and lift <= 0,
         }
     return out
@@ -341,20 +347,18 @@ def approx(value):
 # --- the comparison ------------------------------------------------------------------------
 
 
-def filters_to_try(definition, cycles, reps) -> list[numbers.Filters]:
+def filters_to_try(definition, cycles, reps) -> list[Filters]:
     first_day = timezone.localdate(cycles[0].starts_at)
     versions = list(definition.versions.order_by("number"))
     return [
-        numbers.Filters(),
-        numbers.Filters(source="webinar"),
-        numbers.Filters(rep_id=reps[1].pk),
-        numbers.Filters(version_id=versions[-1].pk),
-        numbers.Filters(
-            date_from=first_day + timedelta(days=3), date_to=first_day + timedelta(days=17)
-        ),
-        numbers.Filters(source="purchased_list", rep_id=reps[0].pk),
+        Filters(),
+        Filters(source="webinar"),
+        Filters(rep_id=reps[1].pk),
+        Filters(version_id=versions[-1].pk),
+        Filters(date_from=first_day + timedelta(days=3), date_to=first_day + timedelta(days=17)),
+        Filters(source="purchased_list", rep_id=reps[0].pk),
         # An empty period: every rate is None.
-        numbers.Filters(date_from=date(2001, 1, 1), date_to=date(2001, 1, 31)),
+        Filters(date_from=date(2001, 1, 1), date_to=date(2001, 1, 31)),
     ]
 
 
@@ -362,7 +366,7 @@ def assert_figures_agree(definition, filters, all_rows):
     rows = [r for r in all_rows if keep(r, filters)]
     expected = ref_counts(rows)
 
-    totals = numbers.totals(definition, filters)
+    totals = figures.totals(definition, filters)
     for name, value in expected.items():
         assert totals[name] == approx(value), (name, filters)
 
@@ -373,7 +377,7 @@ def assert_figures_agree(definition, filters, all_rows):
         ("source", "source"),
         ("rep", "rep"),
     ):
-        got = {row["key"]: row for row in numbers.acceptance_by(definition, filters, dimension)}
+        got = {row["key"]: row for row in figures.acceptance_by(definition, filters, dimension)}
         groups = defaultdict(list)
         for r in rows:
             groups[getattr(r, attribute)].append(r)
@@ -386,12 +390,12 @@ def assert_figures_agree(definition, filters, all_rows):
 
     # The page reads the totals and every dimension in one scan on PostgreSQL (grouping
     # sets): the same figures as one query each.
-    page_totals, page_by = numbers.totals_and_dimensions(definition, filters)
-    assert page_totals == numbers.totals(definition, filters, with_funnel=True)
-    for dimension in numbers.DIMENSIONS:
-        assert page_by[dimension] == numbers.acceptance_by(definition, filters, dimension)
+    page_totals, page_by = figures.totals_and_dimensions(definition, filters)
+    assert page_totals == figures.totals(definition, filters, with_funnel=True)
+    for dimension in figures.DIMENSIONS:
+        assert page_by[dimension] == figures.acceptance_by(definition, filters, dimension)
 
-    reasons = numbers.rejection_reasons(definition, filters, totals["rejected"])
+    reasons = rejection_reasons(definition, filters, totals["rejected"])
     expected_reasons = ref_reasons(rows)
     assert [(r["id"], r["count"], r["recycled"]) for r in reasons] == [
         (r["id"], r["count"], r["recycled"]) for r in expected_reasons
@@ -400,14 +404,14 @@ def assert_figures_agree(definition, filters, all_rows):
         assert got["share"] == approx(want["share"])
         assert got["private_filter"] == want["private_filter"]
 
-    criteria = {row["key"]: row for row in numbers.criteria_prediction(definition, filters)}
+    criteria = {row["key"]: row for row in criteria_prediction(definition, filters)}
     expected_criteria = ref_criteria(rows)
     assert set(criteria) == set(expected_criteria)
     for key, want in expected_criteria.items():
         for name, value in want.items():
             assert criteria[key][name] == approx(value), (key, name, filters)
 
-    found = numbers.disagreements(definition, filters)
+    found = disagreements(definition, filters)
     assert {lead.pk for lead in found["high_rejected"]} == {
         r.pk for r in rows if r.level in ("opportunity", "customer") and r.decision == "rejected"
     }
@@ -433,14 +437,14 @@ def assert_figures_agree(definition, filters, all_rows):
     else:
         assert found["accepted_low_missed"] is None
 
-    assert {lead.pk for lead in numbers.rejected_then_bought(definition, filters)} == {
+    assert {lead.pk for lead in rejected_then_bought(definition, filters)} == {
         r.pk for r in rows if rejected_bought(r)
     }
 
-    funnel = numbers.funnel(definition, filters)
+    funnel = figures.funnel(definition, filters)
     # The page takes the funnel from the totals' single scan: the same figures.
     assert (
-        numbers.funnel(definition, filters, numbers.totals(definition, filters, with_funnel=True))
+        figures.funnel(definition, filters, figures.totals(definition, filters, with_funnel=True))
         == funnel
     )
     want = ref_funnel(rows)
@@ -456,11 +460,11 @@ def assert_figures_agree(definition, filters, all_rows):
 
 def assert_backtest_agrees(definition, cycles, all_rows, monkeypatch):
     draft = {"stages": copy.deepcopy(LADDER_DRAFT)}
-    monkeypatch.setattr(numbers, "draft_build", lambda d, latest=None: (draft, [object()], []))
+    monkeypatch.setattr(backtest, "draft_build", lambda d, latest=None: (draft, [object()], []))
     cycle = cycles[-1]
-    result = numbers.backtest(definition, now=cycle.starts_at + timedelta(days=1))
+    result = backtest.backtest(definition, now=cycle.starts_at + timedelta(days=1))
     rows = [r for r in all_rows if r.cycle == cycle.pk]
-    ladder = numbers.draft_ladder(draft)
+    ladder = backtest.draft_ladder(draft)
     expected_draft, expected_now = Counter(), Counter()
     for r in rows:
         reached, _ = ladder_check(ladder, lead_values(r.lead))
@@ -468,7 +472,7 @@ def assert_backtest_agrees(definition, cycles, all_rows, monkeypatch):
         expected_now[r.level or ""] += 1
     assert result.total == len(rows)
     for index, row in enumerate(result.rows):
-        at_least = numbers.LEVELS[index:]
+        at_least = backtest.LEVELS[index:]
         assert row["draft"] == sum(expected_draft[lvl] for lvl in at_least)
         assert row["now"] == sum(expected_now[lvl] for lvl in at_least)
 
@@ -502,21 +506,21 @@ def test_every_figure_agrees_with_a_plain_python_reference(specs, monkeypatch):
 
 def test_an_empty_period_gives_no_data_not_zero():
     definition, _, _ = dataset_build([])
-    filters = numbers.Filters()
-    totals = numbers.totals(definition, filters)
+    filters = Filters()
+    totals = figures.totals(definition, filters)
     assert totals["handed"] == 0
     assert totals["acceptance"] is None
     assert totals["rejected_bought_share"] is None
-    assert numbers.acceptance_by(definition, filters, "cycle") == []
-    assert numbers.rejection_reasons(definition, filters, totals["rejected"]) == []
-    steps = numbers.funnel(definition, filters)["steps"]
+    assert figures.acceptance_by(definition, filters, "cycle") == []
+    assert rejection_reasons(definition, filters, totals["rejected"]) == []
+    steps = figures.funnel(definition, filters)["steps"]
     assert [s["count"] for s in steps] == [0, 0, 0, 0, 0]
     assert all(s["conversion"] is None for s in steps)
     assert (
-        numbers.leads_needed(steps, Decimal("100000"), Decimal("10000"))["steps"][0]["needed"]
+        figures.leads_needed(steps, Decimal("100000"), Decimal("10000"))["steps"][0]["needed"]
         is None
     )
-    assert numbers.percent(None) == "no data"
+    assert percent(None) == "no data"
 
 
 def test_a_period_with_leads_but_no_rejections_has_no_rejected_then_bought_share():
@@ -542,12 +546,12 @@ def test_a_period_with_leads_but_no_rejections_has_no_rejected_then_bought_share
         "amount": Decimal("5000"),
     }
     definition, _, _ = dataset_build([spec, {**spec, "decision": None}])
-    totals = numbers.totals(definition, numbers.Filters())
+    totals = figures.totals(definition, Filters())
     assert totals["acceptance"] == 0.5
     assert totals["rejected"] == 0
     assert totals["rejected_bought_share"] is None
-    needed = numbers.leads_needed(
-        numbers.funnel(definition, numbers.Filters())["steps"], Decimal("20000"), Decimal("5000")
+    needed = figures.leads_needed(
+        figures.funnel(definition, Filters())["steps"], Decimal("20000"), Decimal("5000")
     )
     # 4 deals; 2 leads handed over for the 2 that bought: 4 leads handed over are needed.
     assert needed["deals"] == 4
@@ -622,16 +626,16 @@ def test_rejected_then_bought_counts_24_calendar_months_after_the_rejection():
         _rejected_and_bought(cycle, rep, reason, leap_day, date(leap_day.year + 2, 3, 1)),
     }
 
-    found = {lead.pk for lead in numbers.rejected_then_bought(definition, numbers.Filters())}
+    found = {lead.pk for lead in rejected_then_bought(definition, Filters())}
     assert found == {lead.pk for lead in counted}
-    totals = numbers.totals(definition, numbers.Filters())
+    totals = figures.totals(definition, Filters())
     assert totals["rejected"] == 6
     assert totals["rejected_bought"] == 3
     assert totals["rejected_bought_share"] == 0.5
     rows = reference_rows(definition)
     assert {r.pk for r in rows if rejected_bought(r)} == {lead.pk for lead in counted}
     assert not {r.pk for r in rows if rejected_bought(r)} & {lead.pk for lead in not_counted}
-    assert_figures_agree(definition, numbers.Filters(), rows)
+    assert_figures_agree(definition, Filters(), rows)
 
 
 def test_the_criteria_table_counts_only_purchases_after_the_hand_over_within_24_months():
@@ -661,12 +665,8 @@ def test_the_criteria_table_counts_only_purchases_after_the_hand_over_within_24_
     rows = reference_rows(definition)
     later = [r for r in rows if bought_later(r)]
     assert len(later) == 2
-    contact = next(
-        row
-        for row in numbers.criteria_prediction(definition, numbers.Filters())
-        if row["missed"] == 5
-    )
+    contact = next(row for row in criteria_prediction(definition, Filters()) if row["missed"] == 5)
 
     assert contact["missed_accepted_or_bought"] == 2
     assert contact["missed_accepted_or_bought_share"] == pytest.approx(0.4)
-    assert_figures_agree(definition, numbers.Filters(), rows)
+    assert_figures_agree(definition, Filters(), rows)

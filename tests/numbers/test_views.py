@@ -13,11 +13,19 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from feedback import numbers, services
+from definitions.selectors import draft_build
+from feedback import services
 from feedback.models import RejectionReason
+from feedback.rounding import percent
+from numbers_app.backtest import backtest
+from numbers_app.filters import Filters
+from numbers_app.findings import findings_links
+from numbers_app.navigation import nav_items
+from numbers_app.reasons import PRIVATE_FILTER_SHARE, private_filters
+from numbers_app.selectors import home_sections, numbers_page
 from tests.accounts.factories import UserFactory
 from tests.definitions.factories import DefinitionFactory
-from tests.feedback.test_numbers_reference import dataset_build
+from tests.numbers.test_reference import dataset_build
 from tests.permissions import LOGIN, assert_matrix
 
 pytestmark = pytest.mark.django_db
@@ -158,9 +166,9 @@ def test_propose_a_change_on_a_private_filter_prefills_a_criterion_linking_back(
     definition = data[0]
     client = client_as(facilitator)
     client.get(page_url(definition, source="webinar"))
-    figures = numbers.numbers_page(definition, numbers.Filters(source="webinar"))
-    content = numbers.draft_build(definition)[0]
-    numbers.findings_links(definition, numbers.Filters(source="webinar"), figures, content)
+    figures = numbers_page(definition, Filters(source="webinar"))
+    content = draft_build(definition)[0]
+    findings_links(definition, Filters(source="webinar"), figures, content)
     flagged = figures["private_filters"][0]
     assert flagged["label"] == "Title below VP"
     link = urlparse(flagged["propose_url"])
@@ -199,7 +207,7 @@ def test_every_table_exports_as_csv_with_formulas_neutralised(data, client_as, f
 
 
 def numbers_views_exports():
-    from feedback.numbers_views import EXPORTS
+    from numbers_app.exports import EXPORTS
 
     return EXPORTS
 
@@ -260,21 +268,21 @@ def test_the_cached_figures_change_when_feedback_is_recorded(data, client_as, fa
 def test_executives_home_shows_the_trend_the_top_private_filter_and_rejected_then_bought(
     data, executive, marketer
 ):
-    sections = numbers.home_sections(executive)
+    sections = home_sections(executive)
     assert [s["id"] for s in sections] == ["numbers"]
     labels = " | ".join(item["label"] for item in sections[0]["items"])
     assert "acceptance" in labels
     assert "top private filter “Title below VP”" in labels
     assert "rejected, then bought" in labels
-    assert numbers.home_sections(marketer) == []
-    assert numbers.nav_items(marketer) == [("numbers", reverse("numbers:index"), "Numbers")]
+    assert home_sections(marketer) == []
+    assert nav_items(marketer) == [("numbers", reverse("numbers:index"), "Numbers")]
 
 
-def test_private_filters_for_the_definition_health_warning(data):
-    flagged = numbers.private_filters(data[0])
+def test_private_filters_over_all_of_a_definitions_leads(data):
+    flagged = private_filters(data[0])
     assert [r["label"] for r in flagged] == ["Title below VP"]
-    assert flagged[0]["share"] > numbers.PRIVATE_FILTER_SHARE
-    assert numbers.private_filters(DefinitionFactory()) == []
+    assert flagged[0]["share"] > PRIVATE_FILTER_SHARE
+    assert private_filters(DefinitionFactory()) == []
 
 
 def test_a_definition_without_leads_shows_no_data(client_as, facilitator):
@@ -291,7 +299,7 @@ def test_the_trend_chart_leaves_a_gap_where_a_cycle_has_no_data():
 
 
 def numbers_charts():
-    from feedback import charts
+    from numbers_app import charts
 
     return charts
 
@@ -303,7 +311,7 @@ def test_a_user_who_cannot_read_is_refused_politely(data):
 
 def test_the_backtest_counts_a_day_after_the_cycle_started(data):
     definition, cycles, _ = data
-    result = numbers.backtest(definition, now=cycles[-1].starts_at + timedelta(days=1))
+    result = backtest(definition, now=cycles[-1].starts_at + timedelta(days=1))
     assert result.cycle == cycles[-1]
     assert result.total == 6
 
@@ -354,15 +362,15 @@ def test_percentages_round_half_up_on_the_page_and_in_the_charts(client_as, faci
 
 
 def test_percentages_round_half_up_in_csv_exports_too():
-    from feedback import charts
-    from feedback.numbers_views import _pct
+    from numbers_app import charts
+    from numbers_app.exports import csv_pct
 
-    assert _pct(1 / 16) == "6.3"  # 6.25
-    assert _pct(0.145) == "14.5"
-    assert charts._pct(0.125) == "13%"
-    assert numbers.percent(0.145) == "15%"  # 29 of 200, a float a hair below 0.145
-    assert numbers.percent(0.005) == "1%"
-    assert numbers.percent(None) == "no data"
+    assert csv_pct(1 / 16) == "6.3"  # 6.25
+    assert csv_pct(0.145) == "14.5"
+    assert charts.line_chart("t", "Trend", [("a", 0.125)]).points[0]["text"] == "a: 13%"
+    assert percent(0.145) == "15%"  # 29 of 200, a float a hair below 0.145
+    assert percent(0.005) == "1%"
+    assert percent(None) == "no data"
 
 
 def test_each_table_says_what_its_rate_divides_by(data, client_as, facilitator):

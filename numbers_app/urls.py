@@ -1,8 +1,8 @@
-"""URLs of the numbers pages (issue 7), kept apart from the review pages' URLs."""
+"""URLs of the numbers pages."""
 
 from django.urls import path
 
-from feedback import numbers_views as views
+from numbers_app import views
 
 app_name = "numbers"
 

@@ -13,9 +13,6 @@ WIDTH = 640
 LEFT, RIGHT, TOP, BOTTOM = 48, 16, 16, 40
 
 
-_pct = percent
-
-
 @dataclass
 class Chart:
     id: str
@@ -39,7 +36,7 @@ def line_chart(chart_id: str, title: str, rows: list[tuple[str, float | None]]) 
     chart.empty = all(value is None for _, value in rows)
     for tick in (0, 0.25, 0.5, 0.75, 1):
         y = TOP + inner_h * (1 - tick)
-        chart.grid.append({"y": round(y, 1), "text": f"{tick * 100:.0f}%", "ty": round(y + 4, 1)})
+        chart.grid.append({"y": round(y, 1), "text": percent(tick), "ty": round(y + 4, 1)})
     step = inner_w / max(len(rows) - 1, 1)
     current: list[str] = []
     for index, (label, value) in enumerate(rows):
@@ -52,7 +49,9 @@ def line_chart(chart_id: str, title: str, rows: list[tuple[str, float | None]]) 
             continue
         y = TOP + inner_h * (1 - max(0.0, min(1.0, value)))
         current.append(f"{x:.1f},{y:.1f}")
-        chart.points.append({"x": round(x, 1), "y": round(y, 1), "text": f"{label}: {_pct(value)}"})
+        chart.points.append(
+            {"x": round(x, 1), "y": round(y, 1), "text": f"{label}: {percent(value)}"}
+        )
     if current:
         chart.segments.append(" ".join(current))
     # Thin out the axis labels so they do not overlap.
@@ -61,7 +60,7 @@ def line_chart(chart_id: str, title: str, rows: list[tuple[str, float | None]]) 
     chart.desc = (
         "No data yet."
         if not rows
-        else "; ".join(f"{label}: {_pct(value)}" for label, value in rows) + "."
+        else "; ".join(f"{label}: {percent(value)}" for label, value in rows) + "."
     )
     return chart
 
@@ -126,3 +125,38 @@ def funnel_chart(chart_id: str, title: str, steps: list[dict]) -> Chart:
         else "; ".join(f"{s['label']}: {s['count']}" for s in steps) + "."
     )
     return chart
+
+
+def page_charts(figures: dict) -> dict:
+    """The numbers page's four charts, from its figures."""
+    return {
+        "trend": line_chart(
+            "chart-trend",
+            "Acceptance rate per cycle",
+            [(row["label"], row["acceptance"]) for row in figures["trend"]],
+        ),
+        "reasons": bar_chart(
+            "chart-reasons",
+            "Rejection reasons, ranked",
+            [
+                (
+                    r["label"] + (" (unwritten)" if r["unwritten"] else ""),
+                    r["share"],
+                    f"{r['count']} · {percent(r['share'])}",
+                )
+                for r in figures["reasons"][:10]
+            ],
+        ),
+        "versions": bar_chart(
+            "chart-versions",
+            "Acceptance rate per version",
+            [
+                (row["label"], row["acceptance"], percent(row["acceptance"]))
+                for row in figures["versions"]
+            ],
+            scale=1,
+        ),
+        "funnel": funnel_chart(
+            "chart-funnel", "The funnel: leads reaching each step", figures["funnel"]["steps"]
+        ),
+    }

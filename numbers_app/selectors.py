@@ -1,0 +1,270 @@
+"""The numbers page as a whole (every figure, the lists cut to the viewer), the cache in
+front of it keyed by a stamp of the data, and the executives' home section."""
+
+from urllib.parse import urlencode
+
+from django.core.cache import cache
+from django.db.models import Count, Exists, OuterRef, Subquery
+from django.urls import reverse
+
+from accounts.models import User
+from definitions.models import Definition, Proposal, Version
+from definitions.selectors import draft_build
+from feedback.models import (
+    CriterionResult,
+    Lead,
+    LeadCheck,
+    LeadFeedback,
+    LeadSource,
+    Outcome,
+    RejectionReason,
+    ReviewCycle,
+)
+from feedback.permissions import reads_all_feedback
+from feedback.rounding import percent, percent_points
+from numbers_app.backtest import backtest, last_cycle
+from numbers_app.criteria import criteria_counts, criteria_prediction
+from numbers_app.figures import (
+    acceptance_by,
+    funnel,
+    leads_needed,
+    totals,
+    totals_and_dimensions,
+)
+from numbers_app.filters import ACCEPTED_LOW_WHERE, HIGH_REJECTED_WHERE, Filters
+from numbers_app.findings import findings_links
+from numbers_app.lead_lists import disagreements, lead_list, rejected_then_bought
+from numbers_app.reasons import reasons_of, rejection_reasons
+
+
+def numbers_page(definition: Definition, filters: Filters) -> dict:
+    """Every figure of the numbers page, in a number of queries that does not grow with data."""
+    figures = {}
+    figures["totals"], figures["by"] = totals_and_dimensions(definition, filters)
+    figures["trend"] = figures["by"]["cycle"]
+    # Versions compared: acceptance and later-bought rates per version, and the change.
+    figures["versions"] = figures["by"]["version"]
+    figures["reasons"] = rejection_reasons(definition, filters, figures["totals"]["rejected"])
+    figures["criterion_reasons"] = [r for r in figures["reasons"] if not r["unwritten"]]
+    figures["unwritten_reasons"] = [r for r in figures["reasons"] if r["unwritten"]]
+    figures["private_filters"] = [r for r in figures["reasons"] if r["private_filter"]]
+    counts = criteria_counts(definition, filters)
+    figures["criteria"] = criteria_prediction(definition, filters, counts)
+    figures["disagreements"] = disagreements(definition, filters, figures["reasons"], counts)
+    figures["bought"] = rejected_then_bought(definition, filters)
+    figures["funnel"] = funnel(definition, filters, figures["totals"])
+    _label_reasons(figures)
+    return figures
+
+
+def _label_reasons(figures: dict) -> None:
+    lists = figures["disagreements"]
+    reasons = reasons_of(
+        [lead.feedback_id for lead in figures["bought"]]
+        + [lead.feedback_id for lead in lists["high_rejected"]]
+    )
+    for lead in figures["bought"] + lists["high_rejected"]:
+        lead.reason_labels = reasons.get(lead.feedback_id, [])
+
+
+def lead_lists_for(definition: Definition, filters: Filters, figures: dict, viewer) -> dict:
+    """The page's figures with its lists of leads cut to those `viewer` may read: a rep
+    sees their own leads there, as on the lead pages; the aggregates stay as they are."""
+    if reads_all_feedback(viewer):
+        return figures
+    figures = {**figures, "disagreements": {**figures["disagreements"]}}
+    found = figures["disagreements"]
+    for key, where in (
+        ("high_rejected", HIGH_REJECTED_WHERE),
+        ("accepted_low", ACCEPTED_LOW_WHERE),
+    ):
+        found[key] = lead_list(
+            definition, filters, where, ["-figures__handed_over_at", "pk"], viewer
+        )
+    figures["bought"] = rejected_then_bought(definition, filters, viewer)
+    _label_reasons(figures)
+    return figures
+
+
+# --- the cache in front of the page ---------------------------------------------------------
+
+CACHE_SECONDS = 24 * 3600
+
+
+def data_stamp() -> tuple:
+    """What the figures were computed from, in one cheap query: the newest row of every table
+    they read. Every write through the services adds a history row or, for checks, new rows,
+    so a change anywhere gives a new stamp and the figures are computed afresh."""
+
+    def newest(queryset, column="pk"):
+        return Subquery(queryset.order_by(f"-{column}").values(column)[:1])
+
+    row = (
+        Definition.objects.order_by()
+        .annotate(
+            stamp_leads=newest(Lead.history.all(), "history_id"),
+            stamp_feedback=newest(LeadFeedback.history.all(), "history_id"),
+            stamp_outcomes=newest(Outcome.history.all(), "history_id"),
+            stamp_reasons=newest(RejectionReason.history.all(), "history_id"),
+            stamp_checks=newest(LeadCheck.objects.all()),
+            stamp_results=newest(CriterionResult.objects.all()),
+            stamp_versions=newest(Version.objects.all()),
+            stamp_proposals=newest(Proposal.history.all(), "history_id"),
+            stamp_cycles=newest(ReviewCycle.history.all(), "history_id"),
+        )
+        .values_list(
+            "stamp_leads",
+            "stamp_feedback",
+            "stamp_outcomes",
+            "stamp_reasons",
+            "stamp_checks",
+            "stamp_results",
+            "stamp_versions",
+            "stamp_proposals",
+            "stamp_cycles",
+        )[:1]
+    )
+    return tuple(row[0]) if row else ()
+
+
+def _stamp_text(stamp: tuple) -> str:
+    return ":".join(str(part) for part in stamp)
+
+
+def numbers_page_cached(definition: Definition, filters: Filters, stamp=None) -> dict:
+    """`numbers_page`, kept in the cache until the data it was computed from changes."""
+    stamp = data_stamp() if stamp is None else stamp
+    key = (
+        f"numbers:{definition.pk}:{urlencode(sorted(filters.query().items()))}:{_stamp_text(stamp)}"
+    )
+    figures = cache.get(key)
+    if figures is None:
+        figures = numbers_page(definition, filters)
+        cache.set(key, figures, CACHE_SECONDS)
+    return figures
+
+
+def draft_and_backtest_cached(definition: Definition, stamp=None, now=None):
+    """The draft's content and its backtest, cached until the data, the proposals or the last
+    cycle change."""
+    stamp = data_stamp() if stamp is None else stamp
+    cycle = last_cycle(definition, now)
+    key = f"numbers-draft:{definition.pk}:{cycle.pk if cycle else ''}:{_stamp_text(stamp)}"
+    found = cache.get(key)
+    if found is None:
+        found = (draft_build(definition)[0], backtest(definition, now))
+        cache.set(key, found, CACHE_SECONDS)
+    return found
+
+
+def numbers_page_for(definition: Definition, filters: Filters, *, plan: dict, viewer) -> dict:
+    """What the numbers page shows `viewer`: the cached figures with the lists cut to what
+    they may read, "Propose a change" links on the findings, the leads needed for the plan
+    (a revenue target and, when given, an average deal size) and the draft's backtest."""
+    stamp = data_stamp()
+    figures = numbers_page_cached(definition, filters, stamp)
+    figures = lead_lists_for(definition, filters, figures, viewer)
+    content, draft_backtest = draft_and_backtest_cached(definition, stamp)
+    findings_links(definition, filters, figures, content)
+    measured = figures["funnel"]["average_deal"]
+    average = plan.get("average_deal") or measured
+    return {
+        "figures": figures,
+        "totals": figures["totals"],
+        "waiting": figures["totals"]["handed"] - figures["totals"]["reviewed"],
+        "needed": leads_needed(figures["funnel"]["steps"], plan.get("revenue_target"), average),
+        "average_deal": average,
+        "measured_average": measured,
+        "backtest": draft_backtest,
+    }
+
+
+# --- the executives' home page and the navigation ------------------------------------------
+
+
+def _home_figures(definition: Definition, stamp: tuple):
+    """The home page's three figures of a definition, cached like the page's."""
+    key = f"numbers-home:{definition.pk}:{_stamp_text(stamp)}"
+    found = cache.get(key)
+    if found is None:
+        everything = Filters()
+        total = totals(definition, everything)
+        found = (
+            acceptance_by(definition, everything, "cycle"),
+            total,
+            [
+                r
+                for r in rejection_reasons(definition, everything, total["rejected"])
+                if r["private_filter"]
+            ],
+        )
+        cache.set(key, found, CACHE_SECONDS)
+    return found
+
+
+def home_sections(user) -> list[dict]:
+    """For executives: per definition with leads, the acceptance trend, the top private
+    filter and the rejected leads that later bought."""
+    if not user.is_authenticated or not user.has_perm("definitions.approve_version"):
+        return []
+    definitions = list(
+        Definition.objects.filter(Exists(Lead.objects.filter(definition=OuterRef("pk")))).order_by(
+            "name"
+        )[:5]
+    )
+    items = []
+    stamp = data_stamp() if definitions else ()
+    for definition in definitions:
+        url = reverse("numbers:definition", args=[definition.pk])
+        trend, total, private = _home_figures(definition, stamp)
+        if trend:
+            last = trend[-1]
+            detail = f"{percent(last['acceptance'])} in the cycle of {last['label']}"
+            if last["change"] is not None:
+                points = percent_points(last["change"])
+                detail += f" ({'+' if points >= 0 else ''}{points} points on the cycle before)"
+            items.append(
+                {"url": url + "#trend", "label": f"{definition}: acceptance", "detail": detail}
+            )
+        if private:
+            top = private[0]
+            items.append(
+                {
+                    "url": url + f"#reason-{top['id']}",
+                    "label": f"{definition}: top private filter “{top['label']}”",
+                    "detail": f"behind {percent(top['share'])} of rejections",
+                }
+            )
+        items.append(
+            {
+                "url": url + "#bought",
+                "label": f"{definition}: rejected, then bought",
+                "detail": f"{total['rejected_bought']} of {total['rejected']} rejected leads "
+                f"({percent(total['rejected_bought_share'])}) bought within 24 months",
+            }
+        )
+    return [
+        {
+            "id": "numbers",
+            "title": "The numbers",
+            "items": items,
+            "empty": "No leads have been handed over yet.",
+        }
+    ]
+
+
+def definitions_with_numbers():
+    return Definition.objects.annotate(lead_count=Count("leads")).order_by("name")
+
+
+def filter_choices(definition: Definition) -> dict:
+    """What the filter form offers: the definition's versions, the sources, the reps."""
+    return {
+        "versions": list(Version.objects.for_definition(definition).order_by("number")),
+        "sources": LeadSource.choices,
+        "reps": list(
+            User.objects.filter(
+                Exists(Lead.objects.filter(definition=definition, rep=OuterRef("pk")))
+            ).order_by("full_name")
+        ),
+    }

@@ -1,0 +1,23 @@
+"""Template filters for the numbers pages: percentages through feedback.rounding only."""
+
+from django import template
+from django.utils.html import format_html
+
+from feedback.rounding import percent, percent_points
+
+register = template.Library()
+
+
+@register.filter
+def pct(value) -> str:
+    """A ratio as whole percentage points, rounded half up ("" for no data)."""
+    points = percent_points(value)
+    return "" if points is None else str(points)
+
+
+@register.filter(name="percent")
+def percent_shown(value) -> str:
+    """A ratio as "13%" (rounded half up), or a muted "no data" when there is nothing to divide."""
+    if value is None:
+        return format_html('<span class="muted">{}</span>', percent(value))
+    return percent(value)
