@@ -15,8 +15,7 @@ from definitions.models import (
     VersionStage,
     Vote,
 )
-from definitions.permissions import VOTING_DEPARTMENTS
-from definitions.permissions import may_vote
+from definitions.permissions import VOTING_DEPARTMENTS, may_vote
 
 
 def voters_eligible():
