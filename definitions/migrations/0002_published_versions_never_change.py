@@ -37,5 +37,5 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("definitions", "0002_versions_proposals_votes")]
+    dependencies = [("definitions", "0001_initial")]
     operations = [migrations.RunPython(forwards, backwards)]
