@@ -60,11 +60,15 @@ test: install-dev
 	@$(PY) tests/find_chromium.py
 	@$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
+# Python (ruff) and the HTML templates (djlint; its rules are in pyproject.toml).
 lint: install-dev
 	@$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+	@$(VENV)/bin/djlint templates --lint --quiet && $(VENV)/bin/djlint templates --check --quiet
 
 format: install-dev
 	@$(VENV)/bin/ruff check --fix . && $(VENV)/bin/ruff format .
+	@# djlint exits 1 when it changed a file; a second pass fails only on what it cannot format.
+	@$(VENV)/bin/djlint templates --reformat --quiet || $(VENV)/bin/djlint templates --reformat --quiet
 
 # The production variables the README lists, with throwaway values.
 check-deploy: install
