@@ -119,3 +119,13 @@ def test_on_postgresql_the_published_version_tables_have_the_refusing_trigger():
         "definitions_versionstage",
         "definitions_versioncriterion",
     }
+
+
+@pytest.mark.django_db
+def test_a_flush_puts_the_roles_back_as_a_transactional_test_needs_them():
+    """`flush` (a transactional test's teardown) sends post_migrate without a state."""
+    from django.core.management.sql import emit_post_migrate_signal
+
+    Group.objects.all().delete()
+    emit_post_migrate_signal(0, False, "default")
+    assert role_permissions() == {role: sorted(p) for role, p in ROLE_PERMISSIONS.items()}
