@@ -1,10 +1,36 @@
-"""The apps that contribute to the shared pages (home sections, navigation, demo data).
+"""The hooks: how the domain apps put their part into the pages every app shares.
 
-Each may define, and the shell calls when present:
-  <app>.selectors.home_sections(user) -> list of {"id", "title", "items", "empty"}
-  <app>.navigation.nav_items(user) -> list of (key, url, label)
-  <app>.demo.seed(people: dict[str, User]) -> str   (a one-line summary; idempotent)
-  <app>.health.definition_warnings(definition) -> list of definitions.health.Warning
+Why by name. accounts is the shell: sign-in, the home page ("What needs me"), the navigation,
+the demo data. Those pages show work from every app, yet accounts must import no domain app
+(`tests/test_architecture.py` checks it), or the apps could no longer be read, tested or
+removed one at a time: every app depends on accounts for its users. So accounts calls each
+app up by its name, listed in CONTRIBUTING_APPS, and asks for a module and a function that
+may or may not be there; `hooks()` yields the ones it finds. definitions asks the same way
+for the warnings the later apps raise about a definition (it must not import them either).
+
+The hooks, and what each promises (all optional; an app defines only what it contributes):
+
+  <app>.selectors.home_sections(user) -> list[dict]
+      The app's kinds of pending work for `user` on the home page, each as
+      {"id": DOM id, "title": heading, "items": list of {"label", "url", "detail"},
+      "empty": the sentence shown when nothing is waiting}. A section the user's role never
+      has stays out of the list; one with no items is shown with its "empty" sentence.
+      Reads only, cheap (the home page calls every app on every visit).
+  <app>.navigation.nav_items(user) -> list[tuple[key, url, label]]
+      The app's entries in the main navigation, only those `user` may open; `key` is the
+      stable name tests and styles use (data-nav), `url` a reversed URL.
+  <app>.demo.seed(people: dict[str, User]) -> str
+      Demo data for `manage.py seed_demo`, for the demo people keyed by role; idempotent
+      (a second run changes nothing); returns a one-line summary printed after seeding.
+  <app>.health.definition_warnings(definition) -> list[definitions.health.Warning]
+      What the app sees wrong with a definition (e.g. reasons rejected leads are given that
+      no criterion states), shown on the definition page.
+
+An app contributes a section (or a navigation entry, demo data, a warning) by writing the
+function in the module named above and adding its name to CONTRIBUTING_APPS, in the order
+its sections should appear. Nothing else registers it; removing the name removes the app
+from the shared pages. The numbers pages join once they are their own app ("numbers" is
+added here with that move, and its navigation entries leave feedback/navigation.py).
 """
 
 from importlib import import_module

@@ -34,7 +34,9 @@ class UserQuerySet(models.QuerySet):
 
 
 class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
-    use_in_migrations = True
+    # Kept out of the migrations, so that no migration imports application code (migrations
+    # create no users; code that does goes through the real model).
+    use_in_migrations = False
 
     def create_user(self, email: str, password: str | None = None, **fields):
         if not email:

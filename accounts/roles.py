@@ -1,7 +1,8 @@
 """Roles are groups carrying explicit permissions; code asks for permissions, never group names.
 
-This module is the one place that says which permission belongs to which role. A migration
-calls `roles_sync` whenever this table changes, so a fresh database has every role.
+This module is the one place that says which permission belongs to which role. After every
+`migrate`, a `post_migrate` receiver (accounts/apps.py) calls `roles_sync`, so a fresh
+database has every role and a change to this table reaches the database with the next deploy.
 """
 
 MEMBER = "Member"
@@ -35,24 +36,32 @@ ROLE_DESCRIPTIONS = {
 }
 
 
-def roles_sync(apps) -> None:
-    """Create every role's group with exactly its permissions (idempotent; migration-safe)."""
+def roles_sync(apps, using: str = "default") -> None:
+    """Create every role's group with exactly its permissions (idempotent).
+
+    `apps` is a registry (the project's, or the one `post_migrate` hands over).
+    """
     from django.contrib.auth.management import create_permissions
 
     for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+        # The registry post_migrate hands over has no models modules; create_permissions
+        # skips an app without one.
+        had = getattr(app_config, "models_module", None)
+        app_config.models_module = had or True
+        create_permissions(app_config, apps=apps, verbosity=0, using=using)
+        app_config.models_module = had
 
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     for role, perms in ROLE_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=role)
+        group, _ = Group.objects.using(using).get_or_create(name=role)
         wanted = []
         for perm in perms:
             app_label, codename = perm.split(".", 1)
             wanted.append(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+                Permission.objects.using(using).get(
+                    content_type__app_label=app_label, codename=codename
+                )
             )
         group.permissions.set(wanted)
 

@@ -1,6 +1,8 @@
 """On PostgreSQL, a trigger refuses UPDATE and DELETE of published version rows, even in plain SQL.
 
 (TRUNCATE, used only by test flushes, is a different statement and is not affected.)
+Each trigger is dropped before it is created, so a database made by the migrations before
+they were squashed (where the trigger already exists) migrates too.
 """
 
 from django.db import migrations
@@ -22,6 +24,7 @@ def forwards(apps, schema_editor):
         return
     schema_editor.execute(FUNCTION, params=())
     for table in TABLES:
+        schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_immutable ON {table};")
         schema_editor.execute(
             f"CREATE TRIGGER {table}_immutable BEFORE UPDATE OR DELETE ON {table} "
             f"FOR EACH ROW EXECUTE FUNCTION definitions_refuse_change();"
@@ -37,5 +40,5 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("definitions", "0002_versions_proposals_votes")]
+    dependencies = [("definitions", "0001_initial")]
     operations = [migrations.RunPython(forwards, backwards)]
