@@ -11,11 +11,13 @@ for the warnings the later apps raise about a definition (it must not import the
 The hooks, and what each promises (all optional; an app defines only what it contributes):
 
   <app>.selectors.home_sections(user) -> list[dict]
-      The app's kinds of pending work for `user` on the home page, each as
-      {"id": DOM id, "title": heading, "items": list of {"label", "url", "detail"},
-      "empty": the sentence shown when nothing is waiting}. A section the user's role never
-      has stays out of the list; one with no items is shown with its "empty" sentence.
-      Reads only, cheap (the home page calls every app on every visit).
+      The app's kinds of pending work for `user` on the home page. Each is either
+      {"template": "<app>/_home_<x>.html", ...data}: the home page includes that partial
+      with the data (the app's own template holds its id, heading, wording and empty state),
+      or the generic card {"id": DOM id, "title": heading, "items": list of
+      {"label", "url", "detail"}, "empty": the sentence shown when nothing is waiting}.
+      A section the user's role never has stays out of the list. Reads only, cheap (the
+      home page calls every app on every visit).
   <app>.navigation.nav_items(user) -> list[tuple[key, url, label]]
       The app's entries in the main navigation, only those `user` may open; `key` is the
       stable name tests and styles use (data-nav), `url` a reversed URL.
@@ -29,8 +31,7 @@ The hooks, and what each promises (all optional; an app defines only what it con
 An app contributes a section (or a navigation entry, demo data, a warning) by writing the
 function in the module named above and adding its name to CONTRIBUTING_APPS, in the order
 its sections should appear. Nothing else registers it; removing the name removes the app
-from the shared pages. The numbers pages join once they are their own app ("numbers" is
-added here with that move, and its navigation entries leave feedback/navigation.py).
+from the shared pages. The numbers pages are listed by their package, numbers_app.
 """
 
 from importlib import import_module

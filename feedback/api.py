@@ -218,22 +218,55 @@ def leads_submit(request, definition_id: int, payload: LeadsIn):
         raise PayloadTooLarge(
             f"{len(payload.leads)} leads in one request; send at most {MAX_LEADS_PER_REQUEST}."
         )
-    cycles = ReviewCycle.objects.for_definition(definition)
-    cycle = (
-        cycles.filter(pk=payload.cycle).first()
-        if payload.cycle
-        else cycles.open().order_by("-starts_at").first()
-    )
-    if cycle is None:
-        raise Conflict("There is no open review cycle for these leads: open one first.")
+    cycle = _submission_cycle(definition, payload.cycle)
     errors: dict[str, list[str]] = dict(getattr(payload.leads, "problems", {}))
     fallback = None
     if payload.fallback_owner:
         fallback = selectors.sales_reps_by_key().get(payload.fallback_owner.casefold())
         if fallback is None:
             errors["fallback_owner"] = [f"No active sales rep is “{payload.fallback_owner}”."]
-    # Every field is a column; a field an item leaves out is a cell it does not give
-    # (None), so the lead keeps its value, and null is an empty cell, as in a file.
+    table = _items_table(payload.leads)
+    try:
+        report = services.leads_import(
+            table=table,
+            mapping={name: name for name in table.header},
+            cycle=cycle,
+            by=request.user,
+            fallback_rep=fallback,
+            dry_run=payload.dry_run or bool(errors),
+            source_name="the API",
+        )
+    except services.ImportFailed as failed:
+        report = failed.report
+    _report_errors_onto(errors, report)
+    if errors:
+        raise ValidationError(errors)
+    return {
+        "dry_run": payload.dry_run,
+        "received": len(payload.leads),
+        "created": report.created,
+        "changed": report.changed,
+        "unchanged": report.unchanged,
+    }
+
+
+def _submission_cycle(definition, cycle_id: int | None) -> ReviewCycle:
+    """The cycle named, else the definition's latest open one."""
+    cycles = ReviewCycle.objects.for_definition(definition)
+    cycle = (
+        cycles.filter(pk=cycle_id).first()
+        if cycle_id
+        else cycles.open().order_by("-starts_at").first()
+    )
+    if cycle is None:
+        raise Conflict("There is no open review cycle for these leads: open one first.")
+    return cycle
+
+
+def _items_table(items) -> csv_io.Table:
+    """The items as the import's table. Every field is a column; a field an item leaves out
+    is a cell it does not give (None), so the lead keeps its value, and null is an empty cell,
+    as in a file."""
     header = list(LeadIn.model_fields)
     rows = [
         (
@@ -243,21 +276,14 @@ def leads_submit(request, definition_id: int, payload: LeadsIn):
                 for name in header
             ],
         )
-        for number, item in enumerate(payload.leads)
+        for number, item in enumerate(items)
     ]
-    table = csv_io.Table(header=header, rows=rows, unit="item", sparse=True)
-    try:
-        report = services.leads_import(
-            table=table,
-            mapping={name: name for name in header},
-            cycle=cycle,
-            by=request.user,
-            fallback_rep=fallback,
-            dry_run=payload.dry_run or bool(errors),
-            source_name="the API",
-        )
-    except services.ImportFailed as failed:
-        report = failed.report
+    return csv_io.Table(header=header, rows=rows, unit="item", sparse=True)
+
+
+def _report_errors_onto(errors: dict[str, list[str]], report) -> None:
+    """The import's problems keyed by where they are in the request (leads.<n>.<field>),
+    leaving out the fields the schema already named."""
     from_schema = set(errors)
     for error in report.errors:
         where = "leads"
@@ -268,15 +294,6 @@ def leads_submit(request, definition_id: int, payload: LeadsIn):
         if where in from_schema:
             continue  # the schema's words for this field already say it
         errors.setdefault(where, []).append(error["message"])
-    if errors:
-        raise ValidationError(errors)
-    return {
-        "dry_run": payload.dry_run,
-        "received": len(payload.leads),
-        "created": report.created,
-        "changed": report.changed,
-        "unchanged": report.unchanged,
-    }
 
 
 class FeedbackIn(Schema):
