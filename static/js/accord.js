@@ -80,7 +80,22 @@
     focusOn(within(content, "[data-focus]") || within(content, "h1, h2, h3, h4") || content);
   });
 
+  // A table region is a tab stop (tabindex="0" in the markup, so a keyboard can scroll it
+  // without this script) only while its table is wider than it: no empty stops at 1280 px.
+  function tableStops() {
+    document.querySelectorAll(".table-scroll[role=region]").forEach(function (region) {
+      region.tabIndex = region.scrollWidth > region.clientWidth + 1 ? 0 : -1;
+    });
+  }
+  var resizing;
+  window.addEventListener("resize", function () {
+    window.clearTimeout(resizing);
+    resizing = window.setTimeout(tableStops, 150);
+  });
+  document.addEventListener("htmx:afterSettle", tableStops);
+
   document.addEventListener("DOMContentLoaded", function () {
+    tableStops();
     var summary = document.querySelector("[data-error-summary]");
     if (summary) summary.focus();
   });

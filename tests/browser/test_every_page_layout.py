@@ -54,6 +54,10 @@ SHAPE = """() => {
   return [...kinds].sort().join("|");
 }"""
 
+# A table region is a tab stop exactly when its table is wider than it (accord.js).
+WRONG_STOPS = """() => [...document.querySelectorAll(".table-scroll[role=region]")]
+  .filter(r => (r.scrollWidth > r.clientWidth + 1) !== (r.tabIndex === 0)).length"""
+
 
 def pages_for(role: str, entries) -> list:
     """The HTML pages the table says `role` opens with a 200, in URLconf order."""
@@ -132,6 +136,10 @@ def test_no_page_scrolls_sideways_and_axe_finds_nothing_serious(
             scroll = page.evaluate("document.documentElement.scrollWidth")
             if scroll > width:
                 problems.append(f"{where}: the page is {scroll} px wide")
+            if page.evaluate(WRONG_STOPS):
+                problems.append(
+                    f"{where}: a table region is a tab stop without scrolling, or not one"
+                )
             shape = entry.key + page.evaluate(SHAPE)
             if shape not in shapes:
                 shapes.add(shape)
