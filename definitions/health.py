@@ -1,4 +1,4 @@
-"""Definition health: warnings, each with the statistic behind it and the seed it comes from."""
+"""Definition health: warnings, each with the figure behind it and the research it comes from."""
 
 from dataclasses import dataclass
 

@@ -1,4 +1,5 @@
-"""Alignment meetings (steps 1 to 3): meet, ask everyone, confirm."""
+"""Alignment meetings, the first three steps of the Universal Lead Definition: meet, ask
+everyone, confirm."""
 
 from datetime import timedelta
 

@@ -3,6 +3,7 @@ modules and views small enough to read. A failure names the file and line to loo
 
 import ast
 import inspect
+import re
 from functools import cache
 from pathlib import Path
 
@@ -235,3 +236,28 @@ def test_no_view_is_longer_than_a_screen():
         if span > MAX_VIEW_LINES
     ]
     assert not too_long, "\n".join(too_long)
+
+
+# --- text that points outside the repository --------------------------------------------------
+
+# The research is named (docs/research.md holds the sources once), the process steps by what
+# they do; a reader of the code or the pages has no "seed 003" or "issue 7" to look up.
+INTERNAL_REFERENCE = re.compile(r"\b(seed|issue|step)s? ?#?0*\d+\b", re.IGNORECASE)
+
+
+def test_no_code_template_or_script_points_at_internal_documents():
+    places = [
+        *(path for app in APPS for path in app_files(app)),
+        *(ROOT / "config").rglob("*.py"),
+        *(ROOT / "templates").rglob("*.*"),
+        *(ROOT / "static").rglob("*.js"),
+        *(ROOT / "static").rglob("*.css"),
+        ROOT / "README.md",
+    ]
+    found = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for path in places
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if INTERNAL_REFERENCE.search(line)
+    ]
+    assert not found, "\n".join(found)

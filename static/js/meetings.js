@@ -10,7 +10,8 @@
     }
   });
 
-  // Seed 001: marketing, sales and an executive sponsor. Warn as people are chosen.
+  // Brian Carroll's first step: marketing, sales and an executive sponsor meet. Warn as
+  // people are chosen when one of them is missing.
   function chosenPeople(form) {
     var chosen = [];
     form.querySelectorAll("input[data-department]:checked").forEach(function (box) {
