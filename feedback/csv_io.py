@@ -18,6 +18,7 @@ from functools import cache, lru_cache
 from django.core.validators import validate_email
 from django.utils import timezone
 
+from config.fields import EARLIEST, LATEST
 from definitions.rules import EVIDENCE_LEVELS, SENIORITY_LEVELS
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -894,6 +895,8 @@ def datetime_reader(order: str = "ymd") -> Callable[[str], datetime | None]:
             moment = datetime.fromisoformat(raw)
         except ValueError:
             moment = _numeric_moment(raw, order)
+        if not EARLIEST <= moment.date() <= LATEST:  # as the forms' dates (config.fields)
+            raise CellError(f"“{raw}” is not a date between 2000 and 2100.")
         if timezone.is_naive(moment):
             moment = timezone.make_aware(moment)
         return moment
