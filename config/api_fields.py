@@ -5,7 +5,7 @@ dates between 2000 and 2100."""
 import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BeforeValidator, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, StringConstraints, WithJsonSchema
 
 from config.fields import EARLIEST, LATEST, OUT_OF_RANGE, SHOWS_NOTHING, TEXT_MAX_LENGTH
 
@@ -32,5 +32,23 @@ def _date_in_range(value: datetime.date) -> datetime.date:
     return value
 
 
+# The range in the schema too (JSON Schema has no bounds for dates): YYYY-MM-DD from 2000
+# to 2100, every day of every month but 29 February, which the API accepts all the same.
+DATE_PATTERN = (
+    r"^(20[0-9]{2}|2100)-(((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01]))"
+    r"|((0[469]|11)-(0[1-9]|[12][0-9]|30))|(02-(0[1-9]|1[0-9]|2[0-8])))$"
+)
+
 # A date a person gives: the forms' range, so the same typo is refused the same way.
-ApiDate = Annotated[datetime.date, AfterValidator(_date_in_range)]
+ApiDate = Annotated[
+    datetime.date,
+    AfterValidator(_date_in_range),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date",
+            "pattern": DATE_PATTERN,
+            "description": "A date between 2000-01-01 and 2100-12-31 (YYYY-MM-DD).",
+        }
+    ),
+]
