@@ -151,6 +151,7 @@ def csv_read(
 
 
 def columns_message(count: int, limit: int = MAX_COLUMNS) -> str:
+    """What to do about a file wider than the column limit."""
     return (
         f"The file has {count:,} columns; Accord reads at most {limit:,} columns per file. "
         "Export only the columns you need (keep the header row), or delete the others in a "
