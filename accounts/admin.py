@@ -10,6 +10,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from accounts.models import Department, User
 from accounts.roles import ROLE_PERMISSIONS
 from accounts.services import person_roles_validate
+from config.admin import RangedDatesAdmin
 
 
 class PersonCreationForm(UserCreationForm):
@@ -43,7 +44,7 @@ class PersonChangeForm(UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(SimpleHistoryAdmin, BaseUserAdmin):
+class UserAdmin(RangedDatesAdmin, SimpleHistoryAdmin, BaseUserAdmin):
     add_form = PersonCreationForm
     form = PersonChangeForm
     list_display = ("full_name", "email", "title", "department", "roles", "is_active")

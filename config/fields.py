@@ -41,6 +41,18 @@ class DateTimeField(forms.DateTimeField):
             raise ValidationError(OUT_OF_RANGE, code="date_range") from None
 
 
+class SplitDateTimeField(forms.SplitDateTimeField):
+    """The admin's date and time boxes, in the same range."""
+
+    default_validators = [date_in_range]
+
+    def compress(self, data_list):
+        try:
+            return super().compress(data_list)
+        except OverflowError:
+            raise ValidationError(OUT_OF_RANGE, code="date_range") from None
+
+
 def date_field_for(db_field, **kwargs):
     """For ModelForms: model date fields become the ranged fields above."""
     from django.db import models
@@ -68,6 +80,8 @@ INVISIBLE = "".join(
     [chr(c) for c in range(32) if chr(c) not in "\n\r\t"]
     + ["\x7f", "\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u2060", "\ufeff", "\u00ad"]
 )
+# What text that shows nothing is made of: the invisible characters and spaces of any kind.
+SHOWS_NOTHING = INVISIBLE + " \n\r\t\u00a0\u3000"
 TEXT_MAX_LENGTH = 5000
 
 
@@ -80,6 +94,6 @@ class TextField(forms.CharField):
 
     def to_python(self, value):
         value = super().to_python(value)
-        if value and not value.strip(INVISIBLE + " \n\r\t\u00a0\u3000"):
+        if value and not value.strip(SHOWS_NOTHING):
             return self.empty_value
         return value

@@ -174,7 +174,12 @@ def cache_from_url(url: str) -> dict:
     """CACHE_URL: redis://host:port/db (shared by every server), file:///dir (shared by the
     processes of one machine), or empty for one process's memory (development, tests)."""
     if url.startswith(("redis://", "rediss://")):
-        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+        # When Redis is down, pages still serve: reads miss, writes are skipped (config/cache.py).
+        return {
+            "BACKEND": "config.cache.FailSoftRedisCache",
+            "LOCATION": url,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
     if url.startswith("file://"):
         return {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
@@ -185,22 +190,26 @@ def cache_from_url(url: str) -> dict:
     raise ImproperlyConfigured("CACHE_URL must start with redis://, rediss:// or file://.")
 
 
+def caches_for(url: str) -> dict:
+    """CACHES for a CACHE_URL. Rate-limit counters must be seen by every app server: in the
+    shared Redis when there is one, otherwise in the database (`manage.py createcachetable`;
+    `make migrate` runs it); while that Redis is down they are counted in the database too."""
+    in_database = {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "accord_throttle",
+    }
+    if not url.startswith(("redis://", "rediss://")):
+        return {"default": cache_from_url(url), "throttle": in_database}
+    redis = cache_from_url(url)
+    throttle = redis | {"KEY_PREFIX": "throttle"}
+    throttle["OPTIONS"] = redis["OPTIONS"] | {"FALLBACK": "throttle_database"}
+    return {"default": redis, "throttle": throttle, "throttle_database": in_database}
+
+
 # Rate limits, import progress and the numbers' figures live in the cache: production runs
 # several servers, so it sets CACHE_URL to a Redis they share.
 CACHE_URL = env("CACHE_URL")
-CACHES = {
-    "default": cache_from_url(CACHE_URL),
-    # Rate-limit counters must be seen by every app server: in the shared Redis when there
-    # is one, otherwise in the database (`manage.py createcachetable`; `make migrate` runs it).
-    "throttle": (
-        cache_from_url(CACHE_URL) | {"KEY_PREFIX": "throttle"}
-        if CACHE_URL.startswith(("redis://", "rediss://"))
-        else {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": "accord_throttle",
-        }
-    ),
-}
+CACHES = caches_for(CACHE_URL)
 
 # Background work (imports, e-mail, closing votes) runs through django.tasks. `database`
 # keeps the queue in the app's own database (django-tasks-db) and needs a worker

@@ -2,11 +2,12 @@ from django.contrib import admin
 from django.utils.html import format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
+from config.admin import RangedDatesAdmin
 from definitions.models import Definition, Version, VersionCriterion, VersionStage
 
 
 @admin.register(Definition)
-class DefinitionAdmin(SimpleHistoryAdmin):
+class DefinitionAdmin(RangedDatesAdmin, SimpleHistoryAdmin):
     list_display = ("name", "scope", "facilitator", "executive_sponsor")
     list_filter = ("scope",)
     search_fields = ("name",)

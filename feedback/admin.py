@@ -1,6 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from config.admin import RangedDatesAdmin
 from definitions.admin import ReadOnlyMixin
 from feedback.models import Lead, LeadFeedback, Outcome, RejectionReason, ReviewCycle
 
@@ -11,7 +12,7 @@ class WrittenByServicesAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
 
 
 @admin.register(ReviewCycle)
-class ReviewCycleAdmin(SimpleHistoryAdmin):
+class ReviewCycleAdmin(RangedDatesAdmin, SimpleHistoryAdmin):
     list_display = ("__str__", "version", "starts_at", "ends_at")
     list_filter = ("definition",)
 

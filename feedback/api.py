@@ -19,6 +19,7 @@ from pydantic import Field, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from config.api_errors import Conflict, PayloadTooLarge, with_errors
+from config.api_fields import ApiDate, api_text
 from definitions.models import Definition, Version
 from definitions.rules import EVIDENCE_LEVELS, LEAD_FIELDS, SENIORITY_LEVELS
 from feedback import csv_io, selectors, services
@@ -49,17 +50,27 @@ Evidence = Literal[tuple(EVIDENCE_LEVELS)]  # type: ignore[valid-type]
 Seniority = Literal[tuple(SENIORITY_LEVELS)]  # type: ignore[valid-type]
 
 
+def _lead_text(name: str, **kwargs):
+    """A lead's short text as its model field holds it (its max_length)."""
+    return api_text(Lead._meta.get_field(name).max_length, **kwargs)
+
+
+# Words the import reads into a choice ("Trade show", "MQL"), and a rep's e-mail or name.
+Word = api_text(40)
+Person = api_text(254)
+
+
 class LeadFields(Schema):
     """A lead's fields, as the definition's rules read them; all optional."""
 
-    email: str | None = Field(None, max_length=254)
-    phone: str | None = Field(None, max_length=50)
-    title: str | None = Field(None, max_length=200)
+    email: _lead_text("email") | None = None
+    phone: _lead_text("phone") | None = None
+    title: _lead_text("title") | None = None
     seniority: Seniority | None = None
-    industry: str | None = Field(None, max_length=120)
+    industry: _lead_text("industry") | None = None
     company_size: int | None = Field(None, ge=0, le=10_000_000)
-    region: str | None = Field(None, max_length=120)
-    source: str | None = Field(None, max_length=40)
+    region: _lead_text("region") | None = None
+    source: Word | None = None
     permission_to_follow_up: bool | None = None
     asked_for_information: bool | None = None
     need_evidence: Evidence | None = None
@@ -138,17 +149,15 @@ def lead_check(request, definition_id: int, lead: LeadFields, version: int | Non
 
 
 class LeadIn(LeadFields):
-    crm_reference: str = Field(..., min_length=1, max_length=100)
-    company: str = Field(..., min_length=1, max_length=200)
-    owner: str | None = Field(
-        None, max_length=254, description="The sales rep's e-mail address or full name."
-    )
-    contact_name: str | None = Field(None, max_length=200)
-    need_note: str | None = Field(None, max_length=2000)
-    budget_note: str | None = Field(None, max_length=2000)
-    authority_note: str | None = Field(None, max_length=2000)
-    stage_handed_over: str | None = Field(None, max_length=40)
-    handed_over_at: str | None = Field(None, max_length=40, description="ISO 8601 date-time.")
+    crm_reference: _lead_text("crm_reference", min_length=1)
+    company: _lead_text("company", min_length=1)
+    owner: Person | None = Field(None, description="The sales rep's e-mail address or full name.")
+    contact_name: _lead_text("contact_name") | None = None
+    need_note: api_text() | None = None
+    budget_note: api_text() | None = None
+    authority_note: api_text() | None = None
+    stage_handed_over: Word | None = None
+    handed_over_at: api_text(40) | None = Field(None, description="ISO 8601 date-time.")
 
 
 class CheckedLeads(list):
@@ -160,8 +169,8 @@ class CheckedLeads(list):
 
 class LeadsIn(Schema):
     cycle: int | None = Field(None, description="The review cycle; the open one by default.")
-    fallback_owner: str | None = Field(
-        None, max_length=254, description="The rep for leads whose owner is not a known rep."
+    fallback_owner: Person | None = Field(
+        None, description="The rep for leads whose owner is not a known rep."
     )
     dry_run: bool = False
     leads: list[LeadIn] = Field(
@@ -299,11 +308,11 @@ def _report_errors_onto(errors: dict[str, list[str]], report) -> None:
 class FeedbackIn(Schema):
     agrees_with_stage: bool
     decision: Literal[tuple(LeadFeedback.Decision.values)]  # type: ignore[valid-type]
-    reasons: list[str] = Field(
-        default_factory=list, description="Reason labels from the catalogue."
+    reasons: list[api_text(RejectionReason._meta.get_field("label").max_length)] = Field(
+        default_factory=list, max_length=100, description="Reason labels from the catalogue."
     )
-    wanted_to_know: str = Field("", max_length=2000)
-    comment: str = Field("", max_length=4000)
+    wanted_to_know: api_text() = ""
+    comment: api_text() = ""
 
 
 class FeedbackOut(Schema):
@@ -356,7 +365,7 @@ def feedback_submit(request, definition_id: int, crm_reference: str, payload: Fe
 
 class OutcomeIn(Schema):
     result: Literal[tuple(Outcome.Result.values)]  # type: ignore[valid-type]
-    occurred_on: date
+    occurred_on: ApiDate
     amount: float | None = Field(
         None, ge=0, le=999_999_999_999, description="In the deal currency."
     )

@@ -252,8 +252,8 @@ class UploadForm(forms.Form):
     file = forms.FileField(
         label="CSV file",
         help_text="HubSpot or Salesforce exports are recognised; other files are mapped "
-        f"column by column. Up to {csv_io.MAX_BYTES // 1024 // 1024} MB and "
-        f"{csv_io.MAX_ROWS:,} rows.",
+        f"column by column. Up to {csv_io.MAX_BYTES // 1024 // 1024} MB, "
+        f"{csv_io.MAX_ROWS:,} rows and {csv_io.MAX_COLUMNS:,} columns.",
     )
 
     def __init__(self, *args, **kwargs):

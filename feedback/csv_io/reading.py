@@ -10,6 +10,9 @@ MAX_BYTES = 10 * 1024 * 1024
 
 
 MAX_ROWS = 100_000
+# Wider than any CRM export we read (HubSpot's every-property export is a few hundred): the
+# import page shows a choice per column, so 10 000 columns would take minutes to show.
+MAX_COLUMNS = 500
 
 
 DELIMITERS = (",", ";", "\t")
@@ -74,7 +77,13 @@ def _delimiter_of(text: str) -> str:
     return best if counts[best] else ","
 
 
-def csv_read(data: bytes, *, max_bytes: int = MAX_BYTES, max_rows: int = MAX_ROWS) -> Table:
+def csv_read(
+    data: bytes,
+    *,
+    max_bytes: int = MAX_BYTES,
+    max_rows: int = MAX_ROWS,
+    max_columns: int = MAX_COLUMNS,
+) -> Table:
     """Parse an upload into a header and numbered rows, or raise CsvRejected."""
     if len(data) > max_bytes:
         raise CsvRejected(too_big_message(len(data), max_bytes))
@@ -93,6 +102,7 @@ def csv_read(data: bytes, *, max_bytes: int = MAX_BYTES, max_rows: int = MAX_ROW
                 continue
             if header is None:
                 header = [cell.strip() for cell in cells]
+                _columns_check(header, max_columns)  # before any row is read
                 continue
             rows.append((start, cells))
             if len(rows) > max_rows:
@@ -124,6 +134,23 @@ def csv_read(data: bytes, *, max_bytes: int = MAX_BYTES, max_rows: int = MAX_ROW
         encoding=encoding,
         duplicates=header_duplicates(header),
     )
+
+
+def columns_message(count: int, limit: int = MAX_COLUMNS) -> str:
+    """What to do about a file wider than the column limit."""
+    return (
+        f"The file has {count:,} columns; Accord reads at most {limit:,} columns per file. "
+        "Export only the columns you need (keep the header row), or delete the others in a "
+        "spreadsheet, and upload it again."
+    )
+
+
+def _columns_check(header: list[str], limit: int) -> None:
+    count = len(header)
+    while count and not header[count - 1]:
+        count -= 1  # the empty columns a spreadsheet writes at the end of a line
+    if count > limit:
+        raise CsvRejected(columns_message(count, limit))
 
 
 def header_duplicates(header: list[str]) -> dict[str, list[int]]:

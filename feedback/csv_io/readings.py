@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from config.fields import EARLIEST, LATEST
 from feedback.csv_io.cells import CellError
 from feedback.csv_io.columns import CRM_BY_KEY
 from feedback.csv_io.reading import Table
@@ -239,6 +240,8 @@ def datetime_reader(order: str = "ymd") -> Callable[[str], datetime | None]:
             moment = datetime.fromisoformat(raw)
         except ValueError:
             moment = _numeric_moment(raw, order)
+        if not EARLIEST <= moment.date() <= LATEST:  # as the forms' dates (config.fields)
+            raise CellError(f"“{raw}” is not a date between 2000 and 2100.")
         if timezone.is_naive(moment):
             moment = timezone.make_aware(moment)
         return moment

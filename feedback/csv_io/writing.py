@@ -34,18 +34,22 @@ def cell_runs(text: str) -> bool:
     return first in ("=", "@") or not _PLAIN_NUMBER.fullmatch(rest)
 
 
+def _looks_neutralised(text: str) -> bool:
+    """Apostrophes in front of a formula: what cell_neutralise writes, or a value that
+    already looked like it ("'=" typed as text), which gets one more so that it comes back."""
+    return text.startswith("'") and cell_runs(text.lstrip("'"))
+
+
 def cell_neutralise(value) -> str:
     """A cell a spreadsheet will show as text: a formula gets a leading apostrophe (the
     import takes it off again, so an export re-imports unchanged)."""
     text = "" if value is None else str(value)
-    return "'" + text if text and cell_runs(text) else text
+    return "'" + text if text and (cell_runs(text) or _looks_neutralised(text)) else text
 
 
 def cell_unneutralise(text: str) -> str:
     """The value before cell_neutralise: its apostrophe off again."""
-    if text.startswith("'") and cell_runs(text[1:]):
-        return text[1:]
-    return text
+    return text[1:] if _looks_neutralised(text) else text
 
 
 def csv_write(header: list[str], rows: Iterable[Iterable]) -> bytes:

@@ -1,6 +1,6 @@
 """Export then import: every cell comes back as it went out, formulas neutralised."""
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from feedback import csv_io
@@ -11,6 +11,7 @@ cells = st.text(st.characters(exclude_categories=["Cs"]), max_size=40)
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.lists(cells, min_size=3, max_size=3), min_size=1, max_size=8))
+@example([["R0", "'=", "'-"]])
 def test_any_cell_survives_export_then_import_except_the_neutralised_prefix(rows):
     # The first column is a reference, as in every real export, so no row is blank.
     rows = [[f"R{i}", *row[1:]] for i, row in enumerate(rows)]
@@ -35,6 +36,12 @@ PREFIXES = ["", " ", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00a0",
 
 
 @given(cells)
+# A value that already reads like a neutralised formula gets an apostrophe of its own.
+@example("'=")
+@example("'=1+1")
+@example("''+cmd|' /C calc'!A0")
+@example("'\u200b=1")
+@settings(max_examples=1000)
 def test_a_neutralised_cell_never_starts_a_formula(value):
     neutralised = csv_io.cell_neutralise(value)
     assert not csv_io.cell_runs(neutralised)
