@@ -93,6 +93,15 @@
     resizing = window.setTimeout(tableStops, 150);
   });
   document.addEventListener("htmx:afterSettle", tableStops);
+  // Late layout (web fonts, images, a details element opened) changes a table's width too.
+  window.addEventListener("load", tableStops);
+  if ("ResizeObserver" in window) {
+    var watcher = new ResizeObserver(tableStops);
+    document.addEventListener("DOMContentLoaded", function () {
+      document.querySelectorAll(".table-scroll[role=region], .table-scroll[role=region] > table")
+        .forEach(function (element) { watcher.observe(element); });
+    });
+  }
 
   document.addEventListener("DOMContentLoaded", function () {
     tableStops();
