@@ -55,6 +55,36 @@ class VersionDocument(Schema):
     stages: list[Stage]
 
 
+def document_stages(content: dict) -> list[dict]:
+    """A content's stages in the document's shape (`Stage`): what the version page, a draft,
+    the embed, the JSON export and the API show of each stage and criterion."""
+    return [
+        {
+            "key": stage["key"],
+            "position": position,
+            "level": stage["level"],
+            "name": stage["name"],
+            "meaning": stage["meaning"],
+            "owner": stage["owner"],
+            "routing": stage["routing"],
+            "follow_up": stage["follow_up"],
+            "criteria": [
+                {
+                    "key": c["key"],
+                    "statement": c["statement"],
+                    "guidance": c["guidance"],
+                    "evidence": c["evidence"],
+                    "weight": c["weight"],
+                    "rule": c["rule"],
+                    "rule_text": rule_sentence(c["rule"]),
+                }
+                for c in stage["criteria"]
+            ],
+        }
+        for position, stage in enumerate(content["stages"], start=1)
+    ]
+
+
 def version_document(version: Version, content: dict) -> dict:
     """The complete version as plain data, in `VersionDocument`'s shape: what the JSON export
     and the API return (checked against the schema, so the two cannot drift apart)."""
@@ -68,30 +98,6 @@ def version_document(version: Version, content: dict) -> dict:
         "approved_at": version.approved_at.isoformat(),
         "change_summary": version.change_summary,
         "ideal_customer_profile": version.ideal_customer_profile,
-        "stages": [
-            {
-                "key": stage["key"],
-                "position": position,
-                "level": stage["level"],
-                "name": stage["name"],
-                "meaning": stage["meaning"],
-                "owner": stage["owner"],
-                "routing": stage["routing"],
-                "follow_up": stage["follow_up"],
-                "criteria": [
-                    {
-                        "key": c["key"],
-                        "statement": c["statement"],
-                        "guidance": c["guidance"],
-                        "evidence": c["evidence"],
-                        "weight": c["weight"],
-                        "rule": c["rule"],
-                        "rule_text": rule_sentence(c["rule"]),
-                    }
-                    for c in stage["criteria"]
-                ],
-            }
-            for position, stage in enumerate(content["stages"], start=1)
-        ],
+        "stages": document_stages(content),
     }
     return VersionDocument.model_validate(document).model_dump()
