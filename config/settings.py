@@ -137,7 +137,8 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     # Refuses sign-ins of a locked-out account or address before the password is checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend, with permissions read in one query rather than two.
+    "accounts.backends.ModelPermissionsBackend",
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
@@ -252,7 +253,9 @@ PASSWORD_RESET_RATE_LIMIT = env("PASSWORD_RESET_RATE_LIMIT", "5/h")
 API_TOKEN_FAILURE_RATE_LIMIT = env("API_TOKEN_FAILURE_RATE_LIMIT", "20/h")
 
 # Sessions live in the database so that any number of app servers can serve a person.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Sessions stay in the database (every server sees them, a cache flush signs no one out) and
+# are read from the cache: one query less on every signed-in request.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 EMAIL_BACKEND_PATH = env(
     "EMAIL_BACKEND",

@@ -67,11 +67,31 @@ def _label_reasons(figures: dict) -> None:
         lead.reason_labels = reasons.get(lead.feedback_id, [])
 
 
-def lead_lists_for(definition: Definition, filters: Filters, figures: dict, viewer) -> dict:
+def lead_lists_for(
+    definition: Definition, filters: Filters, figures: dict, viewer, stamp=None
+) -> dict:
     """The page's figures with its lists of leads cut to those `viewer` may read: a rep
-    sees their own leads there, as on the lead pages; the aggregates stay as they are."""
+    sees their own leads there, as on the lead pages; the aggregates stay as they are.
+
+    Given the data stamp, a rep's lists are cached under it like the figures, so a rep's
+    second visit reads no lead either."""
     if reads_all_feedback(viewer):
         return figures
+    if stamp is None:
+        return _lead_lists_cut(definition, filters, figures, viewer)
+    key = (
+        f"numbers-lists:{definition.pk}:{viewer.pk}:"
+        f"{urlencode(sorted(filters.query().items()))}:{_stamp_text(stamp)}"
+    )
+    lists = cache.get(key)
+    if lists is None:
+        cut = _lead_lists_cut(definition, filters, figures, viewer)
+        lists = {"disagreements": cut["disagreements"], "bought": cut["bought"]}
+        cache.set(key, lists, CACHE_SECONDS)
+    return {**figures, **lists}
+
+
+def _lead_lists_cut(definition: Definition, filters: Filters, figures: dict, viewer) -> dict:
     figures = {**figures, "disagreements": {**figures["disagreements"]}}
     found = figures["disagreements"]
     for key, where in (
@@ -163,7 +183,7 @@ def numbers_page_for(definition: Definition, filters: Filters, *, plan: dict, vi
     (a revenue target and, when given, an average deal size) and the draft's backtest."""
     stamp = data_stamp()
     figures = numbers_page_cached(definition, filters, stamp)
-    figures = lead_lists_for(definition, filters, figures, viewer)
+    figures = lead_lists_for(definition, filters, figures, viewer, stamp)
     content, draft_backtest = draft_and_backtest_cached(definition, stamp)
     findings_links(definition, filters, figures, content)
     measured = figures["funnel"]["average_deal"]

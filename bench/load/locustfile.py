@@ -49,6 +49,9 @@ class Person(HttpUser):
             "home": "/",
             "definition": WORLD["definition"],
             "proposal": WORLD["proposal"],
+            "proposals list": WORLD["proposals"],
+            "meetings list": WORLD["meetings"],
+            "meeting": WORLD["meeting"],
             "review queue": self.me["queue"],
             "lead": random.choice(self.me["leads"])[1],
             "numbers (cached)": WORLD["numbers"],
@@ -106,7 +109,17 @@ class Person(HttpUser):
         if roll < 0.6:
             self.read(
                 random.choice(
-                    ["home", "definition", "proposal", "review queue", "lead", "numbers (cached)"]
+                    [
+                        "home",
+                        "definition",
+                        "proposal",
+                        "proposals list",
+                        "review queue",
+                        "lead",
+                        "numbers (cached)",
+                        "meetings list",
+                        "meeting",
+                    ]
                 )
             )
         elif roll < 0.8:

@@ -28,9 +28,12 @@ PAGES = [
     "home",
     "definition",
     "proposal",
+    "proposals list",
     "review queue",
     "lead",
     "numbers (cached)",
+    "meetings list",
+    "meeting",
     "review save",
     "vote",
 ]
@@ -39,7 +42,7 @@ MARK_START = "<!-- load run: start -->"
 MARK_END = "<!-- load run: end -->"
 
 
-def server_env(url: str) -> dict:
+def server_env(url: str, code: Path = ROOT) -> dict:
     return {
         **os.environ,
         "ACCORD_ENV": "production",
@@ -48,7 +51,7 @@ def server_env(url: str) -> dict:
         "SITE_URL": f"https://{HOST}",
         "DATABASE_URL": url,
         "DJANGO_SETTINGS_MODULE": "load_settings",
-        "PYTHONPATH": f"{HERE}:{ROOT}",
+        "PYTHONPATH": f"{HERE}:{code}",
         "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
         "LOG_LEVEL": "WARNING",
         "API_RATE_LIMIT": "100000/m",
@@ -69,6 +72,7 @@ def world(url: str, leads: int) -> dict:
     django.setup()
     from datetime import timedelta
 
+    from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
     from django.core.management import call_command
@@ -78,6 +82,8 @@ def world(url: str, leads: int) -> dict:
     from definitions import services as definition_services
     from definitions.models import Proposal
     from feedback.models import Lead, RejectionReason, ReviewCycle
+    from meetings import services as meeting_services
+    from meetings.models import Meeting
 
     call_command("migrate", verbosity=0)
     call_command("collectstatic", "--no-input", verbosity=0)
@@ -99,12 +105,28 @@ def world(url: str, leads: int) -> dict:
             closes_at=timezone.now() + timedelta(days=365),
             check_draft=False,
         )
+    meeting = Meeting.objects.filter(definition=definition, title="Load run").first()
+    if meeting is None:
+        meeting = meeting_services.meeting_schedule(
+            by=facilitator,
+            definition=definition,
+            kind=Meeting.Kind.KICKOFF,
+            title="Load run",
+            starts_at=timezone.now() + timedelta(days=7),
+            invitees=reps,
+        )
+        for rep in reps[:6]:
+            meeting_services.answers_save(
+                meeting=meeting,
+                person=rep,
+                texts={q.pk: f"What {rep.full_name} calls a lead" for q in meeting.questions.all()},
+            )
     cycle = ReviewCycle.objects.filter(definition=definition).order_by("-starts_at").first()
     people = []
     for rep in reps:
         session = SessionStore()
         session[SESSION_KEY] = str(rep.pk)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]
         session[HASH_SESSION_KEY] = rep.get_session_auth_hash()
         session.create()
         mine = Lead.objects.filter(cycle=cycle, rep=rep).order_by("pk")[:40]
@@ -120,6 +142,9 @@ def world(url: str, leads: int) -> dict:
         "leads": Lead.objects.filter(definition=definition).count(),
         "definition": f"/definitions/{definition.pk}/",
         "proposal": f"/definitions/{definition.pk}/proposals/{proposal.pk}/",
+        "proposals": f"/definitions/{definition.pk}/proposals/",
+        "meetings": "/meetings/",
+        "meeting": f"/meetings/{meeting.pk}/",
         "vote": f"/definitions/{definition.pk}/proposals/{proposal.pk}/vote/",
         "numbers": f"/numbers/{definition.pk}/",
         "reason": str(RejectionReason.objects.filter(active=True).first().pk),
@@ -160,12 +185,48 @@ def locust(csv_prefix: Path, seconds: int, users: int, rate: float, page: str = 
         return {row["Name"]: row for row in csv.DictReader(handle)}
 
 
+def warm_up(state: dict, workers: int) -> None:
+    """Each worker's first signed-in request imports and compiles what the pages need (about
+    2 s on this machine); ask every page a few times before timing any, so that no table
+    counts a worker's start."""
+    rep = state["reps"][0]
+    urls = [
+        "/bench/bare/",
+        "/bench/layout/",
+        "/",
+        state["definition"],
+        state["proposal"],
+        state["proposals"],
+        rep["queue"],
+        rep["leads"][0][1],
+        state["numbers"],
+        state["meetings"],
+        state["meeting"],
+    ]
+    for url in urls:
+        for _ in range(2 * workers):
+            request = urllib.request.Request(
+                f"http://{HOST}{url}",
+                headers={"X-Forwarded-Proto": "https", "Cookie": f"sessionid={rep['session']}"},
+            )
+            with urllib.request.urlopen(request, timeout=120) as response:
+                response.read()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--leads", type=int, default=20_000)
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--no-write", action="store_true", help="print, don't touch the docs")
+    parser.add_argument(
+        "--code",
+        type=Path,
+        default=ROOT,
+        help="serve another checkout (e.g. the code before a change) against the same data",
+    )
+    parser.add_argument("--only", default="", help="comma-separated request kinds (default all)")
+    parser.add_argument("--no-mixed", action="store_true", help="skip the mixed journey")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):
@@ -182,12 +243,12 @@ def main() -> None:
             "--workers",
             str(args.workers),
             "--chdir",
-            str(ROOT),
+            str(args.code),
             "--access-logfile",
             "/dev/null",
             "config.wsgi:application",
         ],
-        env=server_env(url),
+        env=server_env(url, args.code.resolve()),
         start_new_session=True,
     )
     try:
@@ -197,6 +258,7 @@ def main() -> None:
                 break
             except OSError:
                 time.sleep(0.5)
+        warm_up(state, args.workers)
         out = HERE / "out"
         out.mkdir(exist_ok=True)
         lines = [
@@ -211,8 +273,14 @@ def main() -> None:
             "|---|---:|---:|---:|---:|---:|---:|",
         ]
         layout = None
-        for page in PAGES:
-            row = locust(out / re.sub(r"\W+", "_", page), args.seconds, 8, 0, page)[page]
+        for page in [p for p in PAGES if not args.only or p in args.only.split(",")]:
+            rows = locust(out / re.sub(r"\W+", "_", page), args.seconds, 8, 0, page)
+            # A page that answered nothing in the time has no row: say so rather than stop.
+            row = rows.get(page) or {
+                "Requests/s": "0",
+                **dict.fromkeys(("50%", "95%", "99%"), f"> {args.seconds * 1000}"),
+                "Failure Count": "no answer",
+            }
             rps = float(row["Requests/s"])
             if page == "layout only":
                 layout = rps
@@ -229,7 +297,7 @@ def main() -> None:
             "| rate asked | req/s served | p50 | p95 | p99 | errors | requests |",
             "|---:|---:|---:|---:|---:|---:|---:|",
         ]
-        for rate in RATES:
+        for rate in [] if args.no_mixed else RATES:
             users = rate  # one request a second each
             rows = locust(out / f"mixed_{rate}", args.seconds, users, 1.0)
             total = rows["Aggregated"]

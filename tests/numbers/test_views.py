@@ -447,3 +447,42 @@ def test_a_rep_reads_only_their_own_leads_on_the_numbers_pages_and_exports(
         assert mine or table == "disagreements"
         everyone = _csv_rows(client_as(facilitator).get(url))
         assert {row[column] for row in everyone} - own, table
+
+
+def test_a_rep_s_lists_are_cached_with_the_figures_and_follow_a_new_rejection(
+    data, client_as, facilitator
+):
+    from feedback.models import Lead
+
+    definition, cycles, reps = data
+    rep = reps[1]
+    client = client_as(rep)
+
+    def reads_leads(sql: str) -> bool:
+        return sql.startswith('SELECT "feedback_lead"."id"')
+
+    def lists(response):
+        found = response.context["figures"]["disagreements"]
+        return [lead.pk for lead in found["high_rejected"] + found["accepted_low"]]
+
+    first = client.get(page_url(definition))
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(page_url(definition))
+    assert not [q for q in queries.captured_queries if reads_leads(q["sql"])]
+    assert lists(again) == lists(first)
+    assert all(lead.rep_id == rep.pk for lead in again.context["figures"]["bought"])
+    # Another rep's cached lists are theirs, not this rep's.
+    other = client_as(reps[0]).get(page_url(definition))
+    assert all(
+        lead.rep_id == reps[0].pk
+        for lead in other.context["figures"]["bought"]
+        + other.context["figures"]["disagreements"]["high_rejected"]
+    )
+    # A write gives a new data stamp: the rep's lists are read again.
+    lead = services.lead_create(
+        cycle=cycles[0], rep=rep, by=facilitator, crm_reference="NEW-2", company="Newco"
+    )
+    assert Lead.objects.filter(pk=lead.pk).exists()
+    with CaptureQueriesContext(connection) as queries:
+        client.get(page_url(definition))
+    assert [q for q in queries.captured_queries if reads_leads(q["sql"])]
