@@ -167,3 +167,84 @@ class RejectionDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day}: {self.unwritten} of {self.rejections} unwritten"
+
+
+# What a summary row counts, per group of leads (the counts of the numbers' totals and of the
+# funnel's steps; `amount_sum`/`amount_count` give the average bought deal).
+SUMMARY_COUNTS = [
+    "handed",
+    "reviewed",
+    "accepted",
+    "rejected",
+    "recycled",
+    "bought",
+    "rejected_bought",
+    "high_rejected",
+    "accepted_low",
+    "step0",
+    "step1",
+    "step2",
+    "step3",
+    "step4",
+    "amount_count",
+]
+# The columns a summary row is grouped by: every filter of the numbers but the dates.
+SUMMARY_KEYS = ["definition", "cycle", "version", "rep", "source", "stage_handed_over"]
+
+
+class FiguresSummary(models.Model):
+    """The leads' figures added up per definition, cycle, version, rep, source and stage handed
+    over: rows proportional to cycles × dimensions, not to leads, so the numbers' totals,
+    funnel and acceptance by dimension read a few thousand rows at a million leads.
+
+    Derived, never edited: the one hook that rewrites a lead's figures
+    (`services.figures_refresh` and the check of new leads) takes the old rows out and adds
+    the new ones in the same transaction; `figures_rebuild` recounts it and says if it
+    drifted. Filtering by dates falls back to the per-lead rows.
+    """
+
+    definition = _copied_key(Definition)
+    cycle = _copied_key(ReviewCycle)
+    version = _copied_key(Version)
+    rep = _copied_key(settings.AUTH_USER_MODEL)
+    source = models.CharField(max_length=20)
+    stage_handed_over = models.CharField(max_length=20)
+    n_handed = models.IntegerField(default=0)
+    n_reviewed = models.IntegerField(default=0)
+    n_accepted = models.IntegerField(default=0)
+    n_rejected = models.IntegerField(default=0)
+    n_recycled = models.IntegerField(default=0)
+    n_bought = models.IntegerField(default=0)
+    n_rejected_bought = models.IntegerField(default=0)
+    n_high_rejected = models.IntegerField(default=0)
+    n_accepted_low = models.IntegerField(default=0)
+    n_step0 = models.IntegerField(default=0)
+    n_step1 = models.IntegerField(default=0)
+    n_step2 = models.IntegerField(default=0)
+    n_step3 = models.IntegerField(default=0)
+    n_step4 = models.IntegerField(default=0)
+    # Bought leads with an amount, and the sum of their amounts. Every count is named n_*,
+    # apart from the names the aggregates over it give (`n_handed` sums to "handed").
+    n_amount_count = models.IntegerField(default=0)
+    n_amount_sum = models.DecimalField(max_digits=20, decimal_places=2, default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=SUMMARY_KEYS, name="figures_summary_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.n_handed} leads of cycle {self.cycle_id}"
+
+
+class FiguresStamp(models.Model):
+    """A definition's figures' serial number, raised by every write of its leads' figures: the
+    numbers' cache key, so a save invalidates the numbers of its own definition only."""
+
+    definition = models.OneToOneField(
+        Definition, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    serial = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"Figures {self.serial} of definition {self.definition_id}"

@@ -33,6 +33,12 @@ from feedback.services.figures import (
     rejection_days_rebuild,
     within_months_after,
 )
+from feedback.services.figures_summary import (
+    figures_rewritten,
+    stamps_raise,
+    summary_drift,
+    summary_rebuild,
+)
 from feedback.services.import_rows import (
     CELL_PARSERS,
     CHAR_LIMITS,
@@ -97,6 +103,7 @@ __all__ = [
     "figures_rank",
     "figures_rebuild",
     "figures_refresh",
+    "figures_rewritten",
     "import_apply",
     "import_choices",
     "import_dry_run",
@@ -118,6 +125,9 @@ __all__ = [
     "reason_save",
     "rejection_days_rebuild",
     "rep_check",
+    "stamps_raise",
     "suggestion_add",
+    "summary_drift",
+    "summary_rebuild",
     "within_months_after",
 ]
