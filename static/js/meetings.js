@@ -10,7 +10,7 @@
     }
   });
 
-  // Seed 001: marketing, sales and an executive sponsor. Warn as people are chosen.
+  // The Universal Lead Definition: marketing, sales and an executive sponsor. Warn as people are chosen.
   function chosenPeople(form) {
     var chosen = [];
     form.querySelectorAll("input[data-department]:checked").forEach(function (box) {
