@@ -57,6 +57,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 EMBED_FRAME_ANCESTORS = env_list("EMBED_FRAME_ANCESTORS", "'self'")
 API_RATE_LIMIT = env("API_RATE_LIMIT", "120/m")  # per person, over all their tokens
 API_TOKENS_PER_PERSON = int(env("API_TOKENS_PER_PERSON", "5"))
+# The currency deal amounts are shown in (ISO 4217 code or symbol), e.g. on the numbers page.
+DEAL_CURRENCY = env("DEAL_CURRENCY", "USD")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -1,4 +1,5 @@
-"""Definition health: warnings, each with the figure behind it and the research it comes from."""
+"""Definition health: warnings, each with the research figure behind it, the research it comes
+from by name, and where there is one the same figure measured here."""
 
 from dataclasses import dataclass
 
@@ -8,11 +9,22 @@ from definitions.rules import EVIDENCE_LEVELS
 
 
 @dataclass(frozen=True)
+class Note:
+    """A line under a warning, e.g. a reason since written down, with its link."""
+
+    text: str
+    url: str = ""
+    link: str = ""
+
+
+@dataclass(frozen=True)
 class Warning:
     code: str
     message: str
     statistic: str
     source: str
+    here: str = ""  # the research figure measured for this company, when there is one
+    notes: tuple[Note, ...] = ()
 
 
 def definition_health(
@@ -37,6 +49,7 @@ def definition_health(
                 "Only 42% of companies require a valid business need before calling "
                 "something a lead.",
                 "MarketingSherpa lead qualification survey",
+                "no criterion asks for one",
             )
         )
     if content["stages"] and content_criteria_count(content) <= 2:
@@ -48,6 +61,7 @@ def definition_health(
                 "The average company uses only two criteria to define a lead: the survey "
                 "average is not a standard to aim for.",
                 "MarketingSherpa lead qualification survey",
+                f"{content_criteria_count(content)} in this definition",
             )
         )
     stated = EVIDENCE_LEVELS.index(EvidenceStandard.STATED)

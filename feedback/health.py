@@ -2,17 +2,53 @@
 
 from datetime import timedelta
 
-from django.db.models import Sum
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from definitions.health import Warning
-from feedback.models import RejectionDay
+from definitions.health import Note, Warning
+from feedback.loop import reason_states
+from feedback.models import LeadFigures, RejectionDay, RejectionReason
 from feedback.rounding import percent
 
 WINDOW = timedelta(days=90)
 MIN_REJECTIONS = 5
 SHARE = 25  # percent of recent rejections citing an unwritten reason
+
+
+def rejected_then_bought(definition) -> tuple[int, int]:
+    """(rejected leads, of which bought within 24 months) for the definition, all time."""
+    counts = LeadFigures.objects.filter(definition=definition, decision="rejected").aggregate(
+        rejected=Count("pk"), bought=Count("pk", filter=Q(rejected_then_bought=True))
+    )
+    return counts["rejected"], counts["bought"]
+
+
+def reason_notes(definition) -> tuple[Note, ...]:
+    """The unwritten reasons the version in force has since written down, or that have a
+    proposal open: the warning says so rather than asking for them again."""
+    reasons = list(RejectionReason.objects.filter(kind=RejectionReason.Kind.UNWRITTEN))
+    states = reason_states(definition, reasons)
+    notes = []
+    for reason in reasons:
+        state = states[reason.pk]
+        if state.written:
+            notes.append(
+                Note(
+                    f"“{reason.label}” is now written down: ",
+                    state.written.url,
+                    f"“{state.written.statement}”, version {state.written.version.number}",
+                )
+            )
+        elif state.proposal:
+            notes.append(
+                Note(
+                    f"“{reason.label}”: proposal open: ",
+                    state.proposal.get_absolute_url(),
+                    state.proposal.title,
+                )
+            )
+    return tuple(notes)
 
 
 def definition_warnings(definition) -> list[Warning]:
@@ -28,13 +64,26 @@ def definition_warnings(definition) -> list[Warning]:
     rejections, private = counts["rejections"], counts["unwritten"]
     if rejections < MIN_REJECTIONS or private * 100 < SHARE * rejections:
         return []
+    rejected, bought = rejected_then_bought(definition)
+    here = (
+        f"{percent(bought / rejected)} of the {rejected} leads sales rejected bought within "
+        "two years"
+        if rejected
+        else ""
+    )
+    notes = reason_notes(definition)
+    advice = "Write them down, or drop them."
+    if notes:
+        advice = "Write the others down, or drop them."
     return [
         Warning(
             "unwritten-reasons",
             f"Unwritten reasons are behind {private} of the last {rejections} rejections "
-            f"({percent(private / rejections)}, last 90 days).",
+            f"({percent(private / rejections)}, last 90 days). {advice}",
             "80% of the leads sales rejected went on to buy within two years: private filters "
-            "that nobody wrote down throw revenue away. Write them down, or drop them.",
+            "that nobody wrote down throw revenue away.",
             "SiriusDecisions",
+            here,
+            notes,
         )
     ]

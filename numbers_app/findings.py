@@ -1,11 +1,13 @@
 """Every finding on the numbers page gets a "Propose a change" link, prefilled, whose origin
-links back to the finding."""
+links back to the finding; or, when a proposal about it is already open, that proposal; and a
+reason the version in force writes down says so instead of asking to write it down."""
 
 from urllib.parse import urlencode
 
 from django.urls import reverse
 
 from definitions.models import Definition
+from feedback.loop import open_proposals_by_criterion, reason_states
 from feedback.rounding import percent
 from numbers_app.filters import Filters
 
@@ -57,9 +59,11 @@ def _stage_key(content: dict, levels: list[str]) -> str:
 
 
 def reason_proposal(definition, filters, content, reason: dict, *, levels, anchor, label):
-    """An unwritten reason becomes a new criterion; a criterion-backed one a change to it."""
+    """An unwritten reason becomes a new criterion; a criterion-backed one (or one a version
+    has since written down) a change to it."""
     url = numbers_url(definition, filters, anchor)
-    if reason["unwritten"]:
+    written = reason.get("written")
+    if reason["unwritten"] and not written:
         prefill = REASON_CRITERIA.get(
             reason["label"].lower(), {"statement": reason["label"], "evidence": "stated"}
         )
@@ -75,22 +79,30 @@ def reason_proposal(definition, filters, content, reason: dict, *, levels, ancho
             **prefill,
         )
     keys = {c["key"] for s in content["stages"] for c in s["criteria"]}
-    if reason["criterion_key"] not in keys:
+    target = written.key if written else reason["criterion_key"]
+    if target not in keys:
         return ""
     return propose_url(
-        definition,
-        "change_criterion",
-        label=label,
-        url=url,
-        target=reason["criterion_key"],
-        rationale=label,
+        definition, "change_criterion", label=label, url=url, target=target, rationale=label
     )
 
 
+def _reason_state(reason: dict, states: dict) -> None:
+    state = states.get(reason["id"])
+    reason["written"] = state.written if state else None
+    reason["open_proposal"] = state.proposal if state else None
+
+
 def findings_links(definition: Definition, filters: Filters, figures: dict, content: dict):
-    """Attach a "Propose a change" link to every finding, its origin linking back here."""
+    """Attach a "Propose a change" link to every finding, its origin linking back here; a
+    finding with a proposal open links to that proposal instead."""
     keys = {c["key"] for s in content["stages"] for c in s["criteria"]}
+    found = figures["disagreements"]
+    high_reason = found["high_rejected_reason"]
+    states = reason_states(definition, figures["reasons"] + ([high_reason] if high_reason else []))
+    open_by_key = open_proposals_by_criterion(definition)
     for reason in figures["reasons"]:
+        _reason_state(reason, states)
         anchor = f"reason-{reason['id']}"
         pct = percent(reason["share"])
         if reason["private_filter"]:
@@ -98,6 +110,9 @@ def findings_links(definition: Definition, filters: Filters, figures: dict, cont
         else:
             label = f"Numbers: “{reason['label']}” is behind {pct} of rejections"
         reason["anchor"] = anchor
+        if reason["open_proposal"]:
+            reason["propose_url"] = ""
+            continue
         reason["propose_url"] = reason_proposal(
             definition,
             filters,
@@ -111,7 +126,8 @@ def findings_links(definition: Definition, filters: Filters, figures: dict, cont
         anchor = f"criterion-{row['key']}"
         row["anchor"] = anchor
         row["propose_url"] = row["remove_url"] = ""
-        if row["key"] not in keys:
+        row["open_proposal"] = open_by_key.get(row["key"])
+        if row["key"] not in keys or row["open_proposal"]:
             continue
         label = (
             f"Numbers: “{row['statement']}”: met → {percent(row['met_accepted_share'])} accepted; "
@@ -130,26 +146,31 @@ def findings_links(definition: Definition, filters: Filters, figures: dict, cont
                 target=row["key"],
                 rationale=label,
             )
-    found = figures["disagreements"]
-    reason = found["high_rejected_reason"]
+    reason = high_reason
     if reason:
+        _reason_state(reason, states)
         label = (
             f"Numbers: sales rejected {figures['totals']['high_rejected']} leads the check placed "
             f"at Opportunity, most often for “{reason['label']}”"
         )
-        reason["propose_url"] = reason_proposal(
-            definition,
-            filters,
-            content,
-            reason,
-            levels=["opportunity"],
-            anchor="disagreements",
-            label=label,
+        reason["propose_url"] = (
+            ""
+            if reason["open_proposal"]
+            else reason_proposal(
+                definition,
+                filters,
+                content,
+                reason,
+                levels=["opportunity"],
+                anchor=f"reason-{reason['id']}",
+                label=label,
+            )
         )
     missed = found["accepted_low_missed"]
     if missed:
         missed["propose_url"] = ""
-        if missed["key"] in keys:
+        missed["open_proposal"] = open_by_key.get(missed["key"])
+        if missed["key"] in keys and not missed["open_proposal"]:
             label = (
                 f"Numbers: sales accepted {figures['totals']['accepted_low']} leads the check "
                 f"placed below Lead; “{missed['statement']}” was missed {missed['count']} times"

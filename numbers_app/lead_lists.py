@@ -53,6 +53,7 @@ def disagreements(
         "high_rejected_reason": (
             high
             and {
+                "id": high[0]["id"],
                 "label": high[0]["label"],
                 "unwritten": high[0]["unwritten"],
                 "criterion_key": high[0]["criterion_key"],

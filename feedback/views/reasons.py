@@ -10,6 +10,7 @@ from accounts.decorators import permission_required
 from config.fields import id_param
 from definitions.models import VersionCriterion
 from feedback import forms, services
+from feedback.loop import catalogue_states
 from feedback.models import RejectionReason
 from feedback.views.common import FACILITATE, errors_of
 
@@ -52,5 +53,7 @@ def reasons(request):
             else:
                 messages.success(request, "Reason added to the catalogue.")
                 return redirect("feedback:reasons")
-    catalogue = RejectionReason.objects.all()
-    return render(request, "feedback/reasons.html", {"form": form, "catalogue": catalogue})
+    catalogue = list(RejectionReason.objects.all())
+    states = catalogue_states(catalogue)
+    rows = [(r, states[r.pk], any(s.written for _, s in states[r.pk])) for r in catalogue]
+    return render(request, "feedback/reasons.html", {"form": form, "catalogue": rows})
