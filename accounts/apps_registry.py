@@ -27,6 +27,10 @@ The hooks, and what each promises (all optional; an app defines only what it con
   <app>.health.definition_warnings(definition) -> list[definitions.health.Warning]
       What the app sees wrong with a definition (e.g. reasons rejected leads are given that
       no criterion states), shown on the definition page.
+  <app>.impact.draft_impact(definition, content) -> object
+      What a submitted draft (`content`, frozen) would change, for the approval page: an
+      object with `cycle`, `latest`, `total`, `rows` (per stage: level, name, now, draft,
+      delta) and `changed` (the rows that move). The first app that answers is shown.
 
 An app contributes a section (or a navigation entry, demo data, a warning) by writing the
 function in the module named above and adding its name to CONTRIBUTING_APPS, in the order

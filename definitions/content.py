@@ -9,7 +9,7 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
-from definitions.models import EvidenceStandard
+from definitions.models import EvidenceStandard, StageLevel
 
 STAGE_FIELDS = ("level", "name", "meaning", "owner", "routing", "follow_up")
 CRITERION_FIELDS = ("statement", "guidance", "evidence", "rule", "weight")
@@ -152,6 +152,10 @@ def _display(name: str, value) -> str:
         from definitions.rules import rule_sentence
 
         return rule_sentence(value) if value else "Checked by a person."
+    if name == "evidence" and value:
+        return dict(EvidenceStandard.choices).get(value, str(value))
+    if name == "level" and value:
+        return dict(StageLevel.choices).get(value, str(value))
     return "" if value is None else str(value)
 
 
@@ -194,8 +198,9 @@ def content_diff(old: dict, new: dict) -> list[ItemDiff]:
         before = old_stages.get(stage["key"])
         change = "added" if before is None else "same"
         item = ItemDiff(change, "stage", stage["key"], stage["name"])
-        if before is not None:
-            item.fields = _field_changes(before, stage, STAGE_FIELDS, STAGE_LABELS)
+        # An added stage lists what it says, all of it new; a changed one what moved.
+        names = STAGE_FIELDS if before else [f for f in STAGE_FIELDS if f != "name"]
+        item.fields = _field_changes(before or {}, stage, names, STAGE_LABELS)
         item.criteria = _criteria_diff(before["criteria"] if before else [], stage, was_in, now_in)
         if change == "same" and (item.fields or any(c.change != "same" for c in item.criteria)):
             item.change = "changed"
@@ -204,9 +209,7 @@ def content_diff(old: dict, new: dict) -> list[ItemDiff]:
         if stage["key"] not in new_keys:
             item = ItemDiff("removed", "stage", stage["key"], stage["name"])
             item.criteria = [
-                ItemDiff("removed", "criterion", c["key"], c["statement"])
-                for c in stage["criteria"]
-                if c["key"] not in now_in
+                _criterion_removed(c) for c in stage["criteria"] if c["key"] not in now_in
             ]
             result.append(item)
     return result
@@ -221,7 +224,8 @@ def _criteria_diff(old: list[dict], stage: dict, was_in: dict, now_in: dict) -> 
     for criterion in stage["criteria"]:
         key = criterion["key"]
         if key not in was_in:
-            items.append(ItemDiff("added", "criterion", key, criterion["statement"]))
+            fields = _field_changes({}, criterion, CRITERION_FIELDS[1:], CRITERION_LABELS)
+            items.append(ItemDiff("added", "criterion", key, criterion["statement"], fields=fields))
             continue
         old_stage, was = was_in[key]
         changes = _field_changes(was, criterion, CRITERION_FIELDS, CRITERION_LABELS)
@@ -241,11 +245,15 @@ def _criteria_diff(old: list[dict], stage: dict, was_in: dict, now_in: dict) -> 
         )
     # A criterion that left this stage for another is shown there, as moved.
     items += [
-        ItemDiff("removed", "criterion", c["key"], c["statement"])
-        for c in old
-        if c["key"] not in after_keys and c["key"] not in now_in
+        _criterion_removed(c) for c in old if c["key"] not in after_keys and c["key"] not in now_in
     ]
     return items
+
+
+def _criterion_removed(criterion: dict) -> ItemDiff:
+    """A removed criterion with what it said (its title is the statement)."""
+    fields = _field_changes(criterion, {}, CRITERION_FIELDS[1:], CRITERION_LABELS)
+    return ItemDiff("removed", "criterion", criterion["key"], criterion["statement"], fields=fields)
 
 
 def diff_is_empty(diff: list[ItemDiff]) -> bool:

@@ -67,7 +67,6 @@ def version_announce(version_id: int) -> int:
 
     Called by `transaction.on_commit` in `version_publish`: a publication that fails sends nothing.
     """
-    from accounts.models import User
     from definitions import selectors
 
     version = Version.objects.select_related("definition", "published_by", "approved_by").get(
@@ -88,7 +87,7 @@ def version_announce(version_id: int) -> int:
     text = render_to_string("definitions/email/version_published.txt", context)
     html = render_to_string("definitions/email/version_published.html", context)
     messages = []
-    for person in User.objects.active().filter(announcements=True).exclude(email=""):
+    for person in selectors.announcement_recipients():
         message = mail.EmailMultiAlternatives(subject, text, to=[person.email])
         message.attach_alternative(html, "text/html")
         messages.append(message)

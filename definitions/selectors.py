@@ -196,6 +196,68 @@ def draft_page(definition: Definition) -> dict:
     }
 
 
+def submission_page(submission: Submission) -> dict:
+    """The approval page: the draft's impact on the last cycle's leads (stage by stage, from
+    the app that measures leads), the carried proposals with the tallies they closed with,
+    the diff against the version in force, and whether the draft moved after the summary."""
+    from accounts.apps_registry import hooks
+
+    definition = submission.definition
+    latest = version_latest(definition)
+    impact = next(
+        (
+            draft_impact(definition, submission.content)
+            for draft_impact in hooks("impact", "draft_impact")
+        ),
+        None,
+    )
+    carried = [
+        (proposal, proposal_verdict(proposal))
+        for proposal in submission.proposals.order_by("closed_at", "pk")
+    ]
+    return {
+        "latest": latest,
+        "impact": impact,
+        "carried": carried,
+        "diff": content_diff(version_content(latest), submission.content),
+        "content": submission.content,
+        "health": definition_health_for(definition, submission.content),
+        "passed_since": passed_since(submission),
+    }
+
+
+def announcement_recipients():
+    """Everyone a publication is announced to: active, with an address, not opted out."""
+    return User.objects.active().filter(announcements=True).exclude(email="")
+
+
+def publish_consequences(submission: Submission) -> list[str]:
+    """What publishing does, for its confirmation."""
+    latest = version_latest(submission.definition)
+    number = latest.number + 1 if latest else 1
+    recipients = announcement_recipients().count()
+    return [
+        f"The draft becomes version {number}, in force for everyone from now on.",
+        "A published version never changes: a later change needs a new version.",
+        f"An e-mail announces it to {recipients} "
+        f"{'person' if recipients == 1 else 'people'} (everyone who has not opted out).",
+    ]
+
+
+def passed_since(submission: Submission) -> list[Proposal]:
+    """Proposals that passed after the change summary was written: the draft has moved on
+    and the summary (and the frozen draft) no longer say all of it. Only while in review."""
+    if submission.status not in (Submission.Status.SUBMITTED, Submission.Status.APPROVED):
+        return []
+    return list(
+        Proposal.objects.for_definition(submission.definition)
+        .passed_unpublished()
+        .filter(closed_at__gt=submission.submitted_at)
+        .exclude(pk__in=submission.proposals.values("pk"))
+        .order_by("closed_at")
+    )
+
+
 def submission_in_review(definition: Definition) -> Submission | None:
     return (
         Submission.objects.filter(

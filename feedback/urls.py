@@ -27,4 +27,5 @@ urlpatterns = [
     path("imports/<int:pk>/", imports.import_detail, name="import"),
     path("imports/<int:pk>/progress/", imports.import_progress, name="import_progress"),
     path("reasons/", reasons.reasons, name="reasons"),
+    path("reasons/<int:pk>/retire/", reasons.reason_retire, name="reason_retire"),
 ]

@@ -126,21 +126,14 @@ class Backtest:
     rows: list[dict] = field(default_factory=list)  # per level: reach at least, now vs draft
 
 
-def backtest(definition: Definition, now=None) -> Backtest:
-    """How the last cycle's leads would qualify under the draft, against the version each was
-    checked against: per level, how many reach at least that level.
+def reach_counts(cycle: ReviewCycle, content: dict) -> tuple[int, dict[str, int]]:
+    """How many of the cycle's leads the ladder of `content` takes to each level (the highest
+    each reaches), and how many leads there are.
 
-    The leads are grouped in SQL by what the draft's rules make of their values (met, missed
-    or unknown; rules on free text by the value itself) and by the person's marks on its
+    The leads are grouped in SQL by what the rules make of their values (met, missed or
+    unknown; rules on free text by the value itself) and by the person's marks on its
     rule-less criteria, so the climb runs once per distinct combination, not per lead.
     """
-    cycle = last_cycle(definition, now)
-    latest = version_latest(definition)
-    result = Backtest(cycle=cycle, latest=latest)
-    if cycle is None or latest is None:
-        return result
-    content, applied, _ = draft_build(definition, latest)
-    result.changed = bool(applied)
     ladder = draft_ladder(content)
     criteria = [c for _, stage_criteria in ladder for c in stage_criteria]
     # Each rule SQL can decide becomes a met/missed/unknown column; rules on free text are
@@ -199,6 +192,20 @@ def backtest(definition: Definition, now=None) -> Backtest:
         total += combo["n"]
         if reached is not None:
             draft_counts[reached.level] += combo["n"]
+    return total, draft_counts
+
+
+def backtest(definition: Definition, now=None) -> Backtest:
+    """How the last cycle's leads would qualify under the draft, against the version each was
+    checked against: per level, how many reach at least that level."""
+    cycle = last_cycle(definition, now)
+    latest = version_latest(definition)
+    result = Backtest(cycle=cycle, latest=latest)
+    if cycle is None or latest is None:
+        return result
+    content, applied, _ = draft_build(definition, latest)
+    result.changed = bool(applied)
+    total, draft_counts = reach_counts(cycle, content)
     checked = dict(
         LeadCheck.objects.filter(lead__cycle=cycle)
         .values_list("level_reached")

@@ -28,7 +28,7 @@ from numbers_app.figures import (
     totals,
     totals_and_dimensions,
 )
-from numbers_app.filters import ACCEPTED_LOW_WHERE, HIGH_REJECTED_WHERE, Filters
+from numbers_app.filters import ACCEPTED_LOW_WHERE, HIGH_REJECTED_WHERE, Filters, share
 from numbers_app.findings import findings_links
 from numbers_app.lead_lists import disagreements, lead_list, rejected_then_bought
 from numbers_app.reasons import reasons_of, rejection_reasons
@@ -213,6 +213,28 @@ def _home_figures(definition: Definition):
     return found
 
 
+def acceptance_sentence(trend: list[dict]) -> str:
+    """The last cycle's acceptance for the home card, among the leads reviewed so far: a cycle
+    half reviewed is not a collapse. Compared with the cycle before on the same footing."""
+    last = trend[-1]
+    rate = share(last["accepted"], last["reviewed"])
+    if not last["reviewed"]:
+        return f"0 of {last['handed']} reviewed so far in the cycle of {last['label']}"
+    sentence = (
+        f"{percent(rate)} accepted among the {last['reviewed']} leads reviewed "
+        f"in the cycle of {last['label']}"
+    )
+    if last["reviewed"] < last["handed"]:
+        sentence += f" ({last['reviewed']} of {last['handed']} reviewed so far)"
+    before = trend[-2] if len(trend) > 1 else None
+    if before and before["reviewed"]:
+        points = percent_points(rate) - percent_points(
+            share(before["accepted"], before["reviewed"])
+        )
+        sentence += f"; {'+' if points >= 0 else ''}{points} points on the cycle before"
+    return sentence
+
+
 def home_sections(user) -> list[dict]:
     """For executives: per definition with leads, the acceptance trend, the top private
     filter and the rejected leads that later bought."""
@@ -228,11 +250,7 @@ def home_sections(user) -> list[dict]:
         url = reverse("numbers:definition", args=[definition.pk])
         trend, total, private = _home_figures(definition)
         if trend:
-            last = trend[-1]
-            detail = f"{percent(last['acceptance'])} in the cycle of {last['label']}"
-            if last["change"] is not None:
-                points = percent_points(last["change"])
-                detail += f" ({'+' if points >= 0 else ''}{points} points on the cycle before)"
+            detail = acceptance_sentence(trend)
             items.append(
                 {"url": url + "#trend", "label": f"{definition}: acceptance", "detail": detail}
             )

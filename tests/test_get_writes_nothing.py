@@ -31,7 +31,7 @@ from accounts.services import api_token_create
 from definitions import tasks as definition_tasks
 from definitions.models import Definition, Proposal, Submission, Version, VersionCriterion
 from feedback import services as feedback_services
-from feedback.models import Lead, LeadImport, ReviewCycle
+from feedback.models import Lead, LeadImport, RejectionReason, ReviewCycle
 from meetings.models import ActionItem, AgendaItem, Attendance, Meeting, Question
 from tests.feedback.csvs import hubspot_file
 
@@ -155,6 +155,7 @@ def urls_for(name: str, pattern: URLPattern, c: dict) -> list[str]:
         "feedback:outcome": [{"pk": c["lead"].pk}],
         "feedback:import": [{"pk": c["lead_import"].pk}],
         "feedback:import_progress": [{"pk": c["lead_import"].pk}],
+        "feedback:reason_retire": [{"pk": RejectionReason.objects.filter(active=True).first().pk}],
         "numbers:export": [{"pk": d.pk, "table": t} for t in ("source", "reasons", "funnel")],
         "api:version_numbered": [{"definition_id": d.pk, "number": c["version"].number}],
         "api:submission_publish": [{"definition_id": d.pk, "submission_id": c["submission"].pk}],

@@ -200,6 +200,10 @@ def _kwargs_for(key: str, route: str, names: list[str], world: dict) -> dict:
         values["pk"] = lead.pk
     if key in ("feedback:import", "feedback:import_progress"):
         values["pk"] = world["import"].pk
+    if key == "feedback:reason_retire":
+        from feedback.models import RejectionReason
+
+        values["pk"] = RejectionReason.objects.filter(active=True).order_by("pk").first().pk
     return values
 
 

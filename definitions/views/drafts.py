@@ -8,11 +8,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import permission_require
+from config.confirm import confirmation
 from config.forms import errors_onto_form
 from definitions import selectors, services
-from definitions.content import content_diff
 from definitions.forms import ReviewForm, SubmitDraftForm
 from definitions.models import Submission
+from definitions.selectors import publish_consequences
 from definitions.views._lookup import definition_get
 
 
@@ -57,17 +58,11 @@ def _submission(request, pk: int, submission_pk: int) -> Submission:
 
 
 def _submission_page(request, submission: Submission, form: ReviewForm):
-    definition = submission.definition
-    latest = selectors.version_latest(definition)
-    live = selectors.version_content(latest)
     context = {
-        "definition": definition,
+        "definition": submission.definition,
         "submission": submission,
-        "latest": latest,
-        "diff": content_diff(live, submission.content),
-        "content": submission.content,
-        "health": selectors.definition_health_for(definition, submission.content),
         "form": form,
+        **selectors.submission_page(submission),
     }
     return render(request, "definitions/submission.html", context)
 
@@ -112,10 +107,20 @@ def submission_send_back(request, pk: int, submission_pk: int):
     return _submission_page(request, submission, form)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def submission_publish(request, pk: int, submission_pk: int):
+    """GET asks for confirmation (publishing e-mails everyone and cannot be undone)."""
     submission = _submission(request, pk, submission_pk)
+    if request.method == "GET":
+        permission_require(request.user, "definitions.publish_version", action="publish")
+        return confirmation(
+            request,
+            title=f"Publish the next version of {submission.definition.name}?",
+            consequences=publish_consequences(submission),
+            button="Publish and e-mail everyone",
+            back_url=submission.get_absolute_url(),
+        )
     form = ReviewForm(request.POST)
     try:
         version = services.version_publish(submission=submission, by=request.user)

@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.decorators import permission_require
+from config.confirm import confirmation
 from config.fields import id_param
 from config.forms import errors_onto_form
 from config.htmx import render_htmx
@@ -206,10 +208,23 @@ def _proposal(request, pk: int, proposal_pk: int) -> Proposal:
     return get_object_or_404(Proposal, definition=definition, pk=proposal_pk)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def proposal_withdraw(request, pk: int, proposal_pk: int):
+    """GET asks for confirmation: a withdrawn proposal cannot be reopened."""
     proposal = _proposal(request, pk, proposal_pk)
+    if request.method == "GET":
+        permissions.manage_proposal_require(request.user, proposal, "withdraw it")
+        return confirmation(
+            request,
+            title=f"Withdraw “{proposal.title}”?",
+            consequences=[
+                "The vote ends now and the proposal cannot be reopened.",
+                "Its votes stay in the history; to try again, propose it anew.",
+            ],
+            button="Withdraw the proposal",
+            back_url=proposal.get_absolute_url(),
+        )
     try:
         services.proposal_withdraw(proposal=proposal, by=request.user)
     except ValidationError as error:
@@ -219,10 +234,24 @@ def proposal_withdraw(request, pk: int, proposal_pk: int):
     return redirect(proposal)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def proposal_close(request, pk: int, proposal_pk: int):
+    """GET asks for confirmation, saying the result the vote would close with."""
     proposal = _proposal(request, pk, proposal_pk)
+    if request.method == "GET":
+        permission_require(request.user, permissions.FACILITATE, action="close a vote")
+        verdict = selectors.proposal_verdict(proposal)
+        return confirmation(
+            request,
+            title=f"Close the vote on “{proposal.title}” now?",
+            consequences=[
+                f"It closes with the votes cast so far: {verdict.sentence}",
+                "The tally is frozen; nobody can vote or change their vote afterwards.",
+            ],
+            button="Close the vote",
+            back_url=proposal.get_absolute_url(),
+        )
     try:
         proposal = services.proposal_close(proposal=proposal, by=request.user)
     except ValidationError as error:

@@ -4,9 +4,11 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import permission_required
+from config.confirm import confirmation
 from config.fields import id_param
 from definitions.models import VersionCriterion
 from feedback import forms, services
@@ -31,7 +33,7 @@ def reasons(request):
     criteria = _criteria_choices()
     form = forms.ReasonForm(request.POST or None, criteria=criteria)
     if request.method == "POST":
-        if "toggle" in request.POST:
+        if "toggle" in request.POST:  # brings a retired reason back; retiring asks first
             toggle = id_param(request.POST, "toggle")
             if toggle is None:
                 raise Http404
@@ -40,7 +42,7 @@ def reasons(request):
                 by=request.user,
                 label=reason.label,
                 criterion_key=reason.criterion_key,
-                active=not reason.active,
+                active=True,
                 reason=reason,
             )
             return redirect("feedback:reasons")
@@ -57,3 +59,32 @@ def reasons(request):
     states = catalogue_states(catalogue)
     rows = [(r, states[r.pk], any(s.written for _, s in states[r.pk])) for r in catalogue]
     return render(request, "feedback/reasons.html", {"form": form, "catalogue": rows})
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(FACILITATE, action="keep the reason catalogue")
+def reason_retire(request, pk: int):
+    """Retire a reason (GET asks first): reps can no longer give it; feedback keeps it."""
+    reason = get_object_or_404(RejectionReason, pk=pk, active=True)
+    if request.method == "GET":
+        cited = reason.feedback.count()
+        return confirmation(
+            request,
+            title=f"Retire the reason “{reason.label}”?",
+            consequences=[
+                "Reps can no longer give it when they reject a lead.",
+                f"The {cited} {'piece' if cited == 1 else 'pieces'} of feedback that cite it "
+                "keep it, and the numbers still count them.",
+            ],
+            button="Retire the reason",
+            back_url=reverse("feedback:reasons"),
+        )
+    services.reason_save(
+        by=request.user,
+        label=reason.label,
+        criterion_key=reason.criterion_key,
+        active=False,
+        reason=reason,
+    )
+    messages.success(request, f"“{reason.label}” is retired.")
+    return redirect("feedback:reasons")

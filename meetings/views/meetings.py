@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import permission_required
+from config.confirm import confirmation
 from config.fields import id_param
 from config.forms import errors_onto_form
 from config.htmx import render_htmx
@@ -153,9 +154,22 @@ def meeting_start(request, pk: int):
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @permission_required(permissions.FACILITATE, action="close a meeting")
 def meeting_close(request, pk: int):
+    """GET asks for confirmation: closing freezes what the meeting collected."""
+    if request.method == "GET":
+        meeting = run_meeting(request, pk, "close the meeting")
+        return confirmation(
+            request,
+            title=f"Close “{meeting}”?",
+            consequences=[
+                "Answers, minutes, agenda and attendance are frozen: nobody can change them.",
+                "You can reopen it later; the history records who closed and reopened it.",
+            ],
+            button="Close the meeting",
+            back_url=meeting.get_absolute_url(),
+        )
     return _run_step(
         request,
         pk,

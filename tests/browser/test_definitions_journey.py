@@ -58,7 +58,8 @@ def test_a_criterion_goes_from_proposal_to_published_version(sign_in):
     assert fran.evaluate("window.__sameDocument") is True
 
     # The vote closes and passes.
-    fran.get_by_role("button", name="Close the vote now").click()
+    fran.get_by_role("button", name="Close the vote now…").click()
+    fran.get_by_role("dialog").get_by_role("button", name="Close the vote").click()
     expect(fran.locator("[data-status]")).to_have_text("Passed")
 
     # The facilitator submits the draft.
@@ -87,7 +88,8 @@ def test_a_criterion_goes_from_proposal_to_published_version(sign_in):
     elena.get_by_role("link", name="open it").click()
     elena.get_by_role("button", name="Approve").click()
     expect(elena.locator("[data-status]")).to_have_text("Approved, awaiting publication")
-    elena.get_by_role("button", name="Publish the next version").click()
+    elena.get_by_role("button", name="Publish version 2…").click()
+    elena.get_by_role("dialog").get_by_role("button", name="Publish and e-mail everyone").click()
     expect(elena.get_by_role("heading", name=f"{definition.name}: version 2")).to_be_visible()
 
     # A sales rep sees version 2 and its diff from version 1.

@@ -89,7 +89,8 @@ def test_a_kickoff_from_scheduling_to_confirmation(sign_in):
     fran.get_by_role("link", name="Write the summary").click()
     fran.get_by_label("Summary").fill("A lead has a budget and asked to talk to us.")
     fran.get_by_role("button", name="Publish the summary").click()
-    fran.get_by_role("button", name="Close the meeting").click()
+    fran.get_by_role("button", name="Close the meeting…").click()
+    fran.get_by_role("dialog").get_by_role("button", name="Close the meeting").click()
     expect(fran.get_by_text("The meeting is closed")).to_be_visible()
     expect(fran.locator("[data-status]").first).to_have_text("Closed")
 

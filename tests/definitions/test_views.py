@@ -215,7 +215,8 @@ def test_the_proposer_withdraws_and_a_facilitator_closes_each_at_its_own_url(
     def url(name):
         return reverse(f"definitions:{name}", args=[definition.pk, proposal.pk])
 
-    assert client_as(marketer).get(url("proposal_withdraw")).status_code == 405
+    # A GET asks for confirmation and writes nothing (tests/definitions/test_approval_page.py).
+    assert client_as(marketer).get(url("proposal_withdraw")).status_code == 200
     assert client_as(sales_rep).post(url("proposal_withdraw")).status_code == 403
     assert client_as(marketer).post(url("proposal_close")).status_code == 403
     proposal.refresh_from_db()

@@ -356,9 +356,16 @@ def test_the_facilitator_keeps_the_catalogue(client_as, facilitator):
     assert response.status_code == 302
     assert RejectionReason.objects.get(label="Student").is_unwritten
     timing = RejectionReason.objects.get(label="Timing")
-    client.post(reverse("feedback:reasons"), {"toggle": timing.pk})
+    retire = reverse("feedback:reason_retire", args=[timing.pk])
+    asked = client.get(retire)
+    timing.refresh_from_db()
+    assert timing.active and "Retire the reason “Timing”?" in asked.content.decode()
+    client.post(retire)
     timing.refresh_from_db()
     assert not timing.active
+    client.post(reverse("feedback:reasons"), {"toggle": timing.pk})
+    timing.refresh_from_db()
+    assert timing.active
     page = client.get(reverse("feedback:reasons")).content.decode()
     assert "Title below VP" in page
 

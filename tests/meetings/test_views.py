@@ -538,3 +538,17 @@ def test_only_the_owner_or_the_facilitator_sees_the_tick_on_an_action_item(
     assert mark in client_as(marketer).get(url("detail", meeting)).text
     assert mark in client_as(facilitator).get(url("detail", meeting)).text
     assert mark not in client_as(sales_rep).get(url("detail", meeting)).text
+
+
+def test_closing_a_meeting_asks_first_and_the_question_writes_nothing(
+    client_as, meeting, facilitator
+):
+    client = client_as(facilitator)
+    asked = client.get(url("close", meeting))
+    meeting.refresh_from_db()
+    assert asked.status_code == 200 and meeting.status != "closed"
+    assert "Answers, minutes, agenda and attendance are frozen" in asked.text
+    assert f'action="{url("close", meeting)}"' in asked.text
+    client.post(url("close", meeting))
+    meeting.refresh_from_db()
+    assert meeting.status == "closed"
