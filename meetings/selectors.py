@@ -11,6 +11,7 @@ from definitions import permissions as definition_permissions
 from definitions import selectors as definition_selectors
 from definitions.models import Proposal, Vote
 from meetings import permissions
+from meetings.facilitation import facilitator_sections
 from meetings.markdown import markdown_render
 from meetings.models import (
     ActionItem,
@@ -355,7 +356,7 @@ def home_sections(user) -> list[dict]:
             "items": action_items,
             "empty": "You have no open action items.",
         },
-    ]
+    ] + facilitator_sections(user)
 
 
 def pluralize(n: int) -> str:
