@@ -54,7 +54,7 @@ def facilitator_sections(user, now=None) -> list[dict]:
             {
                 "url": reverse("meetings:detail", args=[meeting.pk])
                 + ("#participation" if meeting.invited else "#people"),
-                "label": f"{meeting.title}, {timezone.localtime(meeting.starts_at):%a %-d %b %H:%M}",
+                "label": f"{meeting.title}, {when(meeting)}",
                 "detail": waiting,
             }
         )
@@ -66,3 +66,7 @@ def facilitator_sections(user, now=None) -> list[dict]:
             "empty": "No meeting in the next two weeks.",
         }
     ]
+
+
+def when(meeting: Meeting) -> str:
+    return f"{timezone.localtime(meeting.starts_at):%a %-d %b %H:%M}"

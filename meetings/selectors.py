@@ -356,7 +356,8 @@ def home_sections(user) -> list[dict]:
             "items": action_items,
             "empty": "You have no open action items.",
         },
-    ] + facilitator_sections(user)
+        *facilitator_sections(user),
+    ]
 
 
 def pluralize(n: int) -> str:
