@@ -45,7 +45,8 @@ def facilitator_sections(user, now=None) -> list[dict]:
             shown = ", ".join(names[:NAMES_SHOWN]) + (
                 f" and {len(names) - NAMES_SHOWN} more" if len(names) > NAMES_SHOWN else ""
             )
-            waiting = f"{len(names)} of {meeting.invited} have not answered: {shown}"
+            verb = "has" if len(names) == 1 else "have"
+            waiting = f"{len(names)} of {meeting.invited} {verb} not answered: {shown}"
         elif meeting.invited:
             waiting = "everyone invited has answered"
         else:

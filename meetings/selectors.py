@@ -337,7 +337,9 @@ def home_sections(user) -> list[dict]:
         }
         for action in actions
     ]
+    # The facilitator's own work first: her meetings' preparation.
     return [
+        *facilitator_sections(user),
         {
             "id": "meetings-questions",
             "title": "Meeting questions I have not answered",
@@ -356,7 +358,6 @@ def home_sections(user) -> list[dict]:
             "items": action_items,
             "empty": "You have no open action items.",
         },
-        *facilitator_sections(user),
     ]
 
 

@@ -58,7 +58,7 @@ def test_a_coming_meeting_names_who_has_not_answered(db):
     work = facilitator_work()
     [item] = sections_of(work.facilitator)["meetings-coming-up"]["items"]
     assert item["label"].startswith("Kickoff 0, ")
-    assert item["detail"] == "1 of 1 have not answered: Quiet Marketer 0"
+    assert item["detail"] == "1 of 1 has not answered: Quiet Marketer 0"
     assert item["url"] == reverse("meetings:detail", args=[work.meetings[0].pk]) + "#participation"
 
 
