@@ -6,6 +6,7 @@ from django.utils import timezone
 from accounts.models import User
 from definitions.consensus import Verdict, consensus_evaluate, verdict_thawed
 from definitions.content import content_apply, content_diff, content_empty, diff_is_empty
+from definitions.facilitation import facilitator_sections
 from definitions.models import (
     Definition,
     Proposal,
@@ -388,7 +389,7 @@ def home_sections(user) -> list[dict]:
                 "empty": "No draft is waiting for an executive.",
             }
         )
-    return sections
+    return sections + facilitator_sections(user)
 
 
 def definition_history(definition: Definition, limit: int = 300) -> list[dict]:

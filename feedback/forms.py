@@ -221,10 +221,26 @@ class CycleForm(forms.Form):
         self.fields["definition"].queryset = Definition.objects.filter(
             versions__isnull=False
         ).distinct()
+        if not self.is_bound:
+            self.defaults_set()
         self.fields["meeting"].choices = [("", "(none)")] + [
             (m.pk, f"{m.title} · {m.definition} · {timezone.localtime(m.starts_at):%d %b %Y}")
             for m in review_meetings(user).order_by("-starts_at")
         ]
+
+    def defaults_set(self) -> None:
+        """Valid defaults: the only definition preselected, and the start after the cycle of
+        that definition still running (or planned), so the form opens without a conflict."""
+        only = list(self.fields["definition"].queryset[:2])
+        if len(only) != 1:
+            return
+        start = ReviewCycle.objects.for_definition(only[0]).next_free_start()
+        self.initial.setdefault("definition", only[0].pk)
+        # The field shows minutes: round up, or the start would fall inside the open cycle.
+        start = timezone.localtime(start)
+        if start.second or start.microsecond:
+            start = start.replace(second=0, microsecond=0) + timedelta(minutes=1)
+        self.initial.setdefault("starts_at", start)
 
     def clean_starts_at(self):
         """The field has minute precision: the current minute (or the one before, when the

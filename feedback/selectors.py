@@ -12,6 +12,7 @@ from definitions.models import Definition
 from definitions.rules import rule_sentence
 from feedback import csv_io
 from feedback.checks import Mark, bits_results, ladder_check, ladders_for, lead_values
+from feedback.facilitation import open_cycles
 from feedback.models import (
     NEEDS_REASON,
     CheckResult,
@@ -380,23 +381,6 @@ def home_sections(user) -> list[dict]:
     if user.has_perm("feedback.facilitate"):
         sections.append({"template": "feedback/_home_cycles.html", "cycles": open_cycles(now)})
     return sections
-
-
-def open_cycles(now) -> list[ReviewCycle]:
-    """Each open cycle with its leads and how many of them are reviewed, deadline first."""
-    return list(
-        ReviewCycle.objects.open(now)
-        .select_related("definition")
-        .annotate(
-            total=Count("leads", distinct=True),
-            reviewed=Count(
-                "leads",
-                filter=Q(leads__feedback__cycle=F("pk")),
-                distinct=True,
-            ),
-        )
-        .order_by("ends_at")
-    )
 
 
 # --- imports -------------------------------------------------------------------------------

@@ -2,9 +2,9 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Count, Q
 
-from accounts.models import User
+from accounts.models import Department, User
 from config.fields import DateField, DateTimeField, TextField
 from definitions.models import Definition, EvidenceStandard, Proposal, Vote
 from meetings.models import Confirmation, Meeting
@@ -69,7 +69,48 @@ def people():
     return User.objects.active().order_by("department", "full_name")
 
 
-class MeetingForm(forms.Form):
+class DepartmentsChoice:
+    """A "whole department" checkbox beside the people list ("Marketing (5)", "Sales (7)"):
+    ticking one adds everyone in it who can be chosen, with or without JavaScript."""
+
+    people_field = ""
+
+    def departments_offer(self) -> None:
+        chosen = self.fields[self.people_field].queryset
+        counts = dict(
+            chosen.order_by()
+            .values_list("department")
+            .annotate(n=Count("pk"))
+            .values_list("department", "n")
+        )
+        self.fields["departments"].choices = [
+            (value, f"{label} ({counts[value]})")
+            for value, label in Department.choices
+            if counts.get(value)
+        ]
+
+    def departments_add(self, cleaned: dict) -> dict:
+        departments = cleaned.pop("departments", None) or []
+        if departments:
+            picked = list(cleaned.get(self.people_field) or [])
+            extra = self.fields[self.people_field].queryset.filter(department__in=departments)
+            cleaned[self.people_field] = list(dict.fromkeys([*picked, *extra]))
+        return cleaned
+
+
+def departments_field() -> forms.MultipleChoiceField:
+    return forms.MultipleChoiceField(
+        choices=[],
+        required=False,
+        label="Whole departments",
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Everyone in the department, added to the people ticked below.",
+    )
+
+
+class MeetingForm(DepartmentsChoice, forms.Form):
+    people_field = "invitees"
+
     definition = forms.ModelChoiceField(
         queryset=Definition.objects.all(), label="Definition", empty_label=None
     )
@@ -102,6 +143,7 @@ class MeetingForm(forms.Form):
             "for one). Invited automatically."
         ),
     )
+    departments = departments_field()
     invitees = PersonChoiceField(
         queryset=User.objects.none(),
         required=False,
@@ -119,6 +161,10 @@ class MeetingForm(forms.Form):
         executives = set(self.fields["sponsor"].queryset.values_list("pk", flat=True))
         for name in ("invitees", "sponsor"):
             self.fields[name].widget.executives = executives
+        self.departments_offer()
+
+    def clean(self):
+        return self.departments_add(super().clean())
 
     def composition_warnings(self) -> list[str]:
         """The warnings for the people ticked so far (all three on an empty form)."""
@@ -138,20 +184,35 @@ class MeetingEditForm(MeetingForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name in ("definition", "kind", "invitees"):
+        for name in ("definition", "kind", "departments", "invitees"):
             del self.fields[name]
 
+    def clean(self):
+        return forms.Form.clean(self)
 
-class InviteForm(OnMeetingPage, forms.Form):
+
+class InviteForm(DepartmentsChoice, OnMeetingPage, forms.Form):
     id_prefix = "invite"
+    people_field = "people"
 
+    departments = departments_field()
     people = PersonChoiceField(
-        queryset=User.objects.none(), label="People to invite", widget=forms.CheckboxSelectMultiple
+        queryset=User.objects.none(),
+        required=False,
+        label="People to invite",
+        widget=forms.CheckboxSelectMultiple,
     )
 
     def __init__(self, *args, meeting: Meeting, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["people"].queryset = people().exclude(meeting_attendances__meeting=meeting)
+        self.departments_offer()
+
+    def clean(self):
+        cleaned = self.departments_add(super().clean())
+        if not cleaned.get("people"):
+            raise ValidationError("Tick the people or a whole department to invite.")
+        return cleaned
 
 
 class AttendanceForm(OnMeetingPage, forms.Form):

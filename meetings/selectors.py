@@ -11,6 +11,7 @@ from definitions import permissions as definition_permissions
 from definitions import selectors as definition_selectors
 from definitions.models import Proposal, Vote
 from meetings import permissions
+from meetings.facilitation import facilitator_sections
 from meetings.markdown import markdown_render
 from meetings.models import (
     ActionItem,
@@ -336,7 +337,9 @@ def home_sections(user) -> list[dict]:
         }
         for action in actions
     ]
+    # The facilitator's own work first: her meetings' preparation.
     return [
+        *facilitator_sections(user),
         {
             "id": "meetings-questions",
             "title": "Meeting questions I have not answered",

@@ -53,6 +53,13 @@ class ReviewCycleQuerySet(models.QuerySet):
         now = now or timezone.now()
         return self.filter(starts_at__lte=now, ends_at__gt=now)
 
+    def next_free_start(self, now=None):
+        """The first moment no cycle of these (one definition's) covers: now, or the end of
+        the last cycle still running or planned, so a new cycle starting then overlaps none."""
+        now = now or timezone.now()
+        last = self.filter(ends_at__gt=now).aggregate(end=models.Max("ends_at"))["end"]
+        return max(last, now) if last else now
+
     def closed(self, now=None):
         return self.filter(ends_at__lte=now or timezone.now())
 
