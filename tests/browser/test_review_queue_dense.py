@@ -67,8 +67,9 @@ def test_compact_rows_keyboard_saves_all_reviewed_and_undo(sign_in):
     assert feedback.decision == "rejected"
 
     page.keyboard.press("Enter")
-    expect(last.locator("[data-restored]")).to_have_text("Restored: Accepted into the sales process.")
-    expect(last.locator("[data-reviewed]")).to_have_text("Accepted into the sales process")
+    accepted = "Accepted into the sales process"
+    expect(last.locator("[data-restored]")).to_have_text(f"Restored: {accepted}.")
+    expect(last.locator("[data-reviewed]")).to_have_text(accepted)
     feedback.refresh_from_db()
     assert feedback.decision == "accepted"
     assert feedback.history.first().history_change_reason == "Undone"
