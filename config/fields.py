@@ -54,13 +54,16 @@ class SplitDateTimeField(forms.SplitDateTimeField):
 
 
 def date_field_for(db_field, **kwargs):
-    """For ModelForms: model date fields become the ranged fields above."""
+    """For ModelForms: model date fields become the ranged fields above, and typed text the
+    TextField below (blank when it shows nothing; a long text at most TEXT_MAX_LENGTH)."""
     from django.db import models
 
     if isinstance(db_field, models.DateTimeField):
         return db_field.formfield(form_class=DateTimeField, **kwargs)
     if isinstance(db_field, models.DateField):
         return db_field.formfield(form_class=DateField, **kwargs)
+    if isinstance(db_field, models.TextField | models.CharField) and not db_field.choices:
+        return db_field.formfield(form_class=TextField, **kwargs)
     return db_field.formfield(**kwargs)
 
 
@@ -89,8 +92,9 @@ class TextField(forms.CharField):
     """Typed text: blank when it shows nothing, and at most TEXT_MAX_LENGTH characters
     unless the field says otherwise (a 5 MB comment would be every reader's 5 MB)."""
 
-    def __init__(self, *, max_length=TEXT_MAX_LENGTH, **kwargs):
-        super().__init__(max_length=max_length, **kwargs)
+    def __init__(self, *, max_length=None, **kwargs):
+        # A model's TextField says no max_length: typed text still has the limit.
+        super().__init__(max_length=max_length or TEXT_MAX_LENGTH, **kwargs)
 
     def to_python(self, value):
         value = super().to_python(value)

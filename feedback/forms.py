@@ -188,6 +188,7 @@ class QueueForm(forms.Form):
 class SuggestionForm(forms.ModelForm):
     class Meta:
         model = Suggestion
+        formfield_callback = date_field_for
         fields = ["kind", "text"]
         labels = {"kind": "Stop, start or continue?", "text": "Your suggestion"}
         widgets = {"text": forms.Textarea(attrs={"rows": 2})}

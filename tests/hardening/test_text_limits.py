@@ -49,3 +49,16 @@ def test_a_five_megabyte_vote_comment_is_refused_with_a_message(client_as, marke
     assert not Vote.objects.exists()
     assert not VoteForm({"position": "agree", "comment": "x" * 5001}).is_valid()
     assert VoteForm({"position": "agree", "comment": "x" * 5000}).is_valid()
+
+
+def test_the_lead_forms_long_notes_and_a_suggestion_have_the_text_limit():
+    from feedback.forms import LeadForm, SuggestionForm
+
+    for form_class, name in [
+        (LeadForm, "need_note"),
+        (LeadForm, "budget_note"),
+        (SuggestionForm, "text"),
+    ]:
+        field = form_class.base_fields[name]
+        assert field.max_length == 5000, (form_class.__name__, name)
+        assert field.to_python("\u200b\u200b") == ""  # shows nothing: blank
