@@ -26,20 +26,12 @@ import math
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Avg, Count, Q, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Avg, Count, Q
 from django.utils import timezone
 
 from accounts.models import User
 from definitions.models import Definition, StageLevel, Version
-from feedback.models import (
-    BOUGHT_WITHIN_MONTHS,
-    SUMMARY_COUNTS,
-    FiguresSummary,
-    LeadFigures,
-    LeadSource,
-    ReviewCycle,
-)
+from feedback.models import BOUGHT_WITHIN_MONTHS, LeadFigures, LeadSource, ReviewCycle
 from numbers_app.filters import (
     ACCEPTED,
     ACCEPTED_LOW,
@@ -62,52 +54,21 @@ FUNNEL_STEPS = [
 SOURCE_LABELS = dict(LeadSource.choices)
 
 
-def summarised(filters: Filters) -> bool:
-    """Whether the summary rows (per cycle, version, rep, source and stage) serve these
-    filters: every filter but the dates, which fall back to the per-lead figures."""
-    return not filters.date_from and not filters.date_to
-
-
-def rows(definition: Definition, filters: Filters):
-    """What the counts add up: the summary rows when they serve the filters, else the
-    figures of the leads."""
-    if summarised(filters):
-        return FiguresSummary.objects.filter(definition=definition).filter(filters.q())
-    return leads(definition, filters)
-
-
-def _summed(name: str):
-    field = FiguresSummary._meta.get_field(f"n_{name}")
-    return Coalesce(
-        Sum(field.name), Value(0), output_field=field.__class__(**_number_options(field))
-    )
-
-
-def _number_options(field) -> dict:
-    if hasattr(field, "decimal_places"):
-        return {"max_digits": field.max_digits, "decimal_places": field.decimal_places}
-    return {}
-
-
-def lead_counts(disagreements: bool = True, summary: bool = False) -> dict:
+def lead_counts(disagreements: bool = True) -> dict:
     """The counts and rates of a set of leads; `disagreements` adds the two counts about the
-    check's level (only the totals show them); `summary` adds them up from summary rows."""
-    if summary:
-        names = SUMMARY_COUNTS[:9] if disagreements else SUMMARY_COUNTS[:7]
-        counts = {name: _summed(name) for name in names}
-    else:
-        counts = {
-            "handed": Count("pk"),
-            "reviewed": Count("pk", filter=~Q(decision="")),
-            "accepted": Count("pk", filter=ACCEPTED),
-            "rejected": Count("pk", filter=REJECTED),
-            "recycled": Count("pk", filter=Q(decision="recycled")),
-            "bought": Count("pk", filter=Q(outcome_result="bought")),
-            "rejected_bought": Count("pk", filter=Q(rejected_then_bought=True)),
-        }
-        if disagreements:
-            counts["high_rejected"] = Count("pk", filter=HIGH_REJECTED)
-            counts["accepted_low"] = Count("pk", filter=ACCEPTED_LOW)
+    check's level (only the totals show them)."""
+    counts = {
+        "handed": Count("pk"),
+        "reviewed": Count("pk", filter=~Q(decision="")),
+        "accepted": Count("pk", filter=ACCEPTED),
+        "rejected": Count("pk", filter=REJECTED),
+        "recycled": Count("pk", filter=Q(decision="recycled")),
+        "bought": Count("pk", filter=Q(outcome_result="bought")),
+        "rejected_bought": Count("pk", filter=Q(rejected_then_bought=True)),
+    }
+    if disagreements:
+        counts["high_rejected"] = Count("pk", filter=HIGH_REJECTED)
+        counts["accepted_low"] = Count("pk", filter=ACCEPTED_LOW)
     counts["acceptance"] = ratio(counts["accepted"], counts["handed"])
     counts["rejected_bought_share"] = ratio(counts["rejected_bought"], counts["rejected"])
     counts["bought_share"] = ratio(counts["bought"], counts["handed"])
@@ -117,18 +78,8 @@ def lead_counts(disagreements: bool = True, summary: bool = False) -> dict:
 def totals(definition: Definition, filters: Filters, with_funnel: bool = False) -> dict:
     """Every lead-level count and rate over the whole filtered set, in one query; with the
     funnel's counts too when asked (the page asks, to scan the leads once for both)."""
-    summary = summarised(filters)
-    extra = funnel_aggregates(summary) if with_funnel else {}
-    row = rows(definition, filters).aggregate(**lead_counts(summary=summary), **extra)
-    return _average_deal(row)
-
-
-def _average_deal(row: dict) -> dict:
-    """The summary's sum and count of bought amounts made the average (per-lead rows give it)."""
-    if "amount_sum" in row:
-        total, count = row.pop("amount_sum"), row.pop("amount_count")
-        row["average_deal"] = Decimal(total) / count if count else None
-    return row
+    extra = funnel_aggregates() if with_funnel else {}
+    return leads(definition, filters).aggregate(**lead_counts(), **extra)
 
 
 # --- acceptance by cycle, version, stage, source, rep --------------------------------------
@@ -167,13 +118,13 @@ def acceptance_by(definition: Definition, filters: Filters, dimension: str) -> l
     """One row per cycle, version, stage handed over, source or rep, with every count and
     rate of `totals`. A cycle row also says how the rate moved from the cycle before."""
     group, order = DIMENSIONS[dimension]
-    found = list(
-        rows(definition, filters)
+    rows = list(
+        leads(definition, filters)
         .values(*group)
-        .annotate(**lead_counts(disagreements=False, summary=summarised(filters)))
+        .annotate(**lead_counts(disagreements=False))
         .order_by(*order)
     )
-    return _dimension_rows(dimension, found)
+    return _dimension_rows(dimension, rows)
 
 
 def _dimension_rows(dimension: str, rows: list[dict]) -> list[dict]:
@@ -215,16 +166,14 @@ def totals_and_dimensions(definition: Definition, filters: Filters) -> tuple[dic
     if connection.vendor != "postgresql":
         return one_query_each()
     columns = list(GROUP_COLUMNS.values())
-    summary = summarised(filters)
     queryset = (
-        rows(definition, filters)
+        leads(definition, filters)
         .values(*columns)
-        .annotate(**lead_counts(summary=summary), **funnel_aggregates(summary))
+        .annotate(**lead_counts(), **funnel_aggregates())
         .order_by()
     )
     sql, params = queryset.query.sql_with_params()
-    model = FiguresSummary if summary else LeadFigures
-    table = connection.ops.quote_name(model._meta.db_table)
+    table = connection.ops.quote_name(LeadFigures._meta.db_table)
     qualified = [f"{table}.{connection.ops.quote_name(c)}" for c in columns]
     head, grouped, tail = sql.rpartition(" GROUP BY ")
     positions = ", ".join(str(n) for n in range(1, len(columns) + 1))
@@ -234,12 +183,12 @@ def totals_and_dimensions(definition: Definition, filters: Filters) -> tuple[dic
     with connection.cursor() as cursor:
         cursor.execute(f"{head} GROUP BY GROUPING SETS ({sets}, ())", params)
         names = [col.name for col in cursor.description]
-        found = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+        rows = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
     # Every grouping column is NOT NULL (LeadFigures), so the one column set says which set a
     # row is in.
     by_set: dict[str, list[dict]] = {dim: [] for dim in DIMENSIONS}
     total = None
-    for row in found:
+    for row in rows:
         given = [dim for dim, column in GROUP_COLUMNS.items() if row[column] is not None]
         if given:
             by_set[given[0]].append(row)
@@ -281,27 +230,24 @@ def totals_and_dimensions(definition: Definition, filters: Filters) -> tuple[dic
     if total is None:  # no lead at all: PostgreSQL gives no row for an empty grouping set
         total = totals(definition, filters, with_funnel=True)
     else:
-        total = _average_deal({k: v for k, v in total.items() if k not in GROUP_COLUMNS.values()})
+        total = {k: v for k, v in total.items() if k not in GROUP_COLUMNS.values()}
     return total, by
 
 
 # --- the funnel and the leads needed -------------------------------------------------------
 
 
-def funnel_aggregates(summary: bool = False) -> dict:
-    """The funnel's counts and conversions; from summary rows, the sum and count of the
-    bought amounts in place of their average (`_average_deal` divides)."""
-    if summary:
-        counts = {f"step{k}": _summed(f"step{k}") for k, _ in FUNNEL_STEPS}
-        average = {"amount_sum": _summed("amount_sum"), "amount_count": _summed("amount_count")}
-    else:
-        counts = {f"step{k}": Count("pk", filter=Q(rank__gte=k)) for k, _ in FUNNEL_STEPS}
-        average = {"average_deal": Avg("amount", filter=Q(outcome_result="bought"))}
+def funnel_aggregates() -> dict:
+    counts = {f"step{k}": Count("pk", filter=Q(rank__gte=k)) for k, _ in FUNNEL_STEPS}
     conversions = {
         f"conversion{k}": ratio(counts[f"step{k + 1}"], counts[f"step{k}"])
         for k, _ in FUNNEL_STEPS[:-1]
     }
-    return {**counts, **conversions, **average}
+    return {
+        **counts,
+        **conversions,
+        "average_deal": Avg("amount", filter=Q(outcome_result="bought")),
+    }
 
 
 def funnel(definition: Definition, filters: Filters, row: dict | None = None) -> dict:
@@ -309,8 +255,7 @@ def funnel(definition: Definition, filters: Filters, row: dict | None = None) ->
     and the average amount of a bought deal. `row` is `totals(..., with_funnel=True)` when
     the caller has it already."""
     if row is None:
-        summary = summarised(filters)
-        row = _average_deal(rows(definition, filters).aggregate(**funnel_aggregates(summary)))
+        row = leads(definition, filters).aggregate(**funnel_aggregates())
     steps = [
         {
             "rank": k,

@@ -11,9 +11,12 @@ from accounts.models import User
 from definitions.models import Definition, Proposal, Version
 from definitions.selectors import draft_build
 from feedback.models import (
-    FiguresStamp,
+    CriterionResult,
     Lead,
+    LeadCheck,
+    LeadFeedback,
     LeadSource,
+    Outcome,
     RejectionReason,
     ReviewCycle,
 )
@@ -108,30 +111,37 @@ def _lead_lists_cut(definition: Definition, filters: Filters, figures: dict, vie
 CACHE_SECONDS = 24 * 3600
 
 
-def data_stamp(definition: Definition) -> tuple:
-    """What a definition's figures were computed from, in one cheap query: its figures' stamp
-    (raised by every write of its leads' figures: feedback, outcomes, leads, checks, marks),
-    and the newest row of the few tables every definition's page reads (reasons, versions,
-    proposals, cycles). A save changes its own definition's stamp only, so the other
-    definitions' numbers stay cached."""
+def data_stamp() -> tuple:
+    """What the figures were computed from, in one cheap query: the newest row of every table
+    they read. Every write through the services adds a history row or, for checks, new rows,
+    so a change anywhere gives a new stamp and the figures are computed afresh."""
 
     def newest(queryset, column="pk"):
         return Subquery(queryset.order_by(f"-{column}").values(column)[:1])
 
     row = (
-        Definition.objects.filter(pk=definition.pk)
-        .order_by()
+        Definition.objects.order_by()
         .annotate(
-            stamp_figures=Subquery(
-                FiguresStamp.objects.filter(definition=OuterRef("pk")).values("serial")[:1]
-            ),
+            stamp_leads=newest(Lead.history.all(), "history_id"),
+            stamp_feedback=newest(LeadFeedback.history.all(), "history_id"),
+            stamp_outcomes=newest(Outcome.history.all(), "history_id"),
             stamp_reasons=newest(RejectionReason.history.all(), "history_id"),
+            stamp_checks=newest(LeadCheck.objects.all()),
+            stamp_results=newest(CriterionResult.objects.all()),
             stamp_versions=newest(Version.objects.all()),
             stamp_proposals=newest(Proposal.history.all(), "history_id"),
             stamp_cycles=newest(ReviewCycle.history.all(), "history_id"),
         )
         .values_list(
-            "stamp_figures", "stamp_reasons", "stamp_versions", "stamp_proposals", "stamp_cycles"
+            "stamp_leads",
+            "stamp_feedback",
+            "stamp_outcomes",
+            "stamp_reasons",
+            "stamp_checks",
+            "stamp_results",
+            "stamp_versions",
+            "stamp_proposals",
+            "stamp_cycles",
         )[:1]
     )
     return tuple(row[0]) if row else ()
@@ -143,7 +153,7 @@ def _stamp_text(stamp: tuple) -> str:
 
 def numbers_page_cached(definition: Definition, filters: Filters, stamp=None) -> dict:
     """`numbers_page`, kept in the cache until the data it was computed from changes."""
-    stamp = data_stamp(definition) if stamp is None else stamp
+    stamp = data_stamp() if stamp is None else stamp
     key = (
         f"numbers:{definition.pk}:{urlencode(sorted(filters.query().items()))}:{_stamp_text(stamp)}"
     )
@@ -157,7 +167,7 @@ def numbers_page_cached(definition: Definition, filters: Filters, stamp=None) ->
 def draft_and_backtest_cached(definition: Definition, stamp=None, now=None):
     """The draft's content and its backtest, cached until the data, the proposals or the last
     cycle change."""
-    stamp = data_stamp(definition) if stamp is None else stamp
+    stamp = data_stamp() if stamp is None else stamp
     cycle = last_cycle(definition, now)
     key = f"numbers-draft:{definition.pk}:{cycle.pk if cycle else ''}:{_stamp_text(stamp)}"
     found = cache.get(key)
@@ -171,7 +181,7 @@ def numbers_page_for(definition: Definition, filters: Filters, *, plan: dict, vi
     """What the numbers page shows `viewer`: the cached figures with the lists cut to what
     they may read, "Propose a change" links on the findings, the leads needed for the plan
     (a revenue target and, when given, an average deal size) and the draft's backtest."""
-    stamp = data_stamp(definition)
+    stamp = data_stamp()
     figures = numbers_page_cached(definition, filters, stamp)
     figures = lead_lists_for(definition, filters, figures, viewer, stamp)
     content, draft_backtest = draft_and_backtest_cached(definition, stamp)
@@ -192,9 +202,8 @@ def numbers_page_for(definition: Definition, filters: Filters, *, plan: dict, vi
 # --- the executives' home page and the navigation ------------------------------------------
 
 
-def _home_figures(definition: Definition):
+def _home_figures(definition: Definition, stamp: tuple):
     """The home page's three figures of a definition, cached like the page's."""
-    stamp = data_stamp(definition)
     key = f"numbers-home:{definition.pk}:{_stamp_text(stamp)}"
     found = cache.get(key)
     if found is None:
@@ -246,9 +255,10 @@ def home_sections(user) -> list[dict]:
         )[:5]
     )
     items = []
+    stamp = data_stamp() if definitions else ()
     for definition in definitions:
         url = reverse("numbers:definition", args=[definition.pk])
-        trend, total, private = _home_figures(definition)
+        trend, total, private = _home_figures(definition, stamp)
         if trend:
             detail = acceptance_sentence(trend)
             items.append(

@@ -34,12 +34,6 @@ from feedback.services.figures import (
     rejection_days_rebuild,
     within_months_after,
 )
-from feedback.services.figures_summary import (
-    figures_rewritten,
-    stamps_raise,
-    summary_drift,
-    summary_rebuild,
-)
 from feedback.services.import_rows import (
     CELL_PARSERS,
     CHAR_LIMITS,
@@ -105,7 +99,6 @@ __all__ = [
     "figures_rank",
     "figures_rebuild",
     "figures_refresh",
-    "figures_rewritten",
     "import_apply",
     "import_choices",
     "import_dry_run",
@@ -127,9 +120,6 @@ __all__ = [
     "reason_save",
     "rejection_days_rebuild",
     "rep_check",
-    "stamps_raise",
     "suggestion_add",
-    "summary_drift",
-    "summary_rebuild",
     "within_months_after",
 ]

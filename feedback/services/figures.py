@@ -47,7 +47,6 @@ from feedback.models import (
 )
 from feedback.selectors import marks_of
 from feedback.services.copying import chunks, rows_write
-from feedback.services.figures_summary import figures_rewritten, summary_rebuild
 
 # How far the check's level alone takes a lead in the funnel (0: handed over).
 LEVEL_RANK = {
@@ -273,8 +272,7 @@ def leads_check(leads: list, *, fresh: bool = False, now=None) -> int:
             )
     rows_write(LeadCheck, CHECK_FIELDS, checks)
     if fresh:
-        with figures_rewritten(ids, fresh=True):
-            rows_write(LeadFigures, FIGURE_FIELDS, figures)
+        rows_write(LeadFigures, FIGURE_FIELDS, figures)
     else:
         figures_refresh(ids)
     return len(checks)
@@ -317,9 +315,8 @@ def figures_refresh(lead_ids: Iterable[int]) -> None:
             .values_list("pk", *FIGURE_FIELDS[1:])
             .order_by()
         )
-        with figures_rewritten(ids):
-            LeadFigures.objects.filter(lead_id__in=ids).delete()
-            rows_write(LeadFigures, FIGURE_FIELDS, rows)
+        LeadFigures.objects.filter(lead_id__in=ids).delete()
+        rows_write(LeadFigures, FIGURE_FIELDS, rows)
         _rejection_figures_write(ids, rows)
 
 
@@ -382,8 +379,6 @@ def figures_rebuild(*, every_lead: bool = False) -> int:
     checked = 0
     for ids in chunks(list(leads.values_list("pk", flat=True)), 5000):
         checked += leads_check(list(Lead.objects.filter(pk__in=ids).only("pk")))
-    if every_lead:
-        summary_rebuild()
     return checked
 
 

@@ -19,15 +19,6 @@ class Command(BaseCommand):
         checked = services.figures_rebuild(every_lead=options["all"])
         if checked or options["verbosity"] > 1:
             self.stdout.write(f"Checked {checked} leads and rewrote their figures.")
-        # The summary rows the numbers read: recounted when they differ from the figures (after
-        # the upgrade that added them, or a write that went round the services).
-        drifted = services.summary_drift()
-        if drifted:
-            rows = services.summary_rebuild()
-            self.stdout.write(
-                f"The numbers' summary differed from the figures in {drifted} rows: "
-                f"recounted {rows} rows."
-            )
         # The health warning's tallies, counted once after the upgrade that added them.
         if options["all"] or selectors.rejection_days_missing():
             days = services.rejection_days_rebuild()
