@@ -47,10 +47,11 @@ def test_a_member_withdraws_their_own_proposal(sign_in):
     )
     other = sign_in(UserFactory(department="sales"))
     other.goto(proposal.get_absolute_url())
-    expect(other.get_by_role("button", name="Withdraw")).to_have_count(0)
+    expect(other.get_by_role("button", name="Withdraw…")).to_have_count(0)
     page = sign_in(author)
     page.goto(proposal.get_absolute_url())
-    page.get_by_role("button", name="Withdraw").click()
+    page.get_by_role("button", name="Withdraw…").click()
+    page.get_by_role("dialog").get_by_role("button", name="Withdraw the proposal").click()
     expect(page.locator("[data-status]")).to_have_text("Withdrawn")
 
 
