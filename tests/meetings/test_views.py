@@ -507,12 +507,16 @@ def test_rewording_a_question_with_no_text_names_the_question(client_as, meeting
     assert question.text.startswith("What do you consider")
 
 
-def test_starting_closing_and_reopening_each_have_their_own_url_and_take_only_post(
+def test_starting_closing_and_reopening_each_have_their_own_url_and_only_post_writes(
     client_as, meeting, facilitator
 ):
     client = client_as(facilitator)
-    for name in ("start", "close", "reopen"):
+    for name in ("start", "reopen"):
         assert client.get(url(name, meeting)).status_code == 405
+    # Closing is irreversible: its GET is the confirmation, which changes nothing.
+    assert client.get(url("close", meeting)).status_code == 200
+    meeting.refresh_from_db()
+    assert meeting.status != "closed"
     page = client.get(url("detail", meeting)).text
     assert url("start", meeting) in page
     assert url("close", meeting) in page
