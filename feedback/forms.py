@@ -436,9 +436,3 @@ class ReasonForm(forms.Form):
     def __init__(self, *args, criteria: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["criterion_key"].choices = [("", "(none: unwritten)"), *criteria]
-
-
-class UndoForm(forms.Form):
-    """Which earlier verdict of a lead's to put back: a record of its feedback's history."""
-
-    history_id = forms.IntegerField(min_value=1)

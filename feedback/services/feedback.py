@@ -69,13 +69,10 @@ def feedback_record(
     comment: str = "",
     keep_text: bool = False,
     now: datetime | None = None,
-    change_reason: str = "Changed",
 ) -> LeadFeedback:
     """The rep's verdict on a lead, for the cycle it was handed over in (one per cycle).
 
     `now` dates it (the day of a rejection is when "rejected, then bought" starts counting).
-    A change sets `undo_to` on the feedback returned (the history record of the verdict it
-    replaced, which `feedback_undo` restores) and `undo_from` (that verdict's label).
     """
     if not feedback_givable_by(rep, lead):
         raise PermissionDenied("Only the rep the lead was handed to can give feedback on it.")
@@ -96,12 +93,8 @@ def feedback_record(
     if created:
         feedback = LeadFeedback(lead=lead, cycle_id=lead.cycle_id, created_at=now)
         counted = (0, 0)
-        undo_to = undo_from = None
     else:
         counted = _rejection_mark(feedback.decision, feedback.reasons.all())
-        # The newest record is the verdict as it stands before this change.
-        undo_to = feedback.history.values_list("history_id", flat=True).first()
-        undo_from = feedback.get_decision_display()
     # Always the version in force at the lead's hand-over, even if a re-import moved it.
     feedback.version_id = lead.version_id
     feedback.rep = rep
@@ -116,7 +109,7 @@ def feedback_record(
     feedback.full_clean(
         exclude=["lead", "cycle", "version", "rep"], validate_constraints=not created
     )
-    feedback._change_reason = "Given" if created else change_reason
+    feedback._change_reason = "Given" if created else "Changed"
 
     def insert():
         feedback.save()
@@ -142,29 +135,7 @@ def feedback_record(
         unwritten=counts[1] - counted[1],
     )
     figures_refresh([lead.pk])
-    feedback.undo_to, feedback.undo_from = undo_to, undo_from
     return feedback
-
-
-@transaction.atomic
-def feedback_undo(*, lead: Lead, rep: User, history_id: int) -> LeadFeedback:
-    """Put back an earlier verdict of the rep's on a lead (one its history holds): a change
-    like any other, so the tallies follow and the history records it as "Undone"."""
-    feedback = LeadFeedback.objects.filter(lead=lead, cycle_id=lead.cycle_id).first()
-    record = feedback.history.filter(history_id=history_id).first() if feedback else None
-    if record is None:
-        raise ValidationError("That earlier verdict is not one of this lead's.")
-    reason_ids = record.reasons.values_list("rejectionreason_id", flat=True)
-    return feedback_record(
-        lead=lead,
-        rep=rep,
-        agrees_with_stage=record.agrees_with_stage,
-        decision=record.decision,
-        reasons=RejectionReason.objects.filter(pk__in=list(reason_ids)),
-        wanted_to_know=record.wanted_to_know,
-        comment=record.comment,
-        change_reason="Undone",
-    )
 
 
 @transaction.atomic

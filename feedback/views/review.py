@@ -81,9 +81,7 @@ def review_save(request, pk: int, lead_pk: int):
     saved = False
     if form.is_valid():
         try:
-            saved_feedback = services.feedback_record(
-                lead=lead, rep=request.user, **form.cleaned_data
-            )
+            services.feedback_record(lead=lead, rep=request.user, **form.cleaned_data)
             saved = True
         except ValidationError as error:
             for message in errors_of(error):
@@ -101,35 +99,7 @@ def review_save(request, pk: int, lead_pk: int):
             lead.cycle_feedback, prefix=f"lead-{lead.pk}", reasons=reasons
         )
         lead.just_saved = True
-        # A change to a finished review offers to put the verdict it replaced back.
-        lead.undo = {"to": saved_feedback.undo_to, "from": saved_feedback.undo_from}
     return _row_response(request, cycle, lead, form)
-
-
-@require_POST
-@login_required
-def review_undo(request, pk: int, lead_pk: int):
-    cycle = get_object_or_404(ReviewCycle.objects.select_related("definition", "version"), pk=pk)
-    lead = get_object_or_404(Lead.objects.in_cycle(cycle).handed_to(request.user), pk=lead_pk)
-    undo = forms.UndoForm(request.POST)
-    problems = [] if undo.is_valid() else ["That earlier verdict is not one of this lead's."]
-    if not problems:
-        try:
-            services.feedback_undo(
-                lead=lead, rep=request.user, history_id=undo.cleaned_data["history_id"]
-            )
-        except ValidationError as error:
-            problems = errors_of(error)
-    if not request.htmx:
-        for message in problems or [f"Feedback on {lead.company} restored."]:
-            (messages.error if problems else messages.success)(request, message)
-        return redirect("feedback:review", pk=cycle.pk)
-    lead = selectors.review_queue_lead(cycle, request.user, lead.pk)
-    form = forms.FeedbackForm.for_feedback(
-        lead.cycle_feedback, prefix=f"lead-{lead.pk}", reasons=selectors.reasons_for_review()
-    )
-    lead.undo_problems, lead.restored = problems, not problems
-    return _row_response(request, cycle, lead, form, status=400 if problems else 200)
 
 
 @require_POST

@@ -34,8 +34,6 @@
     if (input) input.checked = true;
   }
 
-  function details(card) { return card.querySelector("[data-lead-details]"); }
-
   function save(card) {
     var form = card.querySelector("[data-lead-form]");
     if (form) form.requestSubmit();
@@ -66,12 +64,6 @@
       choose(card, "agrees_with_stage", "yes");
       choose(card, "decision", "accepted");
       save(card);
-    } else if (card && event.key === "o" && details(card)) {
-      event.preventDefault();
-      details(card).open = !details(card).open;
-    } else if (card && event.key === "u") {
-      var undo = card.querySelector("[data-undo]");
-      if (undo) { event.preventDefault(); undo.click(); }
     } else if (card && event.key === "x") {
       event.preventDefault();
       var select = card.querySelector(".lead-card__select");
@@ -80,8 +72,6 @@
       event.preventDefault();
       choose(card, "agrees_with_stage", "no");
       choose(card, "decision", event.key === "r" ? "rejected" : "recycled");
-      // The reasons are in the lead's review: open it to choose one.
-      if (details(card)) details(card).open = true;
       var reason = card.querySelector("[data-reasons] input");
       if (reason) reason.focus();
     }
@@ -110,10 +100,6 @@
     var fresh = document.getElementById(card.id);
     if (!fresh) return;
     if (fresh.querySelector("[data-error-summary], .errorlist")) { focusCard(fresh); return; }
-    // A finished review just changed: stay on it, on its Undo (j carries on as before).
-    var undo = fresh.querySelector("[data-undo]");
-    if (undo) { undo.focus(); return; }
-    if (fresh.querySelector("[data-restored]")) { focusCard(fresh); return; }
     var all = cards();
     var after = all.slice(all.indexOf(fresh) + 1).concat(all.slice(0, all.indexOf(fresh)));
     var waiting = after.filter(function (c) { return c.querySelector("[data-waiting]"); })[0];
