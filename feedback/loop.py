@@ -1,6 +1,6 @@
 """Closing the loop (edit and republish): which rejection reasons the version in force writes
-down as a criterion, and which have a proposal open, so that no page asks to write down what is written
-or offers a second proposal beside an open one.
+down as a criterion, and which have a proposal open, so that no page asks to write down what is
+written or offers a second proposal beside an open one.
 
 A proposal made from a finding about a reason keeps the reason in its origin link
 (`…#reason-<id>`): that is how a criterion added by it is traced back to the reason.

@@ -60,7 +60,8 @@ def test_a_filter_keeps_focus_while_changed_and_moves_it_to_the_figures_when_sho
     expect(page.locator("#numbers-status")).to_contain_text("Numbers updated")
     expect(source).to_be_focused()
     page.get_by_role("button", name="Show the numbers").click()
-    expect(page.get_by_role("heading", name="Key figures")).to_be_focused()  # the results' first heading
+    # The results' first heading: the key figures' tiles.
+    expect(page.get_by_role("heading", name="Key figures")).to_be_focused()
     assert page.evaluate("window.stillTheSamePage") is True
 
 
