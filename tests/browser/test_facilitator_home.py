@@ -41,6 +41,8 @@ def test_the_facilitator_sees_her_pending_work_and_reaches_each_action(sign_in):
     to_close.get_by_role("link", name=work.passing[0].title).click()
     expect(page.get_by_role("button", name="Close the vote now")).to_be_in_viewport()
     page.get_by_role("button", name="Close the vote now").click()
+    page.get_by_role("dialog").get_by_role("button", name="Close the vote").click()
+    expect(page.locator("[data-status]")).not_to_have_text("Open for votes")
     page.goto("/")
     expect(page.locator("#proposals-to-close")).to_contain_text("No open proposal passes yet.")
 
