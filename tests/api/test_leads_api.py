@@ -95,7 +95,7 @@ def test_the_api_check_and_the_lead_page_agree(
         **{**stored, **values},
     )
     page = client_as(facilitator).get(f"/feedback/leads/{lead.pk}/").content.decode()
-    on_page = re.search(r'checklist__item--(\w+)" data-criterion="only"', page).group(1)
+    on_page = re.search(r'checklist__item--(\w+)"\s+data-criterion="only"', page).group(1)
 
     sent = {**stored, **values}
     response = client.post(
