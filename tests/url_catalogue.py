@@ -68,6 +68,7 @@ def world_build() -> dict:
     """The demo company, with a pick of each kind of object the URLs name."""
     from accounts.apps_registry import hooks
     from accounts.demo import seed_people
+    from accounts.models import Mailing
     from accounts.services import api_token_create
     from definitions.models import Definition, Proposal, Submission
     from feedback import services as feedback_services
@@ -115,6 +116,14 @@ def world_build() -> dict:
         by=facilitator,
         kind=LeadImport.Kind.LEADS,
         cycle=cycle,
+    )
+    # A mail that could not be sent, reported to the facilitator: only she may send it again.
+    world["mailing"] = Mailing.objects.create(
+        subject="An announcement",
+        notify=facilitator,
+        status=Mailing.Status.FAILED,
+        task_path="definitions.tasks.version_announce",
+        task_args=[definition.versions.order_by("number").first().pk],
     )
     person = world["people"]["marketing"]
     world["reset"] = {
@@ -168,6 +177,8 @@ def _kwargs_for(key: str, route: str, names: list[str], world: dict) -> dict:
         }
         return {name: picks[name] for name in names}
     if namespace == "accounts":
+        if key == "accounts:mailing_retry":
+            return {"pk": world["mailing"].pk}
         if "pk" in names:
             return {"pk": world["people"]["sales"].api_tokens.first().pk}
         return {name: world["reset"][name] for name in names}

@@ -13,7 +13,7 @@ EXPECTED: dict[str, tuple[str, str]] = {
     'accounts:logout': ('405 405 405 405 405 405 405', 'L L L L L L L'),
     'accounts:profile': ('L 200 200 200 200 200 L', 'L 200 200 200 200 200 L'),
     'accounts:token_revoke': ('405 405 405 405 405 405 405', 'L 404 R 404 404 404 L'),
-    'accounts:mailing_retry': ('405 405 405 405 405 405 405', 'L 404 404 404 404 404 L'),
+    'accounts:mailing_retry': ('405 405 405 405 405 405 405', 'L 404 404 R 404 404 L'),
     'accounts:password_change': ('L 200 200 200 200 200 L', 'L 200 200 200 200 200 L'),
     'accounts:password_change_done': ('L 200 200 200 200 200 L', 'L 405 405 405 405 405 L'),
     'accounts:password_reset': ('200 200 200 200 200 200 200', '200 200 200 200 200 200 200'),
