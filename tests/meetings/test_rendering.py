@@ -12,6 +12,7 @@ from meetings.ics import meeting_ics
 from meetings.markdown import markdown_render
 from tests.accounts.factories import UserFactory
 from tests.accounts.home_page import home_sections_of
+from tests.html import row_where
 
 pytestmark = pytest.mark.django_db
 
@@ -96,3 +97,21 @@ def test_done_action_items_leave_the_home_page(client_as, meeting, facilitator, 
     section = home_sections_of(client_as(marketer))["meetings-actions"]
     assert section.items == []
     assert section.empty == "You have no open action items."
+
+
+def test_the_board_draws_each_persons_row_from_plain_values_and_escapes_names(
+    client_as, meeting, facilitator, marketer, sales_rep
+):
+    marketer.full_name = "<b>Maya</b> & co"
+    marketer.save()
+    for question in meeting.questions.all():
+        services.answer_save(question=question, person=marketer, text="Yes")
+    html = client_as(facilitator).get(reverse("meetings:detail", args=[meeting.pk])).text
+    assert "<b>Maya</b>" not in html
+    done = row_where(html, data_person=str(marketer.pk))
+    # The parser reads the escaped name back as the text it was.
+    assert done == ["<b>Maya</b> & co", *["✓answered"] * 4, "not taken"]
+    assert row_where(html, data_person=str(sales_rep.pk), data_complete="no")[1:] == [
+        *["–not answered"] * 4,
+        "not taken",
+    ]
