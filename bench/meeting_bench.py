@@ -121,6 +121,10 @@ class QueryCount(list):
 def child(code: Path, runs: int) -> None:
     """Time every page with this process's code; print one JSON line."""
     setup(code)
+    if not (code / "staticfiles" / "staticfiles.json").exists():
+        from django.core.management import call_command
+
+        call_command("collectstatic", "--no-input", verbosity=0)
     from django.db import connection
     from django.test import Client
 
