@@ -64,7 +64,7 @@ test: install-dev
 # template is linted; the formatter leaves alone the templates whose markup tests still read
 # as written (a tag's attributes on one line, a figure right inside its cell), until those
 # tests parse the HTML instead (regexes of paths).
-DJLINT_FORMAT_KEEP := templates/definitions/proposal\.html,templates/meetings/detail\.html,templates/feedback/review\.html,templates/numbers/
+DJLINT_FORMAT_KEEP := templates/feedback/review\.html,templates/numbers/
 lint: install-dev
 	@$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 	@$(VENV)/bin/djlint templates --lint --quiet

@@ -16,8 +16,11 @@ The hooks, and what each promises (all optional; an app defines only what it con
       with the data (the app's own template holds its id, heading, wording and empty state),
       or the generic card {"id": DOM id, "title": heading, "items": list of
       {"label", "url", "detail"}, "empty": the sentence shown when nothing is waiting}.
-      A section the user's role never has stays out of the list. Reads only, cheap (the
-      home page calls every app on every visit).
+      Prefer the partial: the selector then returns data only (objects, counts, dates) and
+      the wording, dates' format and links stay in the template, as definitions, meetings
+      and feedback do. A section the user's role never has stays out of the list. Reads
+      only, cheap and flat (the home page calls every app on every visit; the objects a
+      partial touches come with their relations already selected).
   <app>.navigation.nav_items(user) -> list[tuple[key, url, label]]
       The app's entries in the main navigation, only those `user` may open; `key` is the
       stable name tests and styles use (data-nav), `url` a reversed URL.

@@ -6,7 +6,6 @@ Flat reads: a fixed number of queries whatever the number of drafts, proposals o
 from datetime import timedelta
 
 from django.db.models import Exists, OuterRef, Prefetch, Q
-from django.urls import reverse
 from django.utils import timezone
 
 from definitions.models import Proposal, Submission, Vote
@@ -18,7 +17,8 @@ LIMIT = 20
 
 
 def facilitator_sections(user, now=None) -> list[dict]:
-    """Drafts sent back, proposals that pass and wait to be closed, proposals that need votes."""
+    """Drafts sent back, proposals that pass and wait to be closed, proposals that need votes:
+    the data of the home page's sections, which the templates named draw."""
     if not user.has_perm(FACILITATE):
         return []
     now = now or timezone.now()
@@ -37,45 +37,21 @@ def facilitator_sections(user, now=None) -> list[dict]:
     for proposal in open_proposals:
         votes = list(proposal.votes.all())
         verdict = proposal_verdict(proposal, votes=votes, voters=voters)
-        url = reverse("definitions:proposal", args=[proposal.definition_id, proposal.pk])
-        closes = (
-            f"closes {timezone.localtime(proposal.closes_at):%a %-d %b %H:%M}"
-            if proposal.closes_at
-            else "no closing date"
-        )
         if verdict.passes:
-            to_close.append(
-                {
-                    "url": url + "#manage",
-                    "label": proposal.title,
-                    "detail": f"{proposal.definition.name} · passes now · {closes}",
-                }
-            )
+            to_close.append(proposal)
         elif not votes or (proposal.closes_at and proposal.closes_at - now <= CLOSING_SOON):
-            voted = sum(t.voted for t in verdict.tallies)
-            eligible = sum(t.eligible for t in verdict.tallies)
-            detail = "no votes yet" if not votes else f"{voted} of {eligible} voted"
             need_votes.append(
                 {
-                    "url": url + "#tally",
-                    "label": proposal.title,
-                    "detail": f"{proposal.definition.name} · {detail} · {closes}",
+                    "proposal": proposal,
+                    "has_votes": bool(votes),
+                    "voted": sum(t.voted for t in verdict.tallies),
+                    "eligible": sum(t.eligible for t in verdict.tallies),
                 }
             )
     return [
         _sent_back_section(user),
-        {
-            "id": "proposals-to-close",
-            "title": "Proposals that pass, waiting for me to close the vote",
-            "items": to_close[:LIMIT],
-            "empty": "No open proposal passes yet.",
-        },
-        {
-            "id": "proposals-need-votes",
-            "title": "Proposals with no votes or closing soon",
-            "items": need_votes[:LIMIT],
-            "empty": "Every open proposal has votes and time left.",
-        },
+        {"template": "definitions/_home_to_close.html", "proposals": to_close[:LIMIT]},
+        {"template": "definitions/_home_need_votes.html", "rows": need_votes[:LIMIT]},
     ]
 
 
@@ -90,16 +66,4 @@ def _sent_back_section(user) -> dict:
         .select_related("definition", "reviewed_by")
         .order_by("-reviewed_at")[:LIMIT]
     )
-    return {
-        "id": "drafts-sent-back",
-        "title": "Drafts sent back to me",
-        "items": [
-            {
-                "url": reverse("definitions:draft", args=[s.definition_id]),
-                "label": f"{s.definition.name}: sent back by {s.reviewed_by}",
-                "detail": f"“{s.review_comment}”",
-            }
-            for s in sent_back
-        ],
-        "empty": "No draft has been sent back to you.",
-    }
+    return {"template": "definitions/_home_sent_back.html", "drafts": list(sent_back)}

@@ -346,7 +346,8 @@ def definition_health_for(definition: Definition, content: dict):
 
 
 def home_sections(user) -> list[dict]:
-    """Proposals waiting for my vote; drafts waiting for my approval or publication."""
+    """Proposals waiting for my vote; drafts waiting for my approval or publication: the data
+    of the home page's sections, which the templates named draw."""
     sections = []
     if may_vote(user):
         waiting = (
@@ -354,41 +355,12 @@ def home_sections(user) -> list[dict]:
             .select_related("definition")
             .order_by("closes_at", "opened_at")[:20]
         )
-        sections.append(
-            {
-                "id": "proposals-to-vote",
-                "title": "Proposals waiting for my vote",
-                "items": [
-                    {
-                        "url": p.get_absolute_url(),
-                        "label": p.title,
-                        "detail": f"{p.definition.name}"
-                        + (f" · closes {p.closes_at:%d %b %H:%M}" if p.closes_at else ""),
-                    }
-                    for p in waiting
-                ],
-                "empty": "You have voted on every open proposal.",
-            }
-        )
+        sections.append({"template": "definitions/_home_to_vote.html", "proposals": list(waiting)})
     if user.has_perm("definitions.approve_version") or user.has_perm("definitions.publish_version"):
         drafts = Submission.objects.filter(
             status__in=[Submission.Status.SUBMITTED, Submission.Status.APPROVED]
         ).select_related("definition")
-        sections.append(
-            {
-                "id": "drafts-to-approve",
-                "title": "Drafts waiting for my approval",
-                "items": [
-                    {
-                        "url": s.get_absolute_url(),
-                        "label": f"{s.definition.name}: {s.get_status_display().lower()}",
-                        "detail": s.change_summary[:120],
-                    }
-                    for s in drafts
-                ],
-                "empty": "No draft is waiting for an executive.",
-            }
-        )
+        sections.append({"template": "definitions/_home_to_approve.html", "drafts": list(drafts)})
     return sections + facilitator_sections(user)
 
 

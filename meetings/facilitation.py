@@ -4,7 +4,6 @@ page ("What needs me"). Two queries, whatever the number of meetings or people."
 from datetime import timedelta
 
 from django.db.models import Count, Exists, OuterRef
-from django.urls import reverse
 from django.utils import timezone
 
 from meetings.models import Answer, Attendance, Meeting, Question
@@ -16,8 +15,9 @@ NAMES_SHOWN = 6
 
 
 def facilitator_sections(user, now=None) -> list[dict]:
-    """Meetings coming up (not closed, starting within two weeks), each with the invited
-    people who have not answered every question yet."""
+    """Meetings coming up (not closed, starting within two weeks), each with how many of the
+    invited have not answered every question yet and the first names of them: the data of
+    the home page's section, which the template named draws."""
     if not user.has_perm(FACILITATE):
         return []
     now = now or timezone.now()
@@ -38,36 +38,9 @@ def facilitator_sections(user, now=None) -> list[dict]:
         .values_list("meeting_id", "person__full_name")
     ):
         behind.setdefault(meeting_id, []).append(name)
-    items = []
     for meeting in meetings:
         names = behind.get(meeting.pk, [])
-        if names:
-            shown = ", ".join(names[:NAMES_SHOWN]) + (
-                f" and {len(names) - NAMES_SHOWN} more" if len(names) > NAMES_SHOWN else ""
-            )
-            verb = "has" if len(names) == 1 else "have"
-            waiting = f"{len(names)} of {meeting.invited} {verb} not answered: {shown}"
-        elif meeting.invited:
-            waiting = "everyone invited has answered"
-        else:
-            waiting = "nobody is invited yet"
-        items.append(
-            {
-                "url": reverse("meetings:detail", args=[meeting.pk])
-                + ("#participation" if meeting.invited else "#people"),
-                "label": f"{meeting.title}, {when(meeting)}",
-                "detail": waiting,
-            }
-        )
-    return [
-        {
-            "id": "meetings-coming-up",
-            "title": "Meetings coming up, and who has not answered",
-            "items": items,
-            "empty": "No meeting in the next two weeks.",
-        }
-    ]
-
-
-def when(meeting: Meeting) -> str:
-    return f"{timezone.localtime(meeting.starts_at):%a %-d %b %H:%M}"
+        meeting.behind = len(names)
+        meeting.behind_shown = names[:NAMES_SHOWN]
+        meeting.behind_more = len(names) - len(meeting.behind_shown)
+    return [{"template": "meetings/_home_coming_up.html", "meetings": meetings}]

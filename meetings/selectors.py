@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.template.defaultfilters import pluralize
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -286,23 +287,17 @@ def meetings_for_list(user):
 
 
 def home_sections(user) -> list[dict]:
-    """Questions I have not answered, summaries for me to confirm, my action items."""
+    """Questions I have not answered, summaries for me to confirm, my action items: the data
+    of the home page's sections, which the templates named draw."""
     left_by_meeting = dict(
         Question.objects.unanswered_by(user)
         .values("meeting_id")
         .annotate(n=Count("pk"))
         .values_list("meeting_id", "n")
     )
-    question_items = [
-        {
-            "url": reverse("meetings:answer", args=[meeting.pk]),
-            "label": meeting.title,
-            "detail": f"{left_by_meeting[meeting.pk]} question"
-            f"{pluralize(left_by_meeting[meeting.pk])} to answer · "
-            f"{timezone.localtime(meeting.starts_at):%-d %b %Y %H:%M}",
-        }
-        for meeting in Meeting.objects.filter(pk__in=left_by_meeting).order_by("starts_at")
-    ]
+    to_answer = list(Meeting.objects.filter(pk__in=left_by_meeting).order_by("starts_at"))
+    for meeting in to_answer:
+        meeting.left = left_by_meeting[meeting.pk]
 
     confirmed = Confirmation.objects.filter(
         summary=OuterRef("pk"), person=user, revision=OuterRef("revision")
@@ -313,56 +308,20 @@ def home_sections(user) -> list[dict]:
         .select_related("meeting")
         .order_by("-published_at")
     )
-    confirm_items = [
-        {
-            "url": reverse("meetings:detail", args=[summary.meeting_id]) + "#summary",
-            "label": summary.meeting.title,
-            "detail": "confirm the summary or raise a concern",
-        }
-        for summary in to_confirm
-    ]
 
     today = timezone.localdate()
-    actions = ActionItem.objects.owned_by(user).open().select_related("meeting").order_by("due")
-    action_items = [
-        {
-            "url": reverse("meetings:detail", args=[action.meeting_id]) + "#actions",
-            "label": action.text,
-            "detail": (
-                f"overdue since {action.due:%-d %b %Y}"
-                if action.is_overdue(today)
-                else f"due {action.due:%-d %b %Y}"
-            )
-            + f" · {action.meeting.title}",
-        }
-        for action in actions
-    ]
+    actions = list(
+        ActionItem.objects.owned_by(user).open().select_related("meeting").order_by("due")
+    )
+    for action in actions:
+        action.overdue = action.is_overdue(today)
     # The facilitator's own work first: her meetings' preparation.
     return [
         *facilitator_sections(user),
-        {
-            "id": "meetings-questions",
-            "title": "Meeting questions I have not answered",
-            "items": question_items,
-            "empty": "You have answered every question of your meetings.",
-        },
-        {
-            "id": "meetings-summaries",
-            "title": "Meeting summaries for me to confirm",
-            "items": confirm_items,
-            "empty": "No summary is waiting for your confirmation.",
-        },
-        {
-            "id": "meetings-actions",
-            "title": "My action items",
-            "items": action_items,
-            "empty": "You have no open action items.",
-        },
+        {"template": "meetings/_home_questions.html", "meetings": to_answer},
+        {"template": "meetings/_home_summaries.html", "summaries": list(to_confirm)},
+        {"template": "meetings/_home_actions.html", "actions": actions},
     ]
-
-
-def pluralize(n: int) -> str:
-    return "" if n == 1 else "s"
 
 
 def proposal_url(proposal: Proposal) -> str:

@@ -2,7 +2,8 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect
 
 from config.forms import errors_onto_form
 from config.htmx import render_htmx
@@ -72,9 +73,23 @@ def render_meeting(request, meeting: Meeting, *, status: int = 200, **bound_form
     )
 
 
-def post_form(request, meeting, form, context_name, action):
+def act_then_return(request, meeting: Meeting, anchor: str, act) -> HttpResponse:
+    """Run `act()`, a service called from a button on the meeting page, and go back to the
+    page at `#anchor`, with the message `act` returns (if any) or the service's refusal."""
+    try:
+        result = act()
+    except ValidationError as error:
+        messages.error(request, message_for(error))
+    else:
+        if result:
+            messages.success(request, result)
+    return redirect(meeting.get_absolute_url() + f"#{anchor}")
+
+
+def post_form(request, meeting, form, context_name, action, *, anchor: str | None = None):
     """Validate a form posted from the meeting page and run `action(data)`; on bad input the
-    page comes back with the form and its errors."""
+    page comes back with the form and its errors. On success: back to the page at `#anchor`
+    when one is named, else None (the caller chooses where to go)."""
     if form.is_valid():
         try:
             result = action(form.cleaned_data)
@@ -83,5 +98,5 @@ def post_form(request, meeting, form, context_name, action):
         else:
             if result:
                 messages.success(request, result)
-            return None
+            return redirect(meeting.get_absolute_url() + f"#{anchor}") if anchor else None
     return render_meeting(request, meeting, status=400, **{context_name: form})

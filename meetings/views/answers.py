@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -57,7 +58,7 @@ def answer_edit(request, pk: int):
         else:
             messages.success(
                 request,
-                f"Saved {len(saved)} answer{selectors.pluralize(len(saved))}. "
+                f"Saved {len(saved)} answer{pluralize(len(saved))}. "
                 "You can change them until the meeting closes.",
             )
             return redirect(meeting)

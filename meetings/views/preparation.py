@@ -1,18 +1,13 @@
 """Preparing a meeting from its page: invitations, attendance, the agenda and the questions."""
 
-from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import permission_required
 from meetings import forms, permissions, services
 from meetings.models import AgendaItem, Question
-from meetings.views._page import (
-    message_for,
-    post_form,
-    run_meeting,
-)
+from meetings.views._page import act_then_return, post_form, run_meeting
 
 
 @require_POST
@@ -25,8 +20,13 @@ def invite(request, pk: int):
         return f"Invited {len(added)} {'person' if len(added) == 1 else 'people'}."
 
     return post_form(
-        request, meeting, forms.InviteForm(request.POST, meeting=meeting), "invite_form", act
-    ) or redirect(meeting.get_absolute_url() + "#people")
+        request,
+        meeting,
+        forms.InviteForm(request.POST, meeting=meeting),
+        "invite_form",
+        act,
+        anchor="people",
+    )
 
 
 @require_POST
@@ -36,12 +36,12 @@ def uninvite(request, pk: int, person_pk: int):
     attendance = get_object_or_404(
         meeting.attendances.select_related("person"), person_id=person_pk
     )
-    try:
+
+    def act():
         services.invitation_remove(meeting=meeting, by=request.user, person=attendance.person)
-        messages.success(request, f"{attendance.person} is no longer invited.")
-    except ValidationError as error:
-        messages.error(request, message_for(error))
-    return redirect(meeting.get_absolute_url() + "#people")
+        return f"{attendance.person} is no longer invited."
+
+    return act_then_return(request, meeting, "people", act)
 
 
 @require_POST
@@ -59,7 +59,8 @@ def attendance(request, pk: int):
         forms.AttendanceForm(request.POST, meeting=meeting),
         "attendance_form",
         act,
-    ) or redirect(meeting.get_absolute_url() + "#people")
+        anchor="people",
+    )
 
 
 @require_POST
@@ -74,8 +75,13 @@ def agenda_add(request, pk: int):
         return f"Added “{item.title}” to the agenda."
 
     return post_form(
-        request, meeting, forms.AgendaItemForm(request.POST, meeting=meeting), "agenda_form", act
-    ) or redirect(meeting.get_absolute_url() + "#agenda")
+        request,
+        meeting,
+        forms.AgendaItemForm(request.POST, meeting=meeting),
+        "agenda_form",
+        act,
+        anchor="agenda",
+    )
 
 
 @require_POST
@@ -83,12 +89,12 @@ def agenda_add(request, pk: int):
 def agenda_remove(request, pk: int, item_pk: int):
     meeting = run_meeting(request, pk, "change the agenda")
     item = get_object_or_404(AgendaItem, meeting=meeting, pk=item_pk)
-    try:
+
+    def act():
         services.agenda_item_remove(item=item, by=request.user)
-        messages.success(request, f"Removed “{item.title}” from the agenda.")
-    except ValidationError as error:
-        messages.error(request, message_for(error))
-    return redirect(meeting.get_absolute_url() + "#agenda")
+        return f"Removed “{item.title}” from the agenda."
+
+    return act_then_return(request, meeting, "agenda", act)
 
 
 @require_POST
@@ -96,11 +102,13 @@ def agenda_remove(request, pk: int, item_pk: int):
 def agenda_move(request, pk: int, item_pk: int):
     meeting = run_meeting(request, pk, "change the agenda")
     item = get_object_or_404(AgendaItem, meeting=meeting, pk=item_pk)
-    try:
-        services.agenda_item_move(item=item, by=request.user, up=request.POST.get("up") == "1")
-    except ValidationError as error:
-        messages.error(request, message_for(error))
-    return redirect(meeting.get_absolute_url() + "#agenda")
+    up = request.POST.get("up") == "1"
+    return act_then_return(
+        request,
+        meeting,
+        "agenda",
+        lambda: services.agenda_item_move(item=item, by=request.user, up=up),
+    )
 
 
 @require_POST
@@ -113,8 +121,13 @@ def question_add(request, pk: int):
         return "The question is added."
 
     return post_form(
-        request, meeting, forms.QuestionForm(request.POST), "question_form", act
-    ) or redirect(meeting.get_absolute_url() + "#questions")
+        request,
+        meeting,
+        forms.QuestionForm(request.POST),
+        "question_form",
+        act,
+        anchor="questions",
+    )
 
 
 @require_POST
@@ -123,16 +136,16 @@ def question_reword(request, pk: int, question_pk: int):
     meeting = run_meeting(request, pk, "change the questions")
     question = get_object_or_404(Question, meeting=meeting, pk=question_pk)
     form = forms.QuestionForm(request.POST)
-    try:
+
+    def act():
         if not form.is_valid():
             raise ValidationError(
                 [f"Question {question.position}: {e}" for e in form.errors.get("text", [])]
             )
         services.question_reword(question=question, by=request.user, text=form.cleaned_data["text"])
-        messages.success(request, "The question is reworded.")
-    except ValidationError as error:
-        messages.error(request, message_for(error))
-    return redirect(meeting.get_absolute_url() + "#questions")
+        return "The question is reworded."
+
+    return act_then_return(request, meeting, "questions", act)
 
 
 @require_POST
@@ -140,9 +153,9 @@ def question_reword(request, pk: int, question_pk: int):
 def question_remove(request, pk: int, question_pk: int):
     meeting = run_meeting(request, pk, "change the questions")
     question = get_object_or_404(Question, meeting=meeting, pk=question_pk)
-    try:
+
+    def act():
         services.question_remove(question=question, by=request.user)
-        messages.success(request, "The question is removed.")
-    except ValidationError as error:
-        messages.error(request, message_for(error))
-    return redirect(meeting.get_absolute_url() + "#questions")
+        return "The question is removed."
+
+    return act_then_return(request, meeting, "questions", act)

@@ -78,8 +78,13 @@ def action_add(request, pk: int):
         return "The action item is added."
 
     return post_form(
-        request, meeting, forms.ActionItemForm(request.POST, meeting=meeting), "action_form", act
-    ) or redirect(meeting.get_absolute_url() + "#actions")
+        request,
+        meeting,
+        forms.ActionItemForm(request.POST, meeting=meeting),
+        "action_form",
+        act,
+        anchor="actions",
+    )
 
 
 @require_POST

@@ -9,6 +9,7 @@ from definitions import services
 from definitions.models import Proposal, Submission, Version, Vote
 from tests.accounts.factories import UserFactory
 from tests.definitions.factories import DefinitionFactory, version_published
+from tests.html import first_element, row_where
 from tests.permissions import LOGIN, assert_matrix
 
 pytestmark = pytest.mark.django_db
@@ -156,7 +157,8 @@ def test_the_tally_poll_returns_only_the_tally(client_as, proposal, marketer):
         proposal.get_absolute_url(), headers={"HX-Request": "true", "HX-Target": "tally"}
     )
     body = response.content.decode()
-    assert body.lstrip().startswith('<section id="tally"')
+    tag, attributes = first_element(body)
+    assert (tag, attributes["id"]) == ("section", "tally")
     assert "Marketing: 0 of 1 voted" in body
 
 
@@ -503,7 +505,6 @@ def test_a_closed_vote_shows_the_tally_it_closed_with_after_people_move(
 
     body = client_as(marketer).get(proposal.get_absolute_url()).content.decode()
 
-    sales_row = body[body.index('data-department="sales"') :].split("</tr>")[0]
     # Sales had the seller and the executive then; now it has three others and neither.
-    assert "<td>2</td><td data-voted>1</td><td data-agree>1</td>" in sales_row
+    assert row_where(body, data_department="sales")[:4] == ["Sales", "2", "1", "1"]
     assert "verdict--no" in body

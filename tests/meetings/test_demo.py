@@ -36,5 +36,5 @@ def test_the_demo_has_a_closed_kickoff_and_a_planned_confirmation_meeting():
     assert Meeting.objects.count() == 2
 
     maya = people["maya@northwind.example"]
-    sections = {s["id"]: s for s in selectors.home_sections(maya)}
-    assert any("overdue" in item["detail"] for item in sections["meetings-actions"]["items"])
+    sections = {s["template"]: s for s in selectors.home_sections(maya)}
+    assert any(action.overdue for action in sections["meetings/_home_actions.html"]["actions"])

@@ -1,14 +1,18 @@
-"""Minutes keep ordinary Markdown; the calendar file follows RFC 5545; home sections."""
+"""Minutes keep ordinary Markdown; the calendar file follows RFC 5545; the home page's
+sections, as a person reads them."""
 
 from datetime import UTC, timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
-from meetings import selectors, services
+from meetings import services
 from meetings.ics import meeting_ics
 from meetings.markdown import markdown_render
 from tests.accounts.factories import UserFactory
+from tests.accounts.home_page import home_sections_of
+from tests.html import row_where
 
 pytestmark = pytest.mark.django_db
 
@@ -47,24 +51,36 @@ def test_the_calendar_file_escapes_and_folds_long_text(meeting, marketer):
     assert f"DTSTART:{start}" in unfolded
 
 
-def test_questions_of_closed_meetings_leave_the_home_page(meeting, facilitator, marketer):
-    sections = {s["id"]: s for s in selectors.home_sections(marketer)}
-    assert [i["label"] for i in sections["meetings-questions"]["items"]] == [meeting.title]
+def test_questions_of_closed_meetings_leave_the_home_page(
+    client_as, meeting, facilitator, marketer
+):
+    sections = home_sections_of(client_as(marketer))
+    [item] = sections["meetings-questions"].items
+    assert item.label == meeting.title
+    assert item.url == reverse("meetings:answer", args=[meeting.pk])
     services.meeting_close(meeting=meeting, by=facilitator)
-    sections = {s["id"]: s for s in selectors.home_sections(marketer)}
-    assert sections["meetings-questions"]["items"] == []
+    section = home_sections_of(client_as(marketer))["meetings-questions"]
+    assert section.items == []
+    assert section.empty == "You have answered every question of your meetings."
 
 
-def test_home_counts_only_my_unanswered_questions(meeting, marketer, sales_rep):
+def test_home_counts_only_my_unanswered_questions(client_as, meeting, marketer, sales_rep):
     services.answer_save(question=meeting.questions.first(), person=marketer, text="Yes")
-    mine = {s["id"]: s for s in selectors.home_sections(marketer)}
-    theirs = {s["id"]: s for s in selectors.home_sections(sales_rep)}
-    assert mine["meetings-questions"]["items"][0]["detail"].startswith("3 questions")
-    assert theirs["meetings-questions"]["items"][0]["detail"].startswith("4 questions")
-    assert selectors.home_sections(UserFactory())[0]["items"] == []
+    mine = home_sections_of(client_as(marketer))
+    theirs = home_sections_of(client_as(sales_rep))
+    assert mine["meetings-questions"].items[0].detail.startswith("3 questions to answer · ")
+    assert theirs["meetings-questions"].items[0].detail.startswith("4 questions to answer · ")
+    assert home_sections_of(client_as(UserFactory()))["meetings-questions"].items == []
 
 
-def test_done_action_items_leave_the_home_page(meeting, facilitator, marketer):
+def test_one_question_left_is_said_in_the_singular(client_as, meeting, marketer):
+    for question in list(meeting.questions.all())[1:]:
+        services.answer_save(question=question, person=marketer, text="Yes")
+    [item] = home_sections_of(client_as(marketer))["meetings-questions"].items
+    assert item.detail.startswith("1 question to answer · ")
+
+
+def test_done_action_items_leave_the_home_page(client_as, meeting, facilitator, marketer):
     item = services.action_item_add(
         meeting=meeting,
         by=facilitator,
@@ -72,8 +88,30 @@ def test_done_action_items_leave_the_home_page(meeting, facilitator, marketer):
         owner=marketer,
         due=timezone.localdate() + timedelta(days=3),
     )
-    sections = {s["id"]: s for s in selectors.home_sections(marketer)}
-    assert sections["meetings-actions"]["items"][0]["detail"].startswith("due ")
+    [shown] = home_sections_of(client_as(marketer))["meetings-actions"].items
+    assert shown.label == "Send the list"
+    assert shown.detail.startswith("due ")
+    assert shown.detail.endswith(f" · {meeting.title}")
+    assert shown.url == reverse("meetings:detail", args=[meeting.pk]) + "#actions"
     services.action_item_mark(item=item, by=marketer)
-    sections = {s["id"]: s for s in selectors.home_sections(marketer)}
-    assert sections["meetings-actions"]["items"] == []
+    section = home_sections_of(client_as(marketer))["meetings-actions"]
+    assert section.items == []
+    assert section.empty == "You have no open action items."
+
+
+def test_the_board_draws_each_persons_row_from_plain_values_and_escapes_names(
+    client_as, meeting, facilitator, marketer, sales_rep
+):
+    marketer.full_name = "<b>Maya</b> & co"
+    marketer.save()
+    for question in meeting.questions.all():
+        services.answer_save(question=question, person=marketer, text="Yes")
+    html = client_as(facilitator).get(reverse("meetings:detail", args=[meeting.pk])).text
+    assert "<b>Maya</b>" not in html
+    done = row_where(html, data_person=str(marketer.pk))
+    # The parser reads the escaped name back as the text it was.
+    assert done == ["<b>Maya</b> & co", *["✓answered"] * 4, "not taken"]
+    assert row_where(html, data_person=str(sales_rep.pk), data_complete="no")[1:] == [
+        *["–not answered"] * 4,
+        "not taken",
+    ]
