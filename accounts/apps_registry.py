@@ -34,6 +34,10 @@ The hooks, and what each promises (all optional; an app defines only what it con
       What a submitted draft (`content`, frozen) would change, for the approval page: an
       object with `cycle`, `latest`, `total`, `rows` (per stage: level, name, now, draft,
       delta) and `changed` (the rows that move). The first app that answers is shown.
+  <app>.origins.proposal_sources(proposal, user) -> list[dict]
+      What the app knows a proposal came from (meetings: the answers it was made from), for
+      the proposal's page: each {"template": "<app>/_proposal_<x>.html", ...data}, included
+      with the dict as `source`. Only what `user` may see; none when the app knows nothing.
 
 An app contributes a section (or a navigation entry, demo data, a warning) by writing the
 function in the module named above and adding its name to CONTRIBUTING_APPS, in the order

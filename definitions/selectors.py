@@ -345,6 +345,18 @@ def definition_health_for(definition: Definition, content: dict):
     return warnings
 
 
+def proposal_sources(proposal: Proposal, user) -> list[dict]:
+    """What the later apps know a proposal came from (the meeting answers it was made from),
+    each a {"template": …, …data} partial, through their `origins.proposal_sources` hook."""
+    from accounts.apps_registry import hooks
+
+    return [
+        source
+        for proposal_sources in hooks("origins", "proposal_sources")
+        for source in proposal_sources(proposal, user)
+    ]
+
+
 def home_sections(user) -> list[dict]:
     """Proposals waiting for my vote; drafts waiting for my approval or publication: the data
     of the home page's sections, which the templates named draw."""

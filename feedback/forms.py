@@ -294,13 +294,15 @@ def mapping_form_for(lead_import: LeadImport, table: csv_io.Table, data=None) ->
         mapping=lead_import.mapping,
         reading=lead_import.reading,
         stage_words=csv_io.column_words(table, stage_column) if stage_column else [],
+        samples=csv_io.column_samples(table),
     )
 
 
 class MappingForm(forms.Form):
-    """One select per column of the file (which field it fills, if any), then how to read
-    what the file leaves ambiguous: the order of its dates, its decimal sign, and the stage
-    each word of its stage column means."""
+    """One select per column of the file (which field it fills, if any; labelled with the
+    column's name, shown beside a few of its values), then how to read what the file leaves
+    ambiguous: the order of its dates, its decimal sign, and the stage each word of its
+    stage column means."""
 
     def __init__(
         self,
@@ -310,25 +312,28 @@ class MappingForm(forms.Form):
         mapping,
         reading: dict | None = None,
         stage_words: list[tuple[str, int]] = (),
+        samples: list[list[str]] = (),
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
         reading = reading or {}
+        self.header, self.samples = header, list(samples)
         choices = [("", "(ignore this column)"), *targets.items()]
         twice = {name.casefold() for name in csv_io.header_duplicates(header)}
         self.columns = []
         for index, column in enumerate(header):
             name = f"col_{index}"
+            label = f"Field for the column “{column}”"
             if column.casefold() in twice:
                 self.fields[name] = forms.ChoiceField(
-                    label=column,
+                    label=label,
                     choices=[("", "(named twice in the header: left out)")],
                     required=False,
                     disabled=True,
                 )
                 continue
             self.fields[name] = forms.ChoiceField(
-                label=column, choices=choices, required=False, initial=mapping.get(column, "")
+                label=label, choices=choices, required=False, initial=mapping.get(column, "")
             )
             self.columns.append((name, column))
         self.fields["dates"] = forms.ChoiceField(
@@ -352,21 +357,27 @@ class MappingForm(forms.Form):
                 detected = ""
             name = f"stage_{index}"
             self.fields[name] = forms.ChoiceField(
-                label=f"“{word}” ({count:,} row{'s' * (count != 1)})",
+                label=f"Stage meant by “{word}”",
                 choices=[("", "(not a stage we know)"), *csv_io.STAGES.items()],
                 required=False,
                 initial=chosen.get(word, detected),
             )
             self.stage_words.append((name, word, detected, count))
 
-    def column_fields(self):
-        return [self[name] for name in self.fields if name.startswith("col_")]
+    def column_rows(self) -> list[tuple[str, list[str], forms.BoundField]]:
+        """One row per column of the file, in its order: the header, sample values, the
+        select of the field it fills (the automatic guess preselected)."""
+        return [
+            (column, self.samples[index] if index < len(self.samples) else [], self[f"col_{index}"])
+            for index, column in enumerate(self.header)
+        ]
 
     def reading_fields(self):
         return [self["dates"], self["decimal"]]
 
-    def stage_fields(self):
-        return [self[name] for name, *_ in self.stage_words]
+    def stage_rows(self) -> list[tuple[str, int, forms.BoundField]]:
+        """One row per word of the stage column: the word, its rows, the stage it means."""
+        return [(word, count, self[name]) for name, word, _, count in self.stage_words]
 
     def mapping(self) -> dict[str, str]:
         return {

@@ -26,6 +26,11 @@ def facilitator_require(meeting, by, action: str) -> None:
         )
 
 
+def may_propose_from(user, meeting) -> bool:
+    """The meeting's own facilitator turns its answers into proposals while it is open."""
+    return is_facilitator(user, meeting) and user.has_perm(FACILITATE) and not meeting.is_closed
+
+
 def is_invited(meeting, person) -> bool:
     return Attendance.objects.filter(meeting=meeting, person=person).exists()
 

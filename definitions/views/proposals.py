@@ -144,9 +144,11 @@ def _proposal_context(request, definition, proposal_pk):
     }
 
 
-def _with_what_it_produces(context: dict) -> dict:
-    """The full page's extra: the diff it would make (while open) and its rule in words."""
+def _with_what_it_produces(context: dict, user) -> dict:
+    """The full page's extra: the diff it would make (while open), its rule in words, and
+    what it came from (the meeting answers it quotes)."""
     definition, proposal = context["definition"], context["proposal"]
+    context["sources"] = selectors.proposal_sources(proposal, user)
     is_open = proposal.status == Proposal.Status.OPEN
     context["produces"] = selectors.proposal_produces(definition, proposal) if is_open else None
     context["rule_sentence"] = (
@@ -160,7 +162,7 @@ def _with_what_it_produces(context: dict) -> dict:
 def proposal_detail(request, pk: int, proposal_pk: int):
     context = _proposal_context(request, definition_get(request, pk), proposal_pk)
     if not (request.htmx and request.htmx.target == "tally"):
-        _with_what_it_produces(context)
+        _with_what_it_produces(context, request.user)
     return render_htmx(request, "definitions/proposal.html", context, partials=["tally"])
 
 
@@ -171,7 +173,10 @@ def _vote_answer(request, definition, proposal, *, form=None, closed="", saved=F
         context["vote_form"] = form
     if not request.htmx:
         return render(
-            request, "definitions/proposal.html", _with_what_it_produces(context), status=status
+            request,
+            "definitions/proposal.html",
+            _with_what_it_produces(context, request.user),
+            status=status,
         )
     context.update(vote_closed=closed, vote_saved=saved)
     return render(request, "definitions/proposal.html#voting", context)

@@ -203,6 +203,18 @@ def column_words(table: Table, column: str, limit: int = 30) -> list[tuple[str, 
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
 
+def column_samples(table: Table, count: int = 3, scan: int = 200) -> list[list[str]]:
+    """Up to `count` distinct non-blank values of each column, from the first `scan` rows, so
+    the mapping step shows what a column holds (a wide file costs `scan` rows, not all)."""
+    samples: list[list[str]] = [[] for _ in table.header]
+    for _, cells in table.rows[:scan]:
+        for index, cell in enumerate(cells[: len(samples)]):
+            value = " ".join(cell.split())
+            if value and len(samples[index]) < count and value not in samples[index]:
+                samples[index].append(value)
+    return samples
+
+
 def stage_reader(chosen: dict[str, str] | None = None) -> Callable[[str], str]:
     """parse_stage, with the stages chosen on the mapping page for the file's own words."""
     chosen = {word.strip().casefold(): stage for word, stage in (chosen or {}).items()}

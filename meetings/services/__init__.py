@@ -6,6 +6,7 @@ action, and write nothing when a rule says no.
 """
 
 from meetings.services.proposals import (
+    CLOSED_FOR_PROPOSALS,
     proposal_from_answers,
     reminders_deliver,
     reminders_send,
@@ -42,6 +43,7 @@ from meetings.services.scheduling import (
 )
 
 __all__ = [
+    "CLOSED_FOR_PROPOSALS",
     "DEFAULT_AGENDA",
     "action_item_add",
     "action_item_mark",

@@ -21,6 +21,11 @@ from meetings.services._common import _lock, _refuse_if_closed
 
 # --- proposals and votes ----------------------------------------------------------------
 
+CLOSED_FOR_PROPOSALS = (
+    "This meeting is closed, so its answers can no longer become proposals. "
+    "Reopen the meeting from its page to propose from them."
+)
+
 
 @transaction.atomic
 def proposal_from_answers(
@@ -39,6 +44,8 @@ def proposal_from_answers(
     """Turn meeting answers into a proposed criterion; the answers and proposal link both ways."""
     meeting = _lock(meeting)
     permissions.facilitator_require(meeting, by, "turn answers into a proposal")
+    if meeting.is_closed:
+        raise ValidationError(CLOSED_FOR_PROPOSALS)
     answers = list(answers)
     if not answers:
         raise ValidationError({"answers": "Choose at least one answer."})

@@ -4,6 +4,7 @@ confirming the summary, and voting from the meeting's page."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Case, Value, When
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
@@ -33,6 +34,8 @@ def answers_compare(request, pk: int):
             "meeting": meeting,
             "rows": selectors.answers_side_by_side(meeting),
             "is_facilitator": permissions.is_facilitator(request.user, meeting),
+            "can_propose": permissions.may_propose_from(request.user, meeting),
+            "closed_for_proposals": services.CLOSED_FOR_PROPOSALS,
         },
     )
 
@@ -70,22 +73,31 @@ def answer_edit(request, pk: int):
     )
 
 
+def _proposal_form(request, meeting) -> forms.ProposalFromAnswersForm:
+    """The criterion form: as posted, or prefilled from the answers ticked on the answers
+    page (`?answers=…`), which come first in its list of answers."""
+    draft_stages = selectors.draft_stages(meeting)
+    stages = [(stage["key"], stage["name"]) for stage in draft_stages]
+    answers = Answer.objects.for_meeting(meeting).select_related("person", "question")
+    if request.method == "POST":
+        return forms.ProposalFromAnswersForm(request.POST, answers=answers, stages=stages)
+    ticked = [pk for pk in request.GET.getlist("answers") if pk.isdigit()]
+    answers = answers.alias(
+        unticked=Case(When(pk__in=ticked, then=Value(0)), default=Value(1))
+    ).order_by("unticked", *Answer._meta.ordering)
+    chosen = [a for a in answers if str(a.pk) in ticked]
+    return forms.ProposalFromAnswersForm(
+        answers=answers,
+        stages=stages,
+        initial=selectors.proposal_prefill(meeting, chosen, draft_stages),
+    )
+
+
 @require_http_methods(["GET", "POST"])
 @permission_required(permissions.FACILITATE, action="turn answers into a proposal")
 def proposal_from_answers(request, pk: int):
     meeting = run_meeting(request, pk, "turn its answers into a proposal")
-    answers = Answer.objects.for_meeting(meeting).select_related("person", "question")
-    draft_stages = selectors.draft_stages(meeting)
-    stages = [(stage["key"], stage["name"]) for stage in draft_stages]
-    if request.method == "POST":
-        form = forms.ProposalFromAnswersForm(request.POST, answers=answers, stages=stages)
-    else:
-        chosen = [a for a in answers if str(a.pk) in request.GET.getlist("answers")]
-        form = forms.ProposalFromAnswersForm(
-            answers=answers,
-            stages=stages,
-            initial=selectors.proposal_prefill(meeting, chosen, draft_stages),
-        )
+    form = _proposal_form(request, meeting)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -104,12 +116,22 @@ def proposal_from_answers(request, pk: int):
         except ValidationError as error:
             errors_onto_form(form, error)
         else:
-            messages.success(request, f"Proposed “{proposal.title}”; its vote is open.")
-            return redirect(reverse("meetings:answers", args=[meeting.pk]))
+            count = len(data["answers"])
+            messages.success(
+                request,
+                f"Proposed “{proposal.title}” from {count} answer{'s' * (count != 1)}; "
+                "its vote is open.",
+            )
+            return redirect(proposal)
     return render(
         request,
         "meetings/propose.html",
-        {"meeting": meeting, "form": form, "has_stages": bool(stages)},
+        {
+            "meeting": meeting,
+            "form": form,
+            "has_stages": bool(form.fields["stage_key"].choices),
+            "closed": services.CLOSED_FOR_PROPOSALS if meeting.is_closed else "",
+        },
         status=400 if form.errors else 200,
     )
 

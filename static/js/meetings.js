@@ -1,4 +1,5 @@
-// Meetings: live composition warnings on the schedule form, and a polite board refresh.
+// Meetings: live composition warnings on the schedule form, a polite board refresh, and
+// the count of answers ticked on the answers page.
 // Every page works without this script; the server shows the same warnings.
 (function () {
   "use strict";
@@ -46,7 +47,23 @@
     region.replaceChildren(list);
   }
 
+  // The answers page: the bar at the foot of the screen counts the ticked answers, so the
+  // facilitator proposes from wherever she is on the page.
+  function countPicked(bar) {
+    var counter = bar.querySelector("[data-pick-count]");
+    if (!counter) return;
+    var count = document.querySelectorAll("input[data-pick]:checked").length;
+    counter.textContent = count === 0 ? "No answers ticked yet"
+      : count === 1 ? "1 answer ticked" : count + " answers ticked";
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-pick-bar]").forEach(function (bar) {
+      document.addEventListener("change", function (event) {
+        if (event.target.matches("input[data-pick]")) countPicked(bar);
+      });
+      countPicked(bar);
+    });
     document.querySelectorAll("[data-composition-form]").forEach(function (form) {
       form.addEventListener("change", function () { updateWarnings(form); });
       updateWarnings(form);

@@ -72,17 +72,21 @@ def test_a_kickoff_from_scheduling_to_confirmation(sign_in):
     fran.get_by_role("link", name="Answers side by side").click()
     first_question = fran.locator("section", has_text="What do you consider a qualified lead?")
     first_question.get_by_label("Sam Sales").check()
-    fran.get_by_role("button", name="Turn the ticked answers into a proposal").click()
+    fran.get_by_role("button", name="Propose a criterion from the ticked answers").click()
     expect(fran.get_by_label("Criterion")).to_have_value("Has budget and a director signs")
     expect(fran.get_by_label("Rationale")).to_contain_text("Sam Sales (Sales)")
     expect(fran.get_by_label("Stage")).to_have_value("mql")
     fran.get_by_label("Criterion").fill("Has a budget for this year")
     fran.get_by_role("button", name="Propose the criterion").click()
-    link = fran.get_by_role("link", name="Add criterion: Has a budget for this year")
-    expect(link).to_be_visible()
-    link.click()
+    # She lands on the new proposal, which links back to the answers.
+    expect(
+        fran.get_by_role("heading", name="Add criterion: Has a budget for this year")
+    ).to_be_visible()
     fran.get_by_role("link", name="Answers from Kickoff: what is a lead?").click()
     expect(fran.get_by_role("heading", name="Answers side by side")).to_be_visible()
+    expect(
+        fran.get_by_role("link", name="Add criterion: Has a budget for this year")
+    ).to_be_visible()
 
     # A summary, then the meeting closes.
     fran.goto(meeting_url)
