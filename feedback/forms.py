@@ -447,3 +447,22 @@ class ReasonForm(forms.Form):
     def __init__(self, *args, criteria: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["criterion_key"].choices = [("", "(none: unwritten)"), *criteria]
+
+
+class UndoForm(forms.Form):
+    """Which earlier verdict of a lead to put back: the history record a change replaced."""
+
+    history_id = forms.IntegerField(min_value=1)
+
+
+class UndoOfferForm(forms.Form):
+    """The queue's `?undo=<lead>-<record>` after a change saved without JavaScript."""
+
+    undo = forms.RegexField(regex=r"^[1-9][0-9]{0,17}-[1-9][0-9]{0,17}$", required=False)
+
+    def offer(self) -> tuple[int, int] | None:
+        """(lead id, history record id), or None when absent or malformed."""
+        if not self.is_valid() or not self.cleaned_data["undo"]:
+            return None
+        lead_id, history_id = self.cleaned_data["undo"].split("-")
+        return int(lead_id), int(history_id)

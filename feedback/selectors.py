@@ -27,6 +27,8 @@ from feedback.models import (
     Suggestion,
 )
 from feedback.permissions import reads_all_feedback
+from feedback.queue_rows import check_summary
+from feedback.queue_rows import undo_offer as undo_offer
 
 
 def cycles_for(user):
@@ -64,6 +66,7 @@ def lead_summary(lead, ladders: dict) -> None:
         c.statement for c, s in zip(criteria, states, strict=True) if s != CheckResult.MET
     )
     lead.check_missed = list(missed_statements)[:4]
+    lead.check_summary = check_summary(lead, ladders.get(version_id, []), states)
     lead.stage_reached = check.stage_reached if check else None
     lead.cycle_feedback = next(
         (f for f in getattr(lead, "feedback_list", []) if f.cycle_id == lead.cycle_id), None

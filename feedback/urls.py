@@ -14,6 +14,7 @@ urlpatterns = [
     path("cycles/<int:pk>/review/", review.review, name="review"),
     path("cycles/<int:pk>/review/bulk/", review.review_bulk, name="review_bulk"),
     path("cycles/<int:pk>/review/<int:lead_pk>/", review.review_save, name="review_save"),
+    path("cycles/<int:pk>/review/<int:lead_pk>/undo/", review.review_undo, name="review_undo"),
     path("cycles/<int:pk>/suggestions/", review.suggestion_add, name="suggestion_add"),
     path("leads/new/", leads.lead_new, name="lead_new"),
     path("leads/<int:pk>/", leads.lead_detail, name="lead"),

@@ -150,6 +150,7 @@ def urls_for(name: str, pattern: URLPattern, c: dict) -> list[str]:
         ],
         "meetings:vote": [{"pk": m.pk, "proposal_pk": c["due"].pk}],
         "feedback:review_save": [{"pk": c["cycle"].pk, "lead_pk": c["lead"].pk}],
+        "feedback:review_undo": [{"pk": c["cycle"].pk, "lead_pk": c["lead"].pk}],
         "feedback:criterion_mark": [{"pk": c["lead"].pk, "criterion_pk": c["criterion"].pk}],
         "feedback:lead": [{"pk": c["lead"].pk}],
         "feedback:outcome": [{"pk": c["lead"].pk}],

@@ -101,6 +101,13 @@ class LeadFeedback(models.Model):
     def __str__(self) -> str:
         return f"{self.lead}: {self.get_decision_display()}"
 
+    @property
+    def decision_short(self) -> str:
+        """The decision in one word, for the queue's compact rows."""
+        return DECISION_SHORT.get(self.decision, self.get_decision_display())
+
+
+DECISION_SHORT = {"accepted": "Accepted", "rejected": "Rejected", "recycled": "Recycled"}
 
 # The decisions that must give a reason (and count as rejections in the health warning).
 NEEDS_REASON = {LeadFeedback.Decision.REJECTED, LeadFeedback.Decision.RECYCLED}

@@ -10,6 +10,7 @@ from feedback.services.cycles import (
 from feedback.services.feedback import (
     feedback_bulk,
     feedback_record,
+    feedback_undo,
     outcome_record,
     reason_save,
     suggestion_add,
@@ -94,6 +95,7 @@ __all__ = [
     "cycle_require_started",
     "feedback_bulk",
     "feedback_record",
+    "feedback_undo",
     "figures_rank",
     "figures_rebuild",
     "figures_refresh",

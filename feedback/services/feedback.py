@@ -57,6 +57,17 @@ def _rejection_day_add(*, definition_id: int, day: date, rejections: int, unwrit
     )
 
 
+def _verdict(feedback, reasons: Iterable[RejectionReason]) -> tuple:
+    """What a rep decided on a lead, comparable between a feedback and a record of it."""
+    return (
+        feedback.agrees_with_stage,
+        feedback.decision,
+        frozenset(r.pk for r in reasons),
+        feedback.wanted_to_know,
+        feedback.comment,
+    )
+
+
 @transaction.atomic
 def feedback_record(
     *,
@@ -69,10 +80,14 @@ def feedback_record(
     comment: str = "",
     keep_text: bool = False,
     now: datetime | None = None,
+    change_reason: str = "Changed",
 ) -> LeadFeedback:
     """The rep's verdict on a lead, for the cycle it was handed over in (one per cycle).
 
     `now` dates it (the day of a rejection is when "rejected, then bought" starts counting).
+    When it changes an earlier verdict, the feedback returned carries `undo_to`, the history
+    record of that verdict (what `feedback_undo` puts back), and `changed_from`, its
+    decision; both are None otherwise.
     """
     if not feedback_givable_by(rep, lead):
         raise PermissionDenied("Only the rep the lead was handed to can give feedback on it.")
@@ -90,11 +105,21 @@ def feedback_record(
         LeadFeedback.objects.select_for_update().filter(lead=lead, cycle_id=lead.cycle_id).first()
     )
     created = feedback is None
+    undo_to = changed_from = None
     if created:
         feedback = LeadFeedback(lead=lead, cycle_id=lead.cycle_id, created_at=now)
         counted = (0, 0)
     else:
-        counted = _rejection_mark(feedback.decision, feedback.reasons.all())
+        before = list(feedback.reasons.all())
+        counted = _rejection_mark(feedback.decision, before)
+        kept = (feedback.wanted_to_know, feedback.comment)
+        text = kept if keep_text else (wanted_to_know.strip(), comment.strip())
+        kept_reasons = reasons if decision in NEEDS_REASON else []
+        after = (agrees_with_stage, decision, frozenset(r.pk for r in kept_reasons), *text)
+        if _verdict(feedback, before) != after:
+            # The newest record is the verdict as it stands before this change.
+            undo_to = feedback.history.values_list("history_id", flat=True).first()
+            changed_from = feedback.decision
     # Always the version in force at the lead's hand-over, even if a re-import moved it.
     feedback.version_id = lead.version_id
     feedback.rep = rep
@@ -109,7 +134,7 @@ def feedback_record(
     feedback.full_clean(
         exclude=["lead", "cycle", "version", "rep"], validate_constraints=not created
     )
-    feedback._change_reason = "Given" if created else "Changed"
+    feedback._change_reason = "Given" if created else change_reason
 
     def insert():
         feedback.save()
@@ -135,7 +160,39 @@ def feedback_record(
         unwritten=counts[1] - counted[1],
     )
     figures_refresh([lead.pk])
+    feedback.undo_to, feedback.changed_from = undo_to, changed_from
     return feedback
+
+
+@transaction.atomic
+def feedback_undo(*, lead: Lead, rep: User, history_id: int) -> LeadFeedback:
+    """Put back the verdict that a change of the rep's replaced (the history record the
+    change named in `undo_to`): reasons and text as they were. It is a change like any
+    other, so the tallies and figures follow, and the history records it as "Undone"."""
+    if not feedback_givable_by(rep, lead):
+        raise PermissionDenied("Only the rep the lead was handed to can undo a change to it.")
+    feedback = (
+        LeadFeedback.objects.select_for_update().filter(lead=lead, cycle_id=lead.cycle_id).first()
+    )
+    record = feedback.history.filter(history_id=history_id).first() if feedback else None
+    if record is None:
+        raise ValidationError(f"There is no change to undo on {lead.company}.")
+    reason_ids = record.reasons.values_list("rejectionreason_id", flat=True)
+    reasons = list(RejectionReason.objects.filter(pk__in=list(reason_ids)))
+    if _verdict(feedback, feedback.reasons.all()) == _verdict(record, reasons):
+        raise ValidationError(
+            f"Nothing to undo: {lead.company} is already {record.get_decision_display()}."
+        )
+    return feedback_record(
+        lead=lead,
+        rep=rep,
+        agrees_with_stage=record.agrees_with_stage,
+        decision=record.decision,
+        reasons=reasons,
+        wanted_to_know=record.wanted_to_know,
+        comment=record.comment,
+        change_reason="Undone",
+    )
 
 
 @transaction.atomic

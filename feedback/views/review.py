@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from config.htmx import render_htmx
@@ -15,6 +16,11 @@ from feedback.views.common import errors_of
 
 # A bulk action takes at most this many leads (a few pages of the queue).
 BULK_MAX = 500
+
+
+def _progress(cycle, rep) -> dict:
+    reviewed, total = selectors.queue_progress(cycle, rep)
+    return {"reviewed": reviewed, "total": total, "remaining": total - reviewed}
 
 
 def _queue_context(request, cycle, *, bound: dict | None = None, bulk_form=None):
@@ -33,15 +39,15 @@ def _queue_context(request, cycle, *, bound: dict | None = None, bulk_form=None)
             lead.form = forms.FeedbackForm.for_feedback(
                 lead.cycle_feedback, prefix=f"lead-{lead.pk}", reasons=reasons
             )
-    reviewed, total = selectors.queue_progress(cycle, request.user)
+    offer = forms.UndoOfferForm(request.GET).offer()
     return {
         "cycle": cycle,
         "page": page,
         "leads": leads,
         "shows": selectors.QUEUE_SHOWS,
         "appended": after is not None,
-        "reviewed": reviewed,
-        "total": total,
+        **_progress(cycle, request.user),
+        "undo_offer": offer and selectors.undo_offer(cycle, request.user, *offer),
         "bulk_form": bulk_form or forms.BulkForm(lead_ids=[]),
         "suggestion_form": forms.SuggestionForm(),
         "is_open": cycle.is_open(),
@@ -59,15 +65,27 @@ def review(request, pk: int):
     )
 
 
-def _row_response(request, cycle, lead, form, *, status=200):
-    reviewed, total = selectors.queue_progress(cycle, request.user)
-    context = {"cycle": cycle, "lead": lead, "reviewed": reviewed, "total": total}
+def _row_response(request, cycle, lead, form):
+    """The lead's row, with the progress and the all-reviewed state swapped beside it."""
+    context = {"cycle": cycle, "lead": lead, **_progress(cycle, request.user)}
     lead.form = form
     html = render_to_string("feedback/review.html#lead-row", context, request=request)
-    html += render_to_string(
-        "feedback/review.html#review-progress", {**context, "oob": True}, request=request
+    for partial in ("review-progress", "queue-done"):
+        html += render_to_string(
+            f"feedback/review.html#{partial}", {**context, "oob": True}, request=request
+        )
+    return HttpResponse(html)
+
+
+def _saved_row(request, cycle, lead_pk: int, reasons, **marks):
+    """The row of a lead just written, its form showing what is now recorded."""
+    lead = selectors.review_queue_lead(cycle, request.user, lead_pk)
+    form = forms.FeedbackForm.for_feedback(
+        lead.cycle_feedback, prefix=f"lead-{lead.pk}", reasons=reasons
     )
-    return HttpResponse(html, status=status)
+    for name, value in marks.items():
+        setattr(lead, name, value)
+    return _row_response(request, cycle, lead, form)
 
 
 @require_POST
@@ -78,28 +96,51 @@ def review_save(request, pk: int, lead_pk: int):
     lead = get_object_or_404(Lead.objects.in_cycle(cycle).handed_to(request.user), pk=lead_pk)
     reasons = selectors.reasons_for_review()
     form = forms.FeedbackForm(request.POST, prefix=f"lead-{lead.pk}", reasons=reasons)
-    saved = False
+    saved = None
     if form.is_valid():
         try:
-            services.feedback_record(lead=lead, rep=request.user, **form.cleaned_data)
-            saved = True
+            saved = services.feedback_record(lead=lead, rep=request.user, **form.cleaned_data)
         except ValidationError as error:
             for message in errors_of(error):
                 form.add_error(None, message)
     if not request.htmx:
         if saved:
             messages.success(request, f"Feedback on {lead.company} saved.")
-            return redirect("feedback:review", pk=cycle.pk)
+            # A change to a finished review is offered for undo on the page that follows.
+            offer = f"?undo={lead.pk}-{saved.undo_to}" if saved.undo_to else ""
+            return redirect(reverse("feedback:review", args=[cycle.pk]) + offer)
         context = _queue_context(request, cycle, bound={lead.pk: form})
         return render(request, "feedback/review.html", context, status=400)
     # A save re-renders this one lead and the progress, never the queue.
-    lead = selectors.review_queue_lead(cycle, request.user, lead.pk)
     if saved:
-        form = forms.FeedbackForm.for_feedback(
-            lead.cycle_feedback, prefix=f"lead-{lead.pk}", reasons=reasons
-        )
-        lead.just_saved = True
+        return _saved_row(request, cycle, lead.pk, reasons, just_saved=True, undo_to=saved.undo_to)
+    lead = selectors.review_queue_lead(cycle, request.user, lead.pk)
     return _row_response(request, cycle, lead, form)
+
+
+@require_POST
+@login_required
+def review_undo(request, pk: int, lead_pk: int):
+    cycle = get_object_or_404(ReviewCycle.objects.select_related("definition", "version"), pk=pk)
+    # Only the rep's own leads are found: anyone else's is a 404.
+    lead = get_object_or_404(Lead.objects.in_cycle(cycle).handed_to(request.user), pk=lead_pk)
+    form = forms.UndoForm(request.POST)
+    problems = [f"There is no change to undo on {lead.company}."]
+    if form.is_valid():
+        try:
+            history_id = form.cleaned_data["history_id"]
+            services.feedback_undo(lead=lead, rep=request.user, history_id=history_id)
+            problems = []
+        except ValidationError as error:
+            problems = errors_of(error)
+    if not request.htmx:
+        for problem in problems:
+            messages.error(request, problem)
+        if not problems:
+            messages.success(request, f"Undone: {lead.company} has its earlier verdict back.")
+        return redirect("feedback:review", pk=cycle.pk)
+    reasons = selectors.reasons_for_review()
+    return _saved_row(request, cycle, lead.pk, reasons, undo_problems=problems, undone=not problems)
 
 
 @require_POST

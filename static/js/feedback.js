@@ -34,6 +34,17 @@
     if (input) input.checked = true;
   }
 
+  function details(card) { return card.querySelector("[data-lead-details]"); }
+
+  // Open (or close) a lead's review: opening goes to its first choice, closing back to the row.
+  function toggle(card) {
+    var review = details(card);
+    if (!review) return;
+    review.open = !review.open;
+    var first = review.open && review.querySelector("input[type=radio]");
+    if (first) first.focus(); else focusCard(card);
+  }
+
   function save(card) {
     var form = card.querySelector("[data-lead-form]");
     if (form) form.requestSubmit();
@@ -64,6 +75,12 @@
       choose(card, "agrees_with_stage", "yes");
       choose(card, "decision", "accepted");
       save(card);
+    } else if (card && (event.key === "o" || (event.key === "Enter" && event.target === card))) {
+      event.preventDefault();
+      toggle(card);
+    } else if (card && event.key === "u") {
+      var undo = card.querySelector("[data-undo]");
+      if (undo) { event.preventDefault(); undo.click(); }
     } else if (card && event.key === "x") {
       event.preventDefault();
       var select = card.querySelector(".lead-card__select");
@@ -72,6 +89,8 @@
       event.preventDefault();
       choose(card, "agrees_with_stage", "no");
       choose(card, "decision", event.key === "r" ? "rejected" : "recycled");
+      // The reasons are in the lead's review: open it to choose one.
+      if (details(card)) details(card).open = true;
       var reason = card.querySelector("[data-reasons] input");
       if (reason) reason.focus();
     }
@@ -94,15 +113,27 @@
   });
 
   // After a lead is saved, move on to the next one still waiting, so the keyboard flows.
+  // A change to a finished review stays on its Undo instead (j carries on from there); once
+  // nothing waits, focus goes to the "All reviewed" message.
   document.addEventListener("htmx:afterSwap", function (event) {
     var card = event.detail.target;
     if (!card || !card.matches || !card.matches("[data-lead]")) return;
     var fresh = document.getElementById(card.id);
     if (!fresh) return;
-    if (fresh.querySelector("[data-error-summary], .errorlist")) { focusCard(fresh); return; }
+    var problem = fresh.querySelector("[data-error-summary], .errorlist");
+    if (problem) {
+      if (details(fresh) && details(fresh).contains(problem)) details(fresh).open = true;
+      focusCard(fresh);
+      return;
+    }
+    var undo = fresh.querySelector("[data-undo]");
+    if (undo) { undo.focus(); return; }
+    if (fresh.querySelector("[data-undone]")) { focusCard(fresh); return; }
     var all = cards();
     var after = all.slice(all.indexOf(fresh) + 1).concat(all.slice(0, all.indexOf(fresh)));
     var waiting = after.filter(function (c) { return c.querySelector("[data-waiting]"); })[0];
+    var done = document.querySelector("[data-all-reviewed]");
+    if (!waiting && done) { done.focus(); done.scrollIntoView({ block: "nearest" }); return; }
     if (!waiting && loadMore()) return;
     focusCard(waiting || fresh);
   });

@@ -182,3 +182,102 @@ def test_a_row_sent_back_keeps_what_the_rep_chose_and_marks_the_field(cycle, cli
     assert 'type="checkbox"' in html and 'aria-invalid="true"' in html
     assert "Give at least one reason" in html
     assert "Call &lt;back&gt; in May</textarea>" in html
+
+
+def row_texts(html: str) -> dict[int, dict[str, str]]:
+    """Each row's compact line: its check summary and its status, as text."""
+    found = {}
+    for chunk in re.split(r"(?=<article\s)", html)[1:]:
+        pk = int(re.search(r'id="lead-(\d+)"', chunk).group(1))
+        texts = {}
+        for key in ("data-check-summary", "data-waiting", "data-reviewed"):
+            match = re.search(rf"<span[^>]*\s{key}[^>]*>(.*?)</span>", chunk, re.S)
+            if match:
+                texts[key] = " ".join(re.sub(r"<[^>]+>", "", match.group(1)).split())
+        texts["open"] = bool(re.search(r"<details[^>]*\sopen[\s>]", chunk))
+        found[pk] = texts
+    return found
+
+
+def test_each_row_is_compact_with_the_checks_summary_and_its_status(cycle, client_as, sales_rep):
+    qualified = lead_make(cycle, rep=sales_rep, company="A qualified", **QUALIFIED)
+    bare = lead_make(cycle, rep=sales_rep, company="B bare", title="Intern")
+    timing = RejectionReason.objects.get(label="Timing")
+    services.feedback_record(
+        lead=bare, rep=sales_rep, agrees_with_stage=False, decision="recycled", reasons=[timing]
+    )
+    html = client_as(sales_rep).get(reverse("feedback:review", args=[cycle.pk])).content.decode()
+    rows = row_texts(html)
+    met, of = map(
+        int,
+        re.match(
+            r"MQL: (\d+) of (\d+) criteria met$", rows[qualified.pk]["data-check-summary"]
+        ).groups(),
+    )
+    assert met == of > 0
+    bare_met, bare_of = map(
+        int,
+        re.match(
+            r"MQL: (\d+) of (\d+) criteria met$", rows[bare.pk]["data-check-summary"]
+        ).groups(),
+    )
+    assert bare_of == of and bare_met < of
+    assert rows[qualified.pk]["data-waiting"] == "Waiting"
+    assert rows[bare.pk]["data-reviewed"] == "Recycled"
+    # Rows open to the review; none is open until the rep opens it.
+    assert [row["open"] for row in rows.values()] == [False, False]
+    assert 'title="Marketing qualified lead"' in html
+
+
+def test_all_reviewed_shows_when_nothing_waits_with_links_on(cycle, client_as, sales_rep):
+    leads = leads_for(cycle, sales_rep, 2)
+    client = client_as(sales_rep)
+    url = reverse("feedback:review", args=[cycle.pk])
+    accept(leads[0], sales_rep)
+    assert "data-all-reviewed" not in client.get(url).content.decode()
+    accept(leads[1], sales_rep)
+    html = client.get(url).content.decode()
+    assert re.search(r"<h2[^>]*>\s*All reviewed\s*</h2>", html)
+    assert 'href="?show=reviewed"' in html
+    assert reverse("numbers:definition", args=[cycle.definition_id]) in html
+
+
+def test_a_change_and_its_undo_cost_the_same_for_10_leads_as_for_100(cycle, client_as, sales_rep):
+    client = client_as(sales_rep)
+    timing = RejectionReason.objects.get(label="Timing")
+
+    def change_and_undo(lead) -> tuple[int, int, int]:
+        accept(lead, sales_rep)
+        prefix = f"lead-{lead.pk}"
+        data = {
+            f"{prefix}-agrees_with_stage": "no",
+            f"{prefix}-decision": "rejected",
+            f"{prefix}-reasons": timing.pk,
+        }
+        target = {"HTTP_HX_TARGET": prefix, **HTMX}
+        with CaptureQueriesContext(connection) as changing:
+            html = client.post(
+                reverse("feedback:review_save", args=[cycle.pk, lead.pk]), data, **target
+            ).content.decode()
+        history_id = re.search(r'name="history_id"\s+value="(\d+)"', html).group(1)
+        with CaptureQueriesContext(connection) as undoing:
+            undone = client.post(
+                reverse("feedback:review_undo", args=[cycle.pk, lead.pk]),
+                {"history_id": history_id},
+                **target,
+            ).content.decode()
+        assert "data-undone" in undone
+        return len(changing), len(undoing), len(shown(html)) + len(shown(undone))
+
+    few = leads_for(cycle, sales_rep, 10)
+    # The day's rejection tally exists before either measure (its first insert costs more).
+    services.feedback_record(
+        lead=few[1], rep=sales_rep, agrees_with_stage=False, decision="recycled", reasons=[timing]
+    )
+    small = change_and_undo(few[0])
+    more = leads_for(cycle, sales_rep, 90, start=10)
+    for lead in more[::3]:
+        accept(lead, sales_rep)
+    large = change_and_undo(more[-1])
+    assert large == small
+    assert small[2] == 2

@@ -83,6 +83,7 @@ EXPECTED: dict[str, tuple[str, str]] = {
     'feedback:review': ('L 200 200 200 200 200 L', '405 405 405 405 405 405 405'),
     'feedback:review_bulk': ('405 405 405 405 405 405 405', 'L 400 400 400 400 400 L'),
     'feedback:review_save': ('405 405 405 405 405 405 405', 'L 404 400 404 404 404 L'),
+    'feedback:review_undo': ('405 405 405 405 405 405 405', 'L 404 R 404 404 404 L'),
     'feedback:suggestion_add': ('405 405 405 405 405 405 405', 'L R R R R R L'),
     'feedback:lead_new': ('L 403 403 200 403 403 L', 'L 403 403 200 403 403 L'),
     'feedback:lead': ('L 404 200 200 200 404 L', '405 405 405 405 405 405 405'),
