@@ -73,12 +73,13 @@ def lead_counts(disagreements: bool = True, with_funnel: bool = False, summed: b
     being the summary's columns; `counts_named` takes it off). Every count adds, so the rates
     (`with_rates`) are computed from the sums, the same way for both."""
     names = COUNT_NAMES + (DISAGREEMENT_NAMES if disagreements else [])
-    if with_funnel:
-        names += STEP_NAMES[1:]
     if summed:
         counts = {f"{name}_n": Sum(name, default=0) for name in names}
         if with_funnel:
-            counts["step0_n"] = Sum("handed", default=0)
+            # The funnel's first count is every lead; the others, those that got that far.
+            counts[f"{STEP_NAMES[0]}_n"] = Sum("handed", default=0)
+            for k, step in enumerate(STEP_NAMES[1:], start=1):
+                counts[f"{step}_n"] = Sum(f"reached{k}", default=0)
             counts["deals_priced_n"] = Sum("deals_priced", default=0)
             counts["deal_total_n"] = Sum("deal_total")
         return counts
@@ -89,7 +90,9 @@ def lead_counts(disagreements: bool = True, with_funnel: bool = False, summed: b
         for name in names
     }
     if with_funnel:
-        counts["step0"] = Count("pk")
+        counts[STEP_NAMES[0]] = Count("pk")
+        for k, step in enumerate(STEP_NAMES[1:], start=1):
+            counts[step] = Count("pk", filter=LEAD_MEASURES[f"reached{k}"])
         counts["deals_priced"] = Count("amount", filter=BOUGHT)
         counts["deal_total"] = Sum("amount", filter=BOUGHT)
     return counts
@@ -111,7 +114,7 @@ def with_rates(row: dict) -> dict:
     row["acceptance"] = _ratio(row["accepted"], row["handed"])
     row["rejected_bought_share"] = _ratio(row["rejected_bought"], row["rejected"])
     row["bought_share"] = _ratio(row["bought"], row["handed"])
-    if "step0" in row:
+    if STEP_NAMES[0] in row:
         for k, _ in FUNNEL_STEPS[:-1]:
             row[f"conversion{k}"] = _ratio(row[f"step{k + 1}"], row[f"step{k}"])
         priced, total = row.pop("deals_priced"), row.pop("deal_total")

@@ -32,7 +32,7 @@ LEAD_MEASURES = {
     "rejected_bought": Q(rejected_then_bought=True),
     "high_rejected": Q(level_reached__in=HIGH_LEVELS, decision="rejected"),
     "accepted_low": Q(decision="accepted", level_reached__in=LOW_LEVELS),
-    **{f"step{k}": Q(rank__gte=k) for k in range(1, 5)},
+    **{f"reached{k}": Q(rank__gte=k) for k in range(1, 5)},
 }
 CRITERION_COUNTS = ["met", "met_accepted", "missed", "missed_accepted_or_bought", "missed_low"]
 
@@ -60,11 +60,11 @@ class FiguresSummary(models.Model):
     high_rejected = models.PositiveIntegerField(default=0)
     accepted_low = models.PositiveIntegerField(default=0)
     # Leads that got at least this far (1 marketing qualified ... 4 customer); every lead
-    # was handed over (step 0).
-    step1 = models.PositiveIntegerField(default=0)
-    step2 = models.PositiveIntegerField(default=0)
-    step3 = models.PositiveIntegerField(default=0)
-    step4 = models.PositiveIntegerField(default=0)
+    # was handed over (0).
+    reached1 = models.PositiveIntegerField(default=0)
+    reached2 = models.PositiveIntegerField(default=0)
+    reached3 = models.PositiveIntegerField(default=0)
+    reached4 = models.PositiveIntegerField(default=0)
     # The bought leads with an amount, and the sum of those amounts.
     deals_priced = models.PositiveIntegerField(default=0)
     deal_total = models.DecimalField(max_digits=20, decimal_places=2, default=0)

@@ -89,7 +89,7 @@ def test_every_write_leaves_the_sums_a_rebuild_would_give(cycle):
     assert_summaries_fresh()
     summary = FiguresSummary.objects.get()
     assert (summary.reviewed, summary.accepted, summary.rejected) == (2, 1, 1)
-    assert (summary.bought, summary.rejected_bought, summary.step4) == (1, 1, 1)
+    assert (summary.bought, summary.rejected_bought, summary.reached4) == (1, 1, 1)
     assert (summary.deals_priced, summary.deal_total) == (1, Decimal("9000.50"))
 
     # Moved to another rep and source: the old cell loses it, the new one has it.
