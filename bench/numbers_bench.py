@@ -86,13 +86,25 @@ def feedback_empty() -> None:
     """Empty the feedback tables (a benchmark's database only)."""
     from django.db import connection
 
+    tables = [
+        "feedback_criterionresult",
+        "feedback_leadcheck",
+        "feedback_leadfigures",
+        "feedback_rejectionfigures",
+        "feedback_rejectionday",
+        "feedback_figuressummary",
+        "feedback_criterionsummary",
+        "feedback_reasonsummary",
+        "feedback_leadfeedback_reasons",
+        "feedback_leadfeedback",
+        "feedback_outcome",
+        "feedback_lead",
+        "feedback_historicallead",
+        "feedback_reviewcycle",
+    ]
+    present = set(connection.introspection.table_names())
     with connection.cursor() as cursor:
-        cursor.execute(
-            "TRUNCATE feedback_criterionresult, feedback_leadcheck, feedback_leadfigures, "
-            "feedback_rejectionfigures, feedback_rejectionday, "
-            "feedback_leadfeedback_reasons, feedback_leadfeedback, feedback_outcome, "
-            "feedback_lead, feedback_historicallead, feedback_reviewcycle CASCADE"
-        )
+        cursor.execute(f"TRUNCATE {', '.join(t for t in tables if t in present)} CASCADE")
 
 
 def generate(definition, facilitator, reps, count: int) -> None:
@@ -218,12 +230,23 @@ def median_ms(function, runs: int) -> tuple[float, list[float]]:
     return statistics.median(times), times
 
 
+def spread(times: list[float]) -> tuple[float, float, float]:
+    return statistics.median(times), min(times), max(times)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--leads", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--keep", action="store_true", help="reuse the data already there")
+    parser.add_argument(
+        "--code",
+        help="measure the code of another checkout (e.g. a worktree of the code before) "
+        "against the same database; use with --keep",
+    )
     args = parser.parse_args()
+    if args.code:
+        sys.path.insert(0, str(Path(args.code).resolve()))
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):
         sys.exit("Set DATABASE_URL to a throwaway PostgreSQL database.")
@@ -237,6 +260,7 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
+    from django.utils import timezone
 
     settings.ALLOWED_HOSTS = ["*"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -247,7 +271,7 @@ def main() -> None:
 
     signals.request_finished.disconnect(close_old_connections)
     call_command("migrate", verbosity=0)
-    from feedback.models import Lead
+    from feedback.models import Lead, RejectionReason
     from numbers_app import backtest, criteria, figures, lead_lists, reasons, selectors
     from numbers_app.filters import Filters
 
@@ -261,6 +285,19 @@ def main() -> None:
         # written rows are otherwise slower to read the first few times).
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
+    from feedback import selectors as feedback_selectors
+    from feedback import services
+
+    if getattr(feedback_selectors, "summaries_missing", lambda: False)():
+        # Data written by code before the per-cycle summaries (or `--code` of it).
+        start = time.perf_counter()
+        services.summaries_rebuild()
+        print(f"  added up the summaries in {time.perf_counter() - start:.0f} s", flush=True)
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+    import feedback
+
+    print(f"code: {Path(feedback.__file__).resolve().parent.parent}")
     print(
         f"{Lead.objects.filter(definition=definition).count():,} leads, PostgreSQL "
         f"{connection.pg_version // 10000}, Python {sys.version.split()[0]}, {args.runs} runs"
@@ -290,6 +327,12 @@ def main() -> None:
             page + f"?rep={reps[0].pk}",
             {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "numbers-results"},
         ),
+        (
+            # Dates: the summaries keep no day, so these read the leads' own figures.
+            "htmx filter (the last 90 days)",
+            page + f"?date_from={(timezone.localdate() - timedelta(days=90)).isoformat()}",
+            {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "numbers-results"},
+        ),
     ):
         for state in ("computed", "from the cache"):
             if state == "computed":
@@ -307,6 +350,13 @@ def main() -> None:
             rows.append((f"{label}, {state}", median, min(times), max(times), len(queries)))
     filters = Filters()
     total = figures.totals(definition, filters)
+
+    def stamp():
+        try:
+            return selectors.data_stamp(definition)
+        except TypeError:  # the code before: one stamp for every definition
+            return selectors.data_stamp()
+
     parts = {
         "totals": lambda: figures.totals(definition, filters),
         **{
@@ -323,8 +373,32 @@ def main() -> None:
         "rejected then bought (list)": lambda: lead_lists.rejected_then_bought(definition, filters),
         "funnel": lambda: figures.funnel(definition, filters),
         "backtest of the draft": lambda: backtest.backtest(definition),
-        "data stamp (the cache's key)": selectors.data_stamp,
+        "data stamp (the cache's key)": stamp,
     }
+    # A rep's feedback save (the service: the lead, its figures and, with the summaries, the
+    # sums of its cycle and rep), then the whole page as the next visitor gets it: the cache
+    # holds the page from before the save, the data stamp says it is stale.
+    lead = Lead.objects.filter(definition=definition).select_related("rep", "cycle").last()
+    decisions = iter(["accepted", "rejected"] * args.runs)
+    reason = RejectionReason.objects.filter(active=True).first()
+
+    def save():
+        decision = next(decisions)
+        services.feedback_record(
+            lead=lead,
+            rep=lead.rep,
+            agrees_with_stage=decision == "accepted",
+            decision=decision,
+            reasons=[reason] if decision == "rejected" else [],
+        )
+
+    get(page)
+    saves, after = [], []
+    for _ in range(args.runs):
+        saves.append(median_ms(save, 1)[0])
+        after.append(median_ms(lambda: get(page), 1)[0])
+    rows.append(("one feedback save (the service)", *spread(saves), 0))
+    rows.append(("whole page, the first view after a save", *spread(after), 0))
     print("\n| request | median | min | max | queries |\n|---|---:|---:|---:|---:|")
     for label, median, low, high, count in rows:
         print(f"| {label} | {median:.0f} ms | {low:.0f} ms | {high:.0f} ms | {count} |")

@@ -17,8 +17,10 @@ from feedback.models import (
     NEEDS_REASON,
     CheckResult,
     CriterionResult,
+    FiguresSummary,
     Lead,
     LeadFeedback,
+    LeadFigures,
     LeadImport,
     RejectionDay,
     RejectionReason,
@@ -475,6 +477,11 @@ def sales_reps_by_key() -> dict[str, User]:
     for name in ambiguous:
         reps.pop(name, None)
     return reps
+
+
+def summaries_missing() -> bool:
+    """Leads have figures but no summary adds them up (the database predates the summaries)."""
+    return not FiguresSummary.objects.exists() and LeadFigures.objects.exists()
 
 
 def rejection_days_missing() -> bool:

@@ -5,7 +5,9 @@ from django.db.models import Case, Count, F, Sum, Value, When
 
 from definitions.models import Definition, Version
 from feedback.checks import ladders_for
-from numbers_app.filters import ACCEPTED, LOW_LEVELS, Filters, leads, share
+from feedback.models import CriterionSummary, FiguresSummary
+from feedback.models.summaries import CRITERION_COUNTS
+from numbers_app.filters import ACCEPTED, LOW_LEVELS, Filters, leads, share, summarised
 
 PREDICTOR_MIN = 10  # leads needed on each side before a criterion is called a poor predictor
 
@@ -27,6 +29,40 @@ def criteria_counts(definition: Definition, filters: Filters) -> dict[str, dict]
     versions = dict(Version.objects.for_definition(definition).values_list("pk", "number"))
     ladders = ladders_for(versions)
     size = max((sum(len(c) for _, c in ladder) for ladder in ladders.values()), default=0)
+    if summarised(filters):
+        by_version = _summed_by_version(definition, filters)
+    else:
+        by_version = _by_version(definition, filters, size)
+    return _keyed(versions, ladders, by_version)
+
+
+def _summed_by_version(definition: Definition, filters: Filters) -> dict[int, dict]:
+    """Per version: its leads (`n`) and, per criterion bit i, the counts named `<count>_i`,
+    from the per-cycle summaries."""
+    by_version: dict[int, dict] = {}
+    for row in (
+        FiguresSummary.objects.filter(definition=definition)
+        .filter(filters.q())
+        .values("version_id")
+        .annotate(leads=Sum("handed"))
+        .order_by()
+    ):
+        by_version[row["version_id"]] = {"n": row["leads"]}
+    for row in (
+        CriterionSummary.objects.filter(definition=definition)
+        .filter(filters.q())
+        .values("version_id", "bit")
+        .annotate(**{f"{name}_n": Sum(name) for name in CRITERION_COUNTS})
+        .order_by()
+    ):
+        counts = by_version.setdefault(row["version_id"], {"n": 0})
+        for name in CRITERION_COUNTS:
+            counts[f"{name}_{row['bit']}"] = row[f"{name}_n"]
+    return by_version
+
+
+def _by_version(definition: Definition, filters: Filters, size: int) -> dict[int, dict]:
+    """`_summed_by_version` from the leads' own figures."""
     # Grouped by version and by what the shares need to tell apart (accepted, later bought,
     # placed below Lead), so each group sums just two bits per criterion.
     sums = {}
@@ -60,6 +96,11 @@ def criteria_counts(definition: Definition, filters: Filters) -> dict[str, dict]
                 pairs["missed_accepted_or_bought"] = missed
             for name, value in pairs.items():
                 row[f"{name}_{i}"] = row.get(f"{name}_{i}", 0) + value
+    return by_version
+
+
+def _keyed(versions: dict, ladders: dict, by_version: dict) -> dict[str, dict]:
+    """The counts per version and bit, labelled with the ladders and added up by key."""
     rows: dict[str, dict] = {}
     # The newest version's wording and place label a key, so it comes first.
     for version_id in sorted(ladders, key=lambda pk: -versions.get(pk, 0)):

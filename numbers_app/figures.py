@@ -18,29 +18,29 @@ Decisions the figures rest on, in one place:
 - A lead was *later bought* (the criteria table's "accepted or later bought") when its
   outcome "bought" falls on the day of the hand-over or within the 24 calendar months after
   it: a purchase before the hand-over was not brought by it.
-- Every ratio is computed in SQL with a NULL denominator when it would be zero, so an empty
-  period gives None, which the pages show as "no data", never 0 % or an error.
+- Every ratio is computed from counts that add (so from the per-cycle summaries as from the
+  leads' own rows), None when its denominator is zero, so an empty period gives None,
+  which the pages show as "no data", never 0 % or an error.
 """
 
 import math
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Avg, Count, Q
+from django.db.models import Count, Sum
 from django.utils import timezone
 
 from accounts.models import User
 from definitions.models import Definition, StageLevel, Version
-from feedback.models import BOUGHT_WITHIN_MONTHS, LeadFigures, LeadSource, ReviewCycle
-from numbers_app.filters import (
-    ACCEPTED,
-    ACCEPTED_LOW,
-    HIGH_REJECTED,
-    REJECTED,
-    Filters,
-    leads,
-    ratio,
+from feedback.models import (
+    BOUGHT_WITHIN_MONTHS,
+    FiguresSummary,
+    LeadFigures,
+    LeadSource,
+    ReviewCycle,
 )
+from feedback.models.summaries import BOUGHT, LEAD_MEASURES
+from numbers_app.filters import Filters, leads, summarised
 
 WINDOW_MONTHS = BOUGHT_WITHIN_MONTHS  # "within two years", as SiriusDecisions measured it
 LEVEL_LABELS = dict(StageLevel.choices)
@@ -54,32 +54,91 @@ FUNNEL_STEPS = [
 SOURCE_LABELS = dict(LeadSource.choices)
 
 
-def lead_counts(disagreements: bool = True) -> dict:
-    """The counts and rates of a set of leads; `disagreements` adds the two counts about the
-    check's level (only the totals show them)."""
+COUNT_NAMES = [
+    "handed",
+    "reviewed",
+    "accepted",
+    "rejected",
+    "recycled",
+    "bought",
+    "rejected_bought",
+]
+DISAGREEMENT_NAMES = ["high_rejected", "accepted_low"]
+STEP_NAMES = [f"step{k}" for k, _ in FUNNEL_STEPS]
+
+
+def lead_counts(disagreements: bool = True, with_funnel: bool = False, summed: bool = False):
+    """The counts of a set of leads as aggregates: over their figures (one row per lead), or,
+    `summed`, over the summaries of their cycles (named with a "_n" suffix there, the names
+    being the summary's columns; `counts_named` takes it off). Every count adds, so the rates
+    (`with_rates`) are computed from the sums, the same way for both."""
+    names = COUNT_NAMES + (DISAGREEMENT_NAMES if disagreements else [])
+    if summed:
+        counts = {f"{name}_n": Sum(name, default=0) for name in names}
+        if with_funnel:
+            # The funnel's first count is every lead; the others, those that got that far.
+            counts[f"{STEP_NAMES[0]}_n"] = Sum("handed", default=0)
+            for k, step in enumerate(STEP_NAMES[1:], start=1):
+                counts[f"{step}_n"] = Sum(f"reached{k}", default=0)
+            counts["deals_priced_n"] = Sum("deals_priced", default=0)
+            counts["deal_total_n"] = Sum("deal_total")
+        return counts
     counts = {
-        "handed": Count("pk"),
-        "reviewed": Count("pk", filter=~Q(decision="")),
-        "accepted": Count("pk", filter=ACCEPTED),
-        "rejected": Count("pk", filter=REJECTED),
-        "recycled": Count("pk", filter=Q(decision="recycled")),
-        "bought": Count("pk", filter=Q(outcome_result="bought")),
-        "rejected_bought": Count("pk", filter=Q(rejected_then_bought=True)),
+        name: Count("pk")
+        if LEAD_MEASURES[name] is None
+        else Count("pk", filter=LEAD_MEASURES[name])
+        for name in names
     }
-    if disagreements:
-        counts["high_rejected"] = Count("pk", filter=HIGH_REJECTED)
-        counts["accepted_low"] = Count("pk", filter=ACCEPTED_LOW)
-    counts["acceptance"] = ratio(counts["accepted"], counts["handed"])
-    counts["rejected_bought_share"] = ratio(counts["rejected_bought"], counts["rejected"])
-    counts["bought_share"] = ratio(counts["bought"], counts["handed"])
+    if with_funnel:
+        counts[STEP_NAMES[0]] = Count("pk")
+        for k, step in enumerate(STEP_NAMES[1:], start=1):
+            counts[step] = Count("pk", filter=LEAD_MEASURES[f"reached{k}"])
+        counts["deals_priced"] = Count("amount", filter=BOUGHT)
+        counts["deal_total"] = Sum("amount", filter=BOUGHT)
     return counts
+
+
+def counts_named(row: dict) -> dict:
+    """A row of `lead_counts(summed=True)` under the names of the counts."""
+    return {(k[:-2] if k.endswith("_n") else k): v for k, v in row.items()}
+
+
+def _ratio(numerator, denominator) -> float | None:
+    """numerator / denominator as a float, None when the denominator is zero."""
+    return float(numerator) / float(denominator) if denominator else None
+
+
+def with_rates(row: dict) -> dict:
+    """The rates of a row of counts, and with the funnel's counts its conversions and the
+    average amount of a bought deal."""
+    row["acceptance"] = _ratio(row["accepted"], row["handed"])
+    row["rejected_bought_share"] = _ratio(row["rejected_bought"], row["rejected"])
+    row["bought_share"] = _ratio(row["bought"], row["handed"])
+    if STEP_NAMES[0] in row:
+        for k, _ in FUNNEL_STEPS[:-1]:
+            row[f"conversion{k}"] = _ratio(row[f"step{k + 1}"], row[f"step{k}"])
+        priced, total = row.pop("deals_priced"), row.pop("deal_total")
+        row["average_deal"] = Decimal(total) / priced if priced and total is not None else None
+    return row
+
+
+def counted(definition: Definition, filters: Filters):
+    """What the counts are summed from: the per-cycle summaries when the filter is one they
+    keep (version, source, rep), the leads' own figures when it names dates."""
+    if summarised(filters):
+        return FiguresSummary.objects.filter(definition=definition).filter(filters.q())
+    return leads(definition, filters)
+
+
+def _counts(filters: Filters, **options) -> dict:
+    return lead_counts(summed=summarised(filters), **options)
 
 
 def totals(definition: Definition, filters: Filters, with_funnel: bool = False) -> dict:
     """Every lead-level count and rate over the whole filtered set, in one query; with the
-    funnel's counts too when asked (the page asks, to scan the leads once for both)."""
-    extra = funnel_aggregates() if with_funnel else {}
-    return leads(definition, filters).aggregate(**lead_counts(), **extra)
+    funnel's counts too when asked (the page asks, to read the counts once for both)."""
+    row = counted(definition, filters).aggregate(**_counts(filters, with_funnel=with_funnel))
+    return with_rates(counts_named(row))
 
 
 # --- acceptance by cycle, version, stage, source, rep --------------------------------------
@@ -118,13 +177,13 @@ def acceptance_by(definition: Definition, filters: Filters, dimension: str) -> l
     """One row per cycle, version, stage handed over, source or rep, with every count and
     rate of `totals`. A cycle row also says how the rate moved from the cycle before."""
     group, order = DIMENSIONS[dimension]
-    rows = list(
-        leads(definition, filters)
+    rows = (
+        counted(definition, filters)
         .values(*group)
-        .annotate(**lead_counts(disagreements=False))
+        .annotate(**_counts(filters, disagreements=False))
         .order_by(*order)
     )
-    return _dimension_rows(dimension, rows)
+    return _dimension_rows(dimension, [with_rates(counts_named(row)) for row in rows])
 
 
 def _dimension_rows(dimension: str, rows: list[dict]) -> list[dict]:
@@ -163,13 +222,14 @@ def totals_and_dimensions(definition: Definition, filters: Filters) -> tuple[dic
             dim: acceptance_by(definition, filters, dim) for dim in DIMENSIONS
         }
 
-    if connection.vendor != "postgresql":
+    # The summaries are a few rows per cycle and rep: one query each reads them fast enough.
+    if connection.vendor != "postgresql" or summarised(filters):
         return one_query_each()
     columns = list(GROUP_COLUMNS.values())
     queryset = (
         leads(definition, filters)
         .values(*columns)
-        .annotate(**lead_counts(), **funnel_aggregates())
+        .annotate(**lead_counts(with_funnel=True))
         .order_by()
     )
     sql, params = queryset.query.sql_with_params()
@@ -224,30 +284,17 @@ def totals_and_dimensions(definition: Definition, filters: Filters) -> tuple[dic
     group_of = {dim: group for dim, (group, _) in DIMENSIONS.items()}
     by = {}
     for dim, dim_rows in by_set.items():
-        keep = set(group_of[dim]) | set(lead_counts(disagreements=False))
-        shaped = [{k: v for k, v in r.items() if k in keep} for r in dim_rows]
+        keep = set(group_of[dim]) | set(COUNT_NAMES)
+        shaped = [with_rates({k: v for k, v in r.items() if k in keep}) for r in dim_rows]
         by[dim] = _dimension_rows(dim, sorted(shaped, key=orders[dim]))
     if total is None:  # no lead at all: PostgreSQL gives no row for an empty grouping set
         total = totals(definition, filters, with_funnel=True)
     else:
-        total = {k: v for k, v in total.items() if k not in GROUP_COLUMNS.values()}
+        total = with_rates({k: v for k, v in total.items() if k not in GROUP_COLUMNS.values()})
     return total, by
 
 
 # --- the funnel and the leads needed -------------------------------------------------------
-
-
-def funnel_aggregates() -> dict:
-    counts = {f"step{k}": Count("pk", filter=Q(rank__gte=k)) for k, _ in FUNNEL_STEPS}
-    conversions = {
-        f"conversion{k}": ratio(counts[f"step{k + 1}"], counts[f"step{k}"])
-        for k, _ in FUNNEL_STEPS[:-1]
-    }
-    return {
-        **counts,
-        **conversions,
-        "average_deal": Avg("amount", filter=Q(outcome_result="bought")),
-    }
 
 
 def funnel(definition: Definition, filters: Filters, row: dict | None = None) -> dict:
@@ -255,7 +302,7 @@ def funnel(definition: Definition, filters: Filters, row: dict | None = None) ->
     and the average amount of a bought deal. `row` is `totals(..., with_funnel=True)` when
     the caller has it already."""
     if row is None:
-        row = leads(definition, filters).aggregate(**funnel_aggregates())
+        row = totals(definition, filters, with_funnel=True)
     steps = [
         {
             "rank": k,

@@ -10,8 +10,7 @@ from django.utils import timezone
 
 from definitions.models import Definition
 from feedback.models import HIGH_LEVELS, LeadFigures
-
-LOW_LEVELS = ["", "inquiry"]  # "the check placed it below Lead"
+from feedback.models.summaries import LOW_LEVELS  # "the check placed it below Lead"
 
 
 @dataclass(frozen=True)
@@ -53,6 +52,13 @@ class Filters:
             "rep": self.rep_id or "",
         }
         return {k: v for k, v in params.items() if v}
+
+
+def summarised(filters: Filters) -> bool:
+    """Whether the per-cycle summaries can answer for these leads: they keep the version, the
+    source and the rep of their leads, not the day each was handed over, so a filter on
+    dates is answered from the leads' own figures."""
+    return filters.date_from is None and filters.date_to is None
 
 
 def ratio(numerator, denominator):

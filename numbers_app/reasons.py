@@ -1,11 +1,17 @@
 """Rejection reasons ranked, the private filters among them, and the reasons of a few
 rejections."""
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 
 from definitions.models import Definition
-from feedback.models import LeadFeedback, RejectionFigures, RejectionReason
-from numbers_app.filters import REJECTED, Filters, leads, share
+from feedback.models import (
+    FiguresSummary,
+    LeadFeedback,
+    ReasonSummary,
+    RejectionFigures,
+    RejectionReason,
+)
+from numbers_app.filters import Filters, share, summarised
 
 PRIVATE_FILTER_SHARE = 0.15  # an unwritten reason behind more than this share of rejections
 PRIVATE_FILTER_MIN = 3  # ... and behind at least this many, so one rejection of two is no trend
@@ -17,6 +23,23 @@ def _reason_rows(definition: Definition, filters: Filters):
     """Per reason id: how many rejections gave it, how many of those the check had placed at
     Opportunity (for the disagreements), and how many recycled leads gave it, in one query
     over the reasons of rejections and recycles."""
+    if summarised(filters):
+        rows = (
+            ReasonSummary.objects.filter(definition=definition)
+            .filter(filters.q())
+            .values("reason_id")
+            .annotate(count=Sum("rejections"), high_n=Sum("high"), recycled=Sum("recycles"))
+            .order_by()
+        )
+        return [
+            {
+                "reason_id": r["reason_id"],
+                "count": r["count"],
+                "high": r["high_n"],
+                "recycled": r["recycled"],
+            }
+            for r in rows
+        ]
     return (
         RejectionFigures.objects.filter(definition=definition)
         .filter(filters.q())
@@ -39,7 +62,9 @@ def rejection_reasons(definition: Definition, filters: Filters, rejected: int) -
     catalogue = RejectionReason.objects.in_bulk([row["reason_id"] for row in counted])
     rows = []
     for row in counted:
-        reason = catalogue[row["reason_id"]]
+        reason = catalogue.get(row["reason_id"])
+        if reason is None:  # gone since: its rows went with it
+            continue
         unwritten = reason.is_unwritten
         reason_share = share(row["count"], rejected)
         rows.append(
@@ -64,9 +89,9 @@ def rejection_reasons(definition: Definition, filters: Filters, rejected: int) -
 def private_filters(definition: Definition) -> list[dict]:
     """The unwritten reasons flagged as private filters over all of a definition's leads."""
     everything = Filters()
-    rejected = leads(definition, everything).aggregate(rejected=Count("pk", filter=REJECTED))[
-        "rejected"
-    ]
+    rejected = FiguresSummary.objects.filter(definition=definition).aggregate(
+        rejected=Sum("rejected", default=0)
+    )["rejected"]
     return [r for r in rejection_reasons(definition, everything, rejected) if r["private_filter"]]
 
 

@@ -4,22 +4,13 @@ front of it keyed by a stamp of the data, and the executives' home section."""
 from urllib.parse import urlencode
 
 from django.core.cache import cache
-from django.db.models import Count, Exists, OuterRef, Subquery
+from django.db.models import Count, Exists, Max, OuterRef, Subquery
 from django.urls import reverse
 
 from accounts.models import User
 from definitions.models import Definition, Proposal, Version
 from definitions.selectors import draft_build
-from feedback.models import (
-    CriterionResult,
-    Lead,
-    LeadCheck,
-    LeadFeedback,
-    LeadSource,
-    Outcome,
-    RejectionReason,
-    ReviewCycle,
-)
+from feedback.models import FiguresSummary, Lead, LeadSource, RejectionReason, ReviewCycle
 from feedback.permissions import reads_all_feedback
 from feedback.rounding import percent, percent_points
 from numbers_app.backtest import backtest, last_cycle
@@ -111,38 +102,43 @@ def _lead_lists_cut(definition: Definition, filters: Filters, figures: dict, vie
 CACHE_SECONDS = 24 * 3600
 
 
-def data_stamp() -> tuple:
-    """What the figures were computed from, in one cheap query: the newest row of every table
-    they read. Every write through the services adds a history row or, for checks, new rows,
-    so a change anywhere gives a new stamp and the figures are computed afresh."""
+def data_stamp(definition: Definition) -> tuple:
+    """What the definition's figures were computed from, in one cheap query.
+
+    The leads, their checks, feedback and outcomes reach the page only through the per-cycle
+    summaries, and whoever writes one of them rebuilds the summary rows of the lead's cycle
+    and rep (new rows, new ids): the newest id and the number of the definition's summary
+    rows change with any such write to this definition, and with none to another. The
+    catalogue the page labels them with (reasons, versions, proposals, cycles) is stamped
+    by its newest history row, as before."""
 
     def newest(queryset, column="pk"):
         return Subquery(queryset.order_by(f"-{column}").values(column)[:1])
 
+    summaries = (
+        FiguresSummary.objects.filter(definition_id=OuterRef("pk"))
+        .order_by()
+        .values("definition_id")
+    )
     row = (
-        Definition.objects.order_by()
+        Definition.objects.filter(pk=definition.pk)
+        .order_by()
         .annotate(
-            stamp_leads=newest(Lead.history.all(), "history_id"),
-            stamp_feedback=newest(LeadFeedback.history.all(), "history_id"),
-            stamp_outcomes=newest(Outcome.history.all(), "history_id"),
+            stamp_summaries=Subquery(summaries.annotate(newest=Max("pk")).values("newest")),
+            stamp_summary_rows=Subquery(summaries.annotate(rows=Count("pk")).values("rows")),
             stamp_reasons=newest(RejectionReason.history.all(), "history_id"),
-            stamp_checks=newest(LeadCheck.objects.all()),
-            stamp_results=newest(CriterionResult.objects.all()),
             stamp_versions=newest(Version.objects.all()),
             stamp_proposals=newest(Proposal.history.all(), "history_id"),
             stamp_cycles=newest(ReviewCycle.history.all(), "history_id"),
         )
         .values_list(
-            "stamp_leads",
-            "stamp_feedback",
-            "stamp_outcomes",
+            "stamp_summaries",
+            "stamp_summary_rows",
             "stamp_reasons",
-            "stamp_checks",
-            "stamp_results",
             "stamp_versions",
             "stamp_proposals",
             "stamp_cycles",
-        )[:1]
+        )
     )
     return tuple(row[0]) if row else ()
 
@@ -153,7 +149,7 @@ def _stamp_text(stamp: tuple) -> str:
 
 def numbers_page_cached(definition: Definition, filters: Filters, stamp=None) -> dict:
     """`numbers_page`, kept in the cache until the data it was computed from changes."""
-    stamp = data_stamp() if stamp is None else stamp
+    stamp = data_stamp(definition) if stamp is None else stamp
     key = (
         f"numbers:{definition.pk}:{urlencode(sorted(filters.query().items()))}:{_stamp_text(stamp)}"
     )
@@ -167,7 +163,7 @@ def numbers_page_cached(definition: Definition, filters: Filters, stamp=None) ->
 def draft_and_backtest_cached(definition: Definition, stamp=None, now=None):
     """The draft's content and its backtest, cached until the data, the proposals or the last
     cycle change."""
-    stamp = data_stamp() if stamp is None else stamp
+    stamp = data_stamp(definition) if stamp is None else stamp
     cycle = last_cycle(definition, now)
     key = f"numbers-draft:{definition.pk}:{cycle.pk if cycle else ''}:{_stamp_text(stamp)}"
     found = cache.get(key)
@@ -181,7 +177,7 @@ def numbers_page_for(definition: Definition, filters: Filters, *, plan: dict, vi
     """What the numbers page shows `viewer`: the cached figures with the lists cut to what
     they may read, "Propose a change" links on the findings, the leads needed for the plan
     (a revenue target and, when given, an average deal size) and the draft's backtest."""
-    stamp = data_stamp()
+    stamp = data_stamp(definition)
     figures = numbers_page_cached(definition, filters, stamp)
     figures = lead_lists_for(definition, filters, figures, viewer, stamp)
     content, draft_backtest = draft_and_backtest_cached(definition, stamp)
@@ -255,10 +251,9 @@ def home_sections(user) -> list[dict]:
         )[:5]
     )
     items = []
-    stamp = data_stamp() if definitions else ()
     for definition in definitions:
         url = reverse("numbers:definition", args=[definition.pk])
-        trend, total, private = _home_figures(definition, stamp)
+        trend, total, private = _home_figures(definition, data_stamp(definition))
         if trend:
             detail = acceptance_sentence(trend)
             items.append(

@@ -36,6 +36,7 @@ from feedback.models.leads import (
     LeadQuerySet,
     LeadSource,
 )
+from feedback.models.summaries import CriterionSummary, FiguresSummary, ReasonSummary
 
 __all__ = [
     "BOUGHT_WITHIN_MONTHS",
@@ -45,6 +46,8 @@ __all__ = [
     "SENIORITY_CHOICES",
     "CheckResult",
     "CriterionResult",
+    "CriterionSummary",
+    "FiguresSummary",
     "Lead",
     "LeadCheck",
     "LeadFeedback",
@@ -54,6 +57,7 @@ __all__ = [
     "LeadQuerySet",
     "LeadSource",
     "Outcome",
+    "ReasonSummary",
     "RejectionDay",
     "RejectionFigures",
     "RejectionReason",

@@ -65,6 +65,7 @@ from feedback.services.leads import (
     lead_update,
     rep_check,
 )
+from feedback.services.summaries import summaries_rebuild, summaries_refresh
 
 __all__ = [
     "BOUGHT_LATER",
@@ -121,5 +122,7 @@ __all__ = [
     "rejection_days_rebuild",
     "rep_check",
     "suggestion_add",
+    "summaries_rebuild",
+    "summaries_refresh",
     "within_months_after",
 ]

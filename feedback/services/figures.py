@@ -47,6 +47,7 @@ from feedback.models import (
 )
 from feedback.selectors import marks_of
 from feedback.services.copying import chunks, rows_write
+from feedback.services.summaries import cells_of, summaries_refresh
 
 # How far the check's level alone takes a lead in the funnel (0: handed over).
 LEVEL_RANK = {
@@ -273,6 +274,8 @@ def leads_check(leads: list, *, fresh: bool = False, now=None) -> int:
     rows_write(LeadCheck, CHECK_FIELDS, checks)
     if fresh:
         rows_write(LeadFigures, FIGURE_FIELDS, figures)
+        # (definition, cycle, rep) of each new lead: FIGURE_FIELDS positions 1, 2 and 4.
+        summaries_refresh({(row[1], row[2], row[4]) for row in figures})
     else:
         figures_refresh(ids)
     return len(checks)
@@ -286,6 +289,8 @@ def figures_refresh(lead_ids: Iterable[int]) -> None:
     # Two writers on one lead (its feedback, its outcome) take turns here, and the second
     # reads what the first committed.
     _leads_lock(lead_ids)
+    # The sums of the cells the leads were in, and of those they are in now, are rebuilt.
+    cells = cells_of(lead_ids)
     for ids in chunks(lead_ids, 5000):
         rows = list(
             Lead.objects.filter(pk__in=ids)
@@ -318,6 +323,8 @@ def figures_refresh(lead_ids: Iterable[int]) -> None:
         LeadFigures.objects.filter(lead_id__in=ids).delete()
         rows_write(LeadFigures, FIGURE_FIELDS, rows)
         _rejection_figures_write(ids, rows)
+        cells.update((row[1], row[2], row[4]) for row in rows)
+    summaries_refresh(cells)
 
 
 REJECTION_FIGURE_FIELDS = [

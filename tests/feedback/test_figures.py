@@ -13,6 +13,7 @@ from feedback.catalogue import reasons_default_ensure
 from feedback.models import LeadFigures, RejectionFigures, RejectionReason
 from tests.feedback.csvs import hubspot_file, hubspot_row
 from tests.feedback.factories import QUALIFIED, cycle_make, lead_make, rep_make
+from tests.feedback.test_summaries import assert_summaries_fresh
 
 pytestmark = pytest.mark.django_db
 
@@ -35,6 +36,7 @@ def assert_fresh(lead) -> dict:
     """The stored figures (and the reasons of its rejection) equal what figures_refresh
     computes from the lead's rows now."""
     before, reasons_before = stored(lead), stored_reasons(lead)
+    assert_summaries_fresh()  # and the sums the numbers read, what a rebuild would give
     services.figures_refresh([lead.pk])
     assert before == stored(lead)
     assert reasons_before == stored_reasons(lead)
