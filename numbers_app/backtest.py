@@ -125,6 +125,11 @@ class Backtest:
     changed: bool = False  # whether the draft differs from the latest version
     rows: list[dict] = field(default_factory=list)  # per level: reach at least, now vs draft
 
+    @property
+    def changes(self) -> list[dict]:
+        """The levels whose count the draft changes: what the headline names, every one."""
+        return [row for row in self.rows if row["delta"]]
+
 
 def reach_counts(cycle: ReviewCycle, content: dict) -> tuple[int, dict[str, int]]:
     """How many of the cycle's leads the ladder of `content` takes to each level (the highest

@@ -242,3 +242,41 @@ def test_a_number_rule_with_a_fraction_is_judged_on_whole_employees(
         .get()
     )
     assert code == rule_evaluate(rule, {"company_size": size})
+
+
+# --- the headline names every level the draft changes ---------------------------------------
+
+
+def _rows(pairs):
+    names = ["Inquiry", "MQL", "SAL", "SQL", "Customer"]
+    return [
+        {"level": level, "name": name, "now": now, "draft": draft, "delta": draft - now}
+        for level, name, (now, draft) in zip(backtest.LEVELS, names, pairs, strict=True)
+    ]
+
+
+def _headline(rows) -> str:
+    from django.template.loader import render_to_string
+    from django.utils.html import strip_tags
+
+    result = backtest.Backtest(cycle="Cycle 3", latest=None, total=22, changed=True, rows=rows)
+    html = render_to_string(
+        "numbers/_backtest.html", {"backtest": result, "definition": DefinitionFactory()}
+    )
+    line = next(part for part in html.split("<p") if "data-backtest-headline" in part)
+    return " ".join(strip_tags("<p" + line.split("</p>")[0]).split())
+
+
+def test_the_headline_names_a_change_below_the_top_level():
+    # MQL falls from 6 to 0 while SQL stays at 0: the headline must not read "as under the version".
+    line = _headline(_rows([(22, 22), (6, 0), (2, 0), (0, 0), (0, 0)]))
+    assert "0 reach MQL instead of 6" in line
+    assert "0 reach SAL instead of 2" in line
+    assert "SQL" not in line and "as under the version" not in line
+    assert "Every other level keeps its count." in line
+
+
+def test_the_headline_says_so_when_no_level_changes():
+    line = _headline(_rows([(22, 22), (6, 6), (2, 2), (0, 0), (0, 0)]))
+    assert "instead of" not in line
+    assert "as many reach each level as under the version" in line
