@@ -1,7 +1,8 @@
 """Journey, step 6 (close the loop): on the numbers page a reason a published version writes
 down shows as written, with its criterion, and no "write it down"; one with a proposal open
 shows "Proposal open" with its link. The key figures come first and the charts' text renders
-at 12 px or more at 1280 px. NUMBERS_SCREENS=docs/screens saves the page at 1280 and 390 px."""
+at 12 px or more at 1280 and at 390 px, where they scroll inside their own region.
+NUMBERS_SCREENS=docs/screens saves the page at 1280 and 390 px."""
 
 import os
 import re
@@ -66,6 +67,16 @@ def test_a_written_down_reason_shows_as_written_and_an_open_one_links_its_propos
     folder = os.environ.get("NUMBERS_SCREENS")
     if folder:
         page.screenshot(path=f"{folder}/numbers-1280.png", full_page=True)
-        page.set_viewport_size({"width": 390, "height": 844})
-        page.reload()
+    # At 390 px the charts keep their drawn size (text still 12 px) and scroll inside their
+    # own focusable, labelled regions; the page itself does not scroll sideways.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    assert page.evaluate(SMALLEST_CHART_TEXT) >= 12
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    trend = page.get_by_role("region", name="Acceptance rate per cycle (chart)")
+    expect(trend).to_have_attribute("tabindex", "0")
+    trend.focus()
+    page.keyboard.press("ArrowRight")
+    expect(trend).to_be_focused()
+    if folder:
         page.screenshot(path=f"{folder}/numbers-390.png", full_page=True)
