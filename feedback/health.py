@@ -2,13 +2,13 @@
 
 from datetime import timedelta
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from definitions.health import Note, Warning
 from feedback.loop import reason_states
-from feedback.models import LeadFigures, RejectionDay, RejectionReason
+from feedback.models import FiguresSummary, RejectionDay, RejectionReason
 from feedback.rounding import percent
 
 WINDOW = timedelta(days=90)
@@ -17,9 +17,10 @@ SHARE = 25  # percent of recent rejections citing an unwritten reason
 
 
 def rejected_then_bought(definition) -> tuple[int, int]:
-    """(rejected leads, of which bought within 24 months) for the definition, all time."""
-    counts = LeadFigures.objects.filter(definition=definition, decision="rejected").aggregate(
-        rejected=Count("pk"), bought=Count("pk", filter=Q(rejected_then_bought=True))
+    """(rejected leads, of which bought within 24 months) for the definition, all time: a sum
+    over its per-cycle summaries (a few rows per cycle and rep), never a count of its leads."""
+    counts = FiguresSummary.objects.filter(definition=definition).aggregate(
+        rejected=Coalesce(Sum("rejected"), 0), bought=Coalesce(Sum("rejected_bought"), 0)
     )
     return counts["rejected"], counts["bought"]
 

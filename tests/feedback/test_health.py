@@ -174,3 +174,20 @@ def test_the_upgrade_counts_the_tallies_once(rejections):
     call_command("figures_rebuild")
     assert tallies(definition) == kept
     assert not selectors.rejection_days_missing()
+
+
+def test_the_rejected_then_bought_figure_adds_up_the_summaries_as_the_leads_count():
+    from django.db.models import Count, Q
+
+    from feedback.health import rejected_then_bought
+    from feedback.models import LeadFigures
+    from tests.numbers.test_reference import dataset_build
+    from tests.numbers.test_views import specs_make
+
+    definition, _, _ = dataset_build(specs_make(40))
+    counted = LeadFigures.objects.filter(definition=definition, decision="rejected").aggregate(
+        rejected=Count("pk"), bought=Count("pk", filter=Q(rejected_then_bought=True))
+    )
+    assert counted["bought"] > 0  # the data holds rejected leads that bought
+    assert rejected_then_bought(definition) == (counted["rejected"], counted["bought"])
+    assert rejected_then_bought(DefinitionFactory()) == (0, 0)
