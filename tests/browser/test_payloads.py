@@ -108,9 +108,9 @@ def payloads_everywhere() -> int:
             try:
                 with transaction.atomic():
                     model._default_manager.update(**{field.name: payload})
-            except IntegrityError:  # a unique column: one payload per row, numbered
+            except IntegrityError:  # a unique column: one payload per row, numbered first
                 for i, pk in enumerate(model._default_manager.values_list("pk", flat=True)):
-                    value = f"{payload} {i}"[: field.max_length or None]
+                    value = f"{i} {payload}"[: field.max_length or None]  # short columns too
                     model._default_manager.filter(pk=pk).update(**{field.name: value})
             n += 1
     return n
