@@ -77,6 +77,13 @@ def id_param(data, name: str) -> int | None:
     return form.cleaned_data["id"] if form.is_valid() else None
 
 
+def id_params(data, name: str) -> list[int]:
+    """The positive ids among a query's repeated values (`?answers=3&answers=7`); a value that
+    is not an id ("²", a number past the database's integers) is left out."""
+    found = (id_param({name: value}, name) for value in data.getlist(name))
+    return [pk for pk in found if pk is not None]
+
+
 # Characters that show nothing: zero-width spaces and joiners, the byte-order mark, and
 # control characters other than line breaks and tabs.
 INVISIBLE = "".join(

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import permission_required
+from config.fields import id_params
 from config.forms import errors_onto_form
 from definitions.models import Proposal
 from meetings import forms, permissions, selectors, services
@@ -81,11 +82,11 @@ def _proposal_form(request, meeting) -> forms.ProposalFromAnswersForm:
     answers = Answer.objects.for_meeting(meeting).select_related("person", "question")
     if request.method == "POST":
         return forms.ProposalFromAnswersForm(request.POST, answers=answers, stages=stages)
-    ticked = [pk for pk in request.GET.getlist("answers") if pk.isdigit()]
+    ticked = id_params(request.GET, "answers")
     answers = answers.alias(
         unticked=Case(When(pk__in=ticked, then=Value(0)), default=Value(1))
     ).order_by("unticked", *Answer._meta.ordering)
-    chosen = [a for a in answers if str(a.pk) in ticked]
+    chosen = [a for a in answers if a.pk in ticked]
     return forms.ProposalFromAnswersForm(
         answers=answers,
         stages=stages,

@@ -41,6 +41,15 @@ def test_a_bad_supersedes_value_is_a_404(client, definition, value):
     assert client.get(url, {"supersedes": value}).status_code == 404
 
 
+@pytest.mark.parametrize("value", ["abc", "²", "-1", "99999999999999999999999"])
+def test_bad_ticked_answers_on_the_proposal_form_are_left_out(
+    client, definition, facilitator, value
+):
+    meeting = meeting_scheduled(facilitator=facilitator, definition=definition)
+    response = client.get(reverse("meetings:propose", args=[meeting.pk]), {"answers": value})
+    assert response.status_code == 200
+
+
 @pytest.mark.parametrize("value", ["abc", "²", ""])
 def test_a_bad_reason_toggle_is_a_404(client, value):
     assert client.post(reverse("feedback:reasons"), {"toggle": value}).status_code == 404
