@@ -106,9 +106,10 @@ def data_stamp(definition: Definition) -> tuple:
     """What the definition's figures were computed from, in one cheap query.
 
     The leads, their checks, feedback and outcomes reach the page only through the per-cycle
-    summaries, and whoever writes one of them rebuilds the summary rows of the lead's cycle
-    and rep (new rows, new ids): the newest id and the number of the definition's summary
-    rows change with any such write to this definition, and with none to another. The
+    summaries, and whoever writes one of them writes the lead's figures summary rows again
+    (new rows, new ids; a rebuild writes its whole cell): the newest id and the number of
+    the definition's summary rows change with any such write to this definition, and with
+    none to another. The
     catalogue the page labels them with (reasons, versions, proposals, cycles) is stamped
     by its newest history row, as before."""
 

@@ -2,9 +2,10 @@
 
 One row per cell of what the pages group and filter by (definition, cycle, rep, version,
 source, stage handed over), holding counts that add: a page sums a few thousand rows
-whatever the number of leads. Derived, never edited: whenever a lead's figures are
-rewritten, the service recomputes the rows of its (cycle, rep) from the leads' figures,
-deleting and inserting them in the same transaction (`services.summaries_refresh`).
+whatever the number of leads. Derived, never edited by hand: whenever a few leads' figures
+are rewritten, the service adds what they changed to the rows they touch
+(`services.summaries_shift`); an import or a recheck rebuilds the rows of each (cycle, rep)
+it touched from the leads' figures (`services.summaries_refresh`).
 """
 
 from django.conf import settings

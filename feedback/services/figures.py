@@ -47,7 +47,14 @@ from feedback.models import (
 )
 from feedback.selectors import marks_of
 from feedback.services.copying import chunks, rows_write
-from feedback.services.summaries import cells_of, summaries_refresh
+from feedback.services.summaries import (
+    SHIFT_MOST,
+    cells_of,
+    contributions,
+    leads_counted,
+    summaries_refresh,
+    summaries_shift,
+)
 
 # How far the check's level alone takes a lead in the funnel (0: handed over).
 LEVEL_RANK = {
@@ -289,8 +296,13 @@ def figures_refresh(lead_ids: Iterable[int]) -> None:
     # Two writers on one lead (its feedback, its outcome) take turns here, and the second
     # reads what the first committed.
     _leads_lock(lead_ids)
-    # The sums of the cells the leads were in, and of those they are in now, are rebuilt.
-    cells = cells_of(lead_ids)
+    # A few leads shift the sums by what they change; more rebuild the sums of the cells
+    # they were in and of those they are in now.
+    shift = len(set(lead_ids)) <= SHIFT_MOST
+    before = contributions(lead_ids) if shift else None
+    if shift and leads_counted(before) != len(set(lead_ids)):
+        shift = False  # a lead without figures (an older database): its cell is rebuilt
+    cells = set() if shift else cells_of(lead_ids)
     for ids in chunks(lead_ids, 5000):
         rows = list(
             Lead.objects.filter(pk__in=ids)
@@ -324,7 +336,10 @@ def figures_refresh(lead_ids: Iterable[int]) -> None:
         rows_write(LeadFigures, FIGURE_FIELDS, rows)
         _rejection_figures_write(ids, rows)
         cells.update((row[1], row[2], row[4]) for row in rows)
-    summaries_refresh(cells)
+    if shift:
+        summaries_shift(before, contributions(lead_ids))
+    else:
+        summaries_refresh(cells)
 
 
 REJECTION_FIGURE_FIELDS = [

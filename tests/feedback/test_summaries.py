@@ -3,6 +3,7 @@ figures, the summary rows are what a rebuild from all the figures gives; refresh
 twice in one transaction (or concurrently, on PostgreSQL) never inserts a row twice; and the
 numbers page answers from them, not from every lead."""
 
+import re
 import threading
 from datetime import timedelta
 from decimal import Decimal
@@ -210,3 +211,68 @@ def test_a_save_changes_the_stamp_of_its_definition_only(cycle):
     )
     assert data_stamp(cycle.definition) != stamps[0]
     assert data_stamp(other_cycle.definition) == stamps[1]
+
+
+def test_a_run_of_single_lead_writes_shifts_the_sums_to_what_a_rebuild_gives(cycle):
+    """Saves, changes of mind, outcomes and moves, one lead at a time (the shifted path),
+    in a seeded random order: after each, the sums equal a rebuild from every lead."""
+    import random
+
+    reasons_default_ensure(RejectionReason)
+    reasons = list(RejectionReason.objects.filter(active=True)[:4])
+    facilitator = cycle.definition.facilitator
+    reps = [rep_make(), rep_make()]
+    leads = [
+        lead_make(cycle, reps[i % 2], **({**QUALIFIED, "company_size": 10 + i} if i % 3 else {}))
+        for i in range(5)
+    ]
+    chance = random.Random(15)
+    for _ in range(30):
+        lead = chance.choice(leads)
+        lead.refresh_from_db()
+        action = chance.choice(["accepted", "rejected", "recycled", "bought", "lost", "move"])
+        if action == "move":
+            services.lead_update(
+                lead=lead,
+                by=facilitator,
+                rep=chance.choice(reps),
+                source=chance.choice(["webinar", "other"]),
+            )
+        elif action in ("bought", "lost"):
+            services.outcome_record(
+                lead=lead,
+                result=action,
+                occurred_on=timezone.localdate(lead.handed_over_at) + timedelta(days=9),
+                amount=Decimal(chance.randint(1, 900)) if action == "bought" else None,
+                by=facilitator,
+            )
+        else:
+            services.feedback_record(
+                lead=lead,
+                rep=lead.rep,
+                agrees_with_stage=action == "accepted",
+                decision=action,
+                reasons=[] if action == "accepted" else chance.sample(reasons, 2),
+            )
+        assert_summaries_fresh()
+    assert FiguresSummary.objects.aggregate(n=Sum("handed"))["n"] == 5
+
+
+def test_a_save_reads_the_figures_of_its_own_lead_only(cycle):
+    """A review saved shifts the sums by its lead: no query reads the figures of the other
+    leads of its cycle and rep, however many there are."""
+    rep = rep_make()
+    lead, *_ = [lead_make(cycle, rep, **QUALIFIED) for _ in range(4)]
+    with CaptureQueriesContext(connection) as queries:
+        services.feedback_record(
+            lead=lead, rep=rep, agrees_with_stage=True, decision="accepted", reasons=[]
+        )
+    figures = [
+        q["sql"]
+        for q in queries.captured_queries
+        if re.search(r"FROM \"feedback_(lead|rejection)figures\"", q["sql"])
+        and not q["sql"].endswith("LIMIT 0")  # the columns COPY writes, on PostgreSQL
+    ]
+    assert figures
+    for sql in figures:
+        assert f'lead_id" IN ({lead.pk})' in sql or f'lead_id" = {lead.pk}' in sql, sql
