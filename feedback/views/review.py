@@ -3,9 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
@@ -69,12 +67,7 @@ def _row_response(request, cycle, lead, form):
     """The lead's row, with the progress and the all-reviewed state swapped beside it."""
     context = {"cycle": cycle, "lead": lead, **_progress(cycle, request.user)}
     lead.form = form
-    html = render_to_string("feedback/review.html#lead-row", context, request=request)
-    for partial in ("review-progress", "queue-done"):
-        html += render_to_string(
-            f"feedback/review.html#{partial}", {**context, "oob": True}, request=request
-        )
-    return HttpResponse(html)
+    return render(request, "feedback/review.html#lead-saved", context)
 
 
 def _saved_row(request, cycle, lead_pk: int, reasons, **marks):
