@@ -174,11 +174,13 @@ def draft_and_backtest_cached(definition: Definition, stamp=None, now=None):
     return found
 
 
-def numbers_page_for(definition: Definition, filters: Filters, *, plan: dict, viewer) -> dict:
+def numbers_page_for(
+    definition: Definition, filters: Filters, *, plan: dict, viewer, stamp=None
+) -> dict:
     """What the numbers page shows `viewer`: the cached figures with the lists cut to what
     they may read, "Propose a change" links on the findings, the leads needed for the plan
     (a revenue target and, when given, an average deal size) and the draft's backtest."""
-    stamp = data_stamp(definition)
+    stamp = data_stamp(definition) if stamp is None else stamp
     figures = numbers_page_cached(definition, filters, stamp)
     figures = lead_lists_for(definition, filters, figures, viewer, stamp)
     content, draft_backtest = draft_and_backtest_cached(definition, stamp)

@@ -5,24 +5,15 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
-from config.htmx import render_htmx
 from definitions.models import Definition
-from definitions.permissions import may_propose
 from feedback import csv_io
 from feedback.rounding import percent_points
-from numbers_app import charts, selectors
+from numbers_app import rendering, selectors
 from numbers_app.criteria import PREDICTOR_MIN
 from numbers_app.exports import EXPORTS, export_table
-from numbers_app.figures import DIMENSION_LABELS
 from numbers_app.forms import NumbersForm
 from numbers_app.reasons import PRIVATE_FILTER_MIN, PRIVATE_FILTER_SHARE
 
-# The splits shown as tables only (cycle and version have their charts), with their captions.
-SPLITS = (
-    ("stage", "Acceptance per stage the lead was handed over at"),
-    ("source", "Acceptance per lead source"),
-    ("rep", "Acceptance per rep"),
-)
 THRESHOLDS = {
     "private_share": percent_points(PRIVATE_FILTER_SHARE),
     "private_min": PRIVATE_FILTER_MIN,
@@ -50,27 +41,11 @@ def index(request):
 def definition_numbers(request, pk: int):
     definition = _definition(request, pk)
     form = _form(request, definition)
-    filters = form.filters()
-    page = selectors.numbers_page_for(
-        definition, filters, plan=form.valid_data(), viewer=request.user
-    )
-    figures = page["figures"]
-    context = {
-        **page,
-        "definition": definition,
-        "form": form,
-        "filters": filters,
-        "query": filters.query(),
-        "charts": charts.page_charts(figures),
-        "dimensions": [
-            (dim, DIMENSION_LABELS[dim], caption, figures["by"][dim]) for dim, caption in SPLITS
-        ],
-        "may_propose": may_propose(request.user),
-        "is_htmx": bool(request.htmx),
-        "qs": f"?{request.GET.urlencode()}" if request.GET else "",
-        "thresholds": THRESHOLDS,
-    }
-    return render_htmx(request, "numbers/definition.html", context, partials=["numbers-results"])
+    rendered = rendering.results_cached(request, definition, form, THRESHOLDS)
+    if request.htmx and request.htmx.target == "numbers-results":
+        return HttpResponse(rendered["results"])
+    context = {"definition": definition, "form": form, **rendered}
+    return render(request, "numbers/definition.html", context)
 
 
 @require_GET
