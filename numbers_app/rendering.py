@@ -43,7 +43,8 @@ def results_cached(request, definition: Definition, form, thresholds: dict) -> d
         ":".join(str(part) for part in stamp),
         reads,
         may_propose(viewer),
-        whole_page,
+        # The whole page carries the draft's backtest, which has a stamp of its own.
+        whole_page and selectors.backtest_stamp(definition),
     ]
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()
     key = f"numbers-html:{definition.pk}:{digest}"

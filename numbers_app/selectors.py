@@ -10,7 +10,14 @@ from django.urls import reverse
 from accounts.models import User
 from definitions.models import Definition, Proposal, Version
 from definitions.selectors import draft_build
-from feedback.models import FiguresSummary, Lead, LeadSource, RejectionReason, ReviewCycle
+from feedback.models import (
+    FiguresSummary,
+    Lead,
+    LeadCheck,
+    LeadSource,
+    RejectionReason,
+    ReviewCycle,
+)
 from feedback.permissions import reads_all_feedback
 from feedback.rounding import percent, percent_points
 from numbers_app.backtest import backtest, last_cycle
@@ -161,12 +168,37 @@ def numbers_page_cached(definition: Definition, filters: Filters, stamp=None) ->
     return figures
 
 
-def draft_and_backtest_cached(definition: Definition, stamp=None, now=None):
-    """The draft's content and its backtest, cached until the data, the proposals or the last
-    cycle change."""
-    stamp = data_stamp(definition) if stamp is None else stamp
+def backtest_stamp(definition: Definition) -> tuple:
+    """What the draft and its backtest are computed from, in one cheap query: the leads (any
+    change writes a history row), their checks (re-run, under new ids, whenever a lead's
+    values or marks change), the proposals, the versions and the cycles. Feedback and
+    outcomes are not among them, so a review saved leaves the backtest cached."""
+
+    def newest(queryset, column="pk"):
+        return Subquery(queryset.order_by(f"-{column}").values(column)[:1])
+
+    stamps = {
+        "stamp_leads": newest(Lead.history.all(), "history_id"),
+        "stamp_checks": newest(LeadCheck.objects.all()),
+        "stamp_versions": newest(Version.objects.all()),
+        "stamp_proposals": newest(Proposal.history.all(), "history_id"),
+        "stamp_cycles": newest(ReviewCycle.history.all(), "history_id"),
+    }
+    row = (
+        Definition.objects.filter(pk=definition.pk)
+        .order_by()
+        .annotate(**stamps)
+        .values_list(*stamps)
+    )
+    return tuple(row[0]) if row else ()
+
+
+def draft_and_backtest_cached(definition: Definition, now=None):
+    """The draft's content and its backtest, cached until the leads, their checks, the
+    proposals or the last cycle change (`backtest_stamp`)."""
     cycle = last_cycle(definition, now)
-    key = f"numbers-draft:{definition.pk}:{cycle.pk if cycle else ''}:{_stamp_text(stamp)}"
+    stamp = _stamp_text(backtest_stamp(definition))
+    key = f"numbers-draft:{definition.pk}:{cycle.pk if cycle else ''}:{stamp}"
     found = cache.get(key)
     if found is None:
         found = (draft_build(definition)[0], backtest(definition, now))
@@ -183,7 +215,7 @@ def numbers_page_for(
     stamp = data_stamp(definition) if stamp is None else stamp
     figures = numbers_page_cached(definition, filters, stamp)
     figures = lead_lists_for(definition, filters, figures, viewer, stamp)
-    content, draft_backtest = draft_and_backtest_cached(definition, stamp)
+    content, draft_backtest = draft_and_backtest_cached(definition)
     findings_links(definition, filters, figures, content)
     measured = figures["funnel"]["average_deal"]
     average = plan.get("average_deal") or measured

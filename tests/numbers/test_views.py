@@ -524,3 +524,35 @@ def test_the_results_are_kept_rendered_per_state_of_the_data_query_and_reader(
     )
     after = reader.get(page_url(definition))
     assert drawn(after) and results(after) != results(first)
+
+
+def test_a_review_saved_leaves_the_draft_s_backtest_cached_and_a_lead_edit_does_not(
+    data, client_as, facilitator, monkeypatch
+):
+    """The backtest reads the last cycle's leads, checks and the proposals, not feedback: a
+    rep's save re-renders the figures but does not run it again; a lead changed does."""
+    from feedback.models import Lead
+    from numbers_app import selectors
+
+    definition = data[0]
+    runs = []
+    real = selectors.backtest
+    monkeypatch.setattr(selectors, "backtest", lambda *a, **k: runs.append(1) or real(*a, **k))
+    reader = client_as(facilitator)
+    reader.get(page_url(definition))
+    assert len(runs) == 1
+    lead = Lead.objects.filter(definition=definition).exclude(feedback__decision="accepted")[0]
+    services.feedback_record(
+        lead=lead,
+        rep=lead.rep,
+        agrees_with_stage=True,
+        decision="accepted",
+        reasons=[],
+        now=lead.handed_over_at + timedelta(hours=1),
+    )
+    page = reader.get(page_url(definition))
+    assert "numbers/_chart_bars.html" in [t.name for t in page.templates]  # figures redrawn
+    assert len(runs) == 1
+    services.lead_update(lead=lead, by=facilitator, company_size=5)
+    reader.get(page_url(definition))
+    assert len(runs) == 2
