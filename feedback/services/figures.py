@@ -200,7 +200,7 @@ def _leads_lock(ids: list[int]) -> list[Lead]:
     ]
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def leads_check(leads: list, *, fresh: bool = False, now=None) -> int:
     """Check leads against the version in force at their hand-over and store the results:
     the stage reached and one bit per criterion (`LeadCheck`), and the lead's figures.
@@ -288,7 +288,7 @@ def leads_check(leads: list, *, fresh: bool = False, now=None) -> int:
     return len(checks)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def figures_refresh(lead_ids: Iterable[int]) -> None:
     """Rewrite the figures of these leads from what they are derived from (the lead, its
     check, its feedback in its hand-over cycle, its outcome), computed in SQL."""

@@ -111,7 +111,7 @@ Sums = dict[type, dict[tuple, dict]]
 SHIFT_MOST = 50
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def summaries_refresh(cells: Iterable[tuple[int, int, int]]) -> None:
     """Rebuild the summary rows of these (definition id, cycle id, rep id) cells from the
     figures of their leads."""
@@ -197,7 +197,7 @@ def q_holds(q: Q, row: dict) -> bool:
     return held != q.negated
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def summaries_shift(before: Sums, after: Sums) -> None:
     """Add to the summary rows the difference between what some leads added before their
     figures were rewritten (`contributions` then) and what they add now.
