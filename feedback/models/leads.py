@@ -63,7 +63,10 @@ class Lead(models.Model):
     definition = models.ForeignKey(
         Definition, on_delete=models.PROTECT, related_name="leads", db_index=False
     )
-    cycle = models.ForeignKey(ReviewCycle, on_delete=models.PROTECT, related_name="leads")
+    # Indexed by `lead_queue`, which starts with it.
+    cycle = models.ForeignKey(
+        ReviewCycle, on_delete=models.PROTECT, related_name="leads", db_index=False
+    )
     crm_reference = models.CharField("CRM reference", max_length=100)
     company = models.CharField(max_length=200)
     contact_name = models.CharField(max_length=200, blank=True)
@@ -103,6 +106,10 @@ class Lead(models.Model):
 
     class Meta:
         ordering = ["company", "pk"]
+        indexes = [
+            # A rep's leads in a cycle in the queue's order (and every read by cycle).
+            models.Index(fields=["cycle", "rep", "company", "id"], name="lead_queue"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["definition", "crm_reference"], name="lead_crm_reference_unique"
