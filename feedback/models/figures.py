@@ -89,6 +89,8 @@ class LeadFigures(models.Model):
                 condition=Q(rejected_then_bought=True),
                 name="figures_rejected_bought",
             ),
+            # What the check made of a cycle's leads (the backtest's "now"), from the index.
+            models.Index(fields=["cycle", "level_reached"], name="figures_cycle_level"),
         ]
         constraints = [
             models.CheckConstraint(
