@@ -87,6 +87,7 @@ def review_save(request, pk: int, lead_pk: int):
     cycle = get_object_or_404(ReviewCycle.objects.select_related("definition", "version"), pk=pk)
     # Only the rep's own leads are found: anyone else's is a 404.
     lead = get_object_or_404(Lead.objects.in_cycle(cycle).handed_to(request.user), pk=lead_pk)
+    lead.cycle = cycle  # the cycle just read, with its definition and version
     reasons = selectors.reasons_for_review()
     form = forms.FeedbackForm(request.POST, prefix=f"lead-{lead.pk}", reasons=reasons)
     saved = None
