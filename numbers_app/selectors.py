@@ -109,6 +109,11 @@ def _lead_lists_cut(definition: Definition, filters: Filters, figures: dict, vie
 CACHE_SECONDS = 24 * 3600
 
 
+def _newest(queryset, column="pk"):
+    """The newest row's `column`, as a subquery (an index's last entry: one cheap read)."""
+    return Subquery(queryset.order_by(f"-{column}").values(column)[:1])
+
+
 def data_stamp(definition: Definition) -> tuple:
     """What the definition's figures were computed from, in one cheap query.
 
@@ -116,12 +121,8 @@ def data_stamp(definition: Definition) -> tuple:
     summaries, and whoever writes one of them writes the lead's figures summary rows again
     (new rows, new ids; a rebuild writes its whole cell): the newest id and the number of
     the definition's summary rows change with any such write to this definition, and with
-    none to another. The
-    catalogue the page labels them with (reasons, versions, proposals, cycles) is stamped
-    by its newest history row, as before."""
-
-    def newest(queryset, column="pk"):
-        return Subquery(queryset.order_by(f"-{column}").values(column)[:1])
+    none to another. The catalogue the page labels them with (reasons, versions,
+    proposals, cycles) is stamped by its newest history row, as before."""
 
     summaries = (
         FiguresSummary.objects.filter(definition_id=OuterRef("pk"))
@@ -134,10 +135,10 @@ def data_stamp(definition: Definition) -> tuple:
         .annotate(
             stamp_summaries=Subquery(summaries.annotate(newest=Max("pk")).values("newest")),
             stamp_summary_rows=Subquery(summaries.annotate(rows=Count("pk")).values("rows")),
-            stamp_reasons=newest(RejectionReason.history.all(), "history_id"),
-            stamp_versions=newest(Version.objects.all()),
-            stamp_proposals=newest(Proposal.history.all(), "history_id"),
-            stamp_cycles=newest(ReviewCycle.history.all(), "history_id"),
+            stamp_reasons=_newest(RejectionReason.history.all(), "history_id"),
+            stamp_versions=_newest(Version.objects.all()),
+            stamp_proposals=_newest(Proposal.history.all(), "history_id"),
+            stamp_cycles=_newest(ReviewCycle.history.all(), "history_id"),
         )
         .values_list(
             "stamp_summaries",
@@ -174,15 +175,12 @@ def backtest_stamp(definition: Definition) -> tuple:
     values or marks change), the proposals, the versions and the cycles. Feedback and
     outcomes are not among them, so a review saved leaves the backtest cached."""
 
-    def newest(queryset, column="pk"):
-        return Subquery(queryset.order_by(f"-{column}").values(column)[:1])
-
     stamps = {
-        "stamp_leads": newest(Lead.history.all(), "history_id"),
-        "stamp_checks": newest(LeadCheck.objects.all()),
-        "stamp_versions": newest(Version.objects.all()),
-        "stamp_proposals": newest(Proposal.history.all(), "history_id"),
-        "stamp_cycles": newest(ReviewCycle.history.all(), "history_id"),
+        "stamp_leads": _newest(Lead.history.all(), "history_id"),
+        "stamp_checks": _newest(LeadCheck.objects.all()),
+        "stamp_versions": _newest(Version.objects.all()),
+        "stamp_proposals": _newest(Proposal.history.all(), "history_id"),
+        "stamp_cycles": _newest(ReviewCycle.history.all(), "history_id"),
     }
     row = (
         Definition.objects.filter(pk=definition.pk)
