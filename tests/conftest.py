@@ -18,6 +18,18 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Cached pages are keyed by stamps of the data (newest ids, row counts); a test's data,
+    rolled back, can give the next test the same stamp for other data. Each test starts
+    with an empty cache: the process's own memory cache (a shared one is left alone)."""
+    from django.core.cache import caches
+    from django.core.cache.backends.locmem import LocMemCache
+
+    if isinstance(caches["default"], LocMemCache):
+        caches["default"].clear()
+
+
+@pytest.fixture(autouse=True)
 def _tasks_run_at_once(settings):
     """Background tasks run when they are enqueued (after the commit), so a test sees their
     effect; tests of the queue itself use the `task_queue` fixture (the database backend)."""

@@ -27,6 +27,7 @@ from feedback.models import (
     RejectionReason,
 )
 from numbers_app import figures
+from numbers_app import selectors as numbers_selectors
 from numbers_app.filters import Filters
 from numbers_app.selectors import data_stamp
 from tests.feedback.csvs import hubspot_file
@@ -181,6 +182,9 @@ def test_the_page_adds_up_the_sums_and_reads_no_lead_without_a_date_filter(cycle
     url = reverse("numbers:definition", args=[definition.pk])
     client = client_as(definition.facilitator)
     cache.clear()
+    # The draft's backtest re-checks the last cycle's leads by nature; it is cached under a
+    # stamp of its own (tested with the numbers page), so it is computed here beforehand.
+    numbers_selectors.draft_and_backtest_cached(definition)
 
     def aggregates_of_leads(query: str) -> bool:
         sql = query.lower()
