@@ -29,10 +29,18 @@ def copy_binary(cursor, table: str, columns: list[str]):
         yield copy
 
 
+# Fewer rows than this are one INSERT: a COPY costs two round trips (its column types, then
+# the copy) whatever it writes.
+COPY_FROM = 50
+
+
 def rows_write(model, fields: list[str], rows: Iterable[tuple]) -> None:
-    """Insert plain rows of derived data (no history, no signals): COPY on PostgreSQL,
-    batched bulk_create elsewhere."""
-    if connection.vendor == "postgresql":
+    """Insert plain rows of derived data (no history, no signals): COPY on PostgreSQL for
+    many rows, batched bulk_create for a few and elsewhere."""
+    rows = list(rows)
+    if not rows:
+        return
+    if connection.vendor == "postgresql" and len(rows) >= COPY_FROM:
         columns = [model._meta.get_field(name).column for name in fields]
         with (
             connection.cursor() as cursor,

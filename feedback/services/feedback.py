@@ -130,10 +130,10 @@ def feedback_record(
         feedback.comment = comment.strip()
     feedback.updated_at = now
     # The keys come from the lead and the rep this service was handed, so checking that they
-    # exist would cost a query each on every save; the database still enforces them.
-    feedback.full_clean(
-        exclude=["lead", "cycle", "version", "rep"], validate_constraints=not created
-    )
+    # exist would cost a query each on every save; the database still enforces them. So it
+    # does the table's constraints: the decision is checked against its choices with its
+    # field, and the one feedback per lead and cycle was read under a lock above.
+    feedback.full_clean(exclude=["lead", "cycle", "version", "rep"], validate_constraints=False)
     feedback._change_reason = "Given" if created else change_reason
 
     def insert():

@@ -256,10 +256,18 @@ def summaries_shift(before: Sums, after: Sums) -> None:
         if shifted != len(diffs):
             stale.add((prefix[0], prefix[1], prefix[3]))
     FiguresSummary.objects.bulk_create(row for row in renewed if row.handed)
+    # A row can only drop to nothing where one of the counts that keep it fell.
+    emptied = [
+        model
+        for model, empty in EMPTY.items()
+        for (shifted, _), diffs in shifts.items()
+        if shifted is model
+        and any(diff.get(name, 0) < 0 for diff in diffs.values() for name in empty)
+    ]
     for definition, cycle, rep in cells - stale:
         where = {"definition_id": definition, "cycle_id": cycle, "rep_id": rep}
-        for model, empty in EMPTY.items():
-            model.objects.filter(**where, **empty).delete()
+        for model in dict.fromkeys(emptied):
+            model.objects.filter(**where, **EMPTY[model]).delete()
     summaries_refresh(stale)
 
 
