@@ -14,6 +14,9 @@ from feedback.views.common import errors_of
 
 # A bulk action takes at most this many leads (a few pages of the queue).
 BULK_MAX = 500
+# What a row shows of a save or an undo just made; every row has them, so the template
+# never looks up a missing attribute (Django's failed lookup costs a dir() of the lead).
+ROW_MARKS = {"just_saved": False, "undo_to": None, "undo_problems": (), "undone": False}
 
 
 def _progress(cycle, rep) -> dict:
@@ -31,6 +34,7 @@ def _queue_context(request, cycle, *, bound: dict | None = None, bulk_form=None)
     for lead_id in (bound or {}).keys() - shown:
         leads.insert(0, selectors.review_queue_lead(cycle, request.user, lead_id))
     for lead in leads:
+        vars(lead).update(ROW_MARKS)
         if bound and lead.pk in bound:
             lead.form = bound[lead.pk]
         else:
@@ -63,10 +67,11 @@ def review(request, pk: int):
     )
 
 
-def _row_response(request, cycle, lead, form):
+def _row_response(request, cycle, lead, form, **marks):
     """The lead's row, with the progress and the all-reviewed state swapped beside it."""
     context = {"cycle": cycle, "lead": lead, **_progress(cycle, request.user)}
     lead.form = form
+    vars(lead).update({**ROW_MARKS, **marks})
     return render(request, "feedback/review.html#lead-saved", context)
 
 
@@ -76,9 +81,7 @@ def _saved_row(request, cycle, lead_pk: int, reasons, **marks):
     form = forms.FeedbackForm.for_feedback(
         lead.cycle_feedback, prefix=f"lead-{lead.pk}", reasons=reasons
     )
-    for name, value in marks.items():
-        setattr(lead, name, value)
-    return _row_response(request, cycle, lead, form)
+    return _row_response(request, cycle, lead, form, **marks)
 
 
 @require_POST
