@@ -22,6 +22,7 @@ from numbers_app import charts, selectors
 from numbers_app.figures import DIMENSION_LABELS
 
 TEMPLATE = "numbers/definition.html"
+RESULTS = "numbers-results"  # the partial, and the id of the element an htmx filter swaps
 # The splits shown as tables only (cycle and version have their charts), with their captions.
 SPLITS = (
     ("stage", "Acceptance per stage the lead was handed over at"),
@@ -35,7 +36,7 @@ def results_cached(request, definition: Definition, form, thresholds: dict) -> d
     (`backtest`); rendered only when the data, the query or the viewer's reading changed."""
     stamp = selectors.data_stamp(definition)
     viewer = request.user
-    whole_page = not request.htmx
+    whole_page = not results_only(request)
     reads = "all" if reads_all_feedback(viewer) else f"rep{viewer.pk}"
     parts = [
         definition.pk,
@@ -53,6 +54,11 @@ def results_cached(request, definition: Definition, form, thresholds: dict) -> d
         found = _render(request, definition, form, thresholds, stamp, whole_page)
         cache.set(key, found, selectors.CACHE_SECONDS)
     return {name: mark_safe(html) for name, html in found.items()}
+
+
+def results_only(request) -> bool:
+    """An htmx filter asks for the results alone; any other request gets the whole page."""
+    return bool(request.htmx) and request.htmx.target == RESULTS
 
 
 def _render(request, definition, form, thresholds, stamp, whole_page) -> dict:
@@ -76,7 +82,7 @@ def _render(request, definition, form, thresholds, stamp, whole_page) -> dict:
         "qs": f"?{request.GET.urlencode()}" if request.GET else "",
         "thresholds": thresholds,
     }
-    found = {"results": render_to_string(f"{TEMPLATE}#numbers-results", context, request)}
+    found = {"results": render_to_string(f"{TEMPLATE}#{RESULTS}", context, request)}
     if whole_page:
         found["backtest"] = render_to_string("numbers/_backtest.html", context, request)
     return found

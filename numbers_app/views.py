@@ -42,7 +42,7 @@ def definition_numbers(request, pk: int):
     definition = _definition(request, pk)
     form = _form(request, definition)
     rendered = rendering.results_cached(request, definition, form, THRESHOLDS)
-    if request.htmx and request.htmx.target == "numbers-results":
+    if rendering.results_only(request):
         return HttpResponse(rendered["results"])
     context = {"definition": definition, "form": form, **rendered}
     return render(request, "numbers/definition.html", context)

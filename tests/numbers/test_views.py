@@ -556,3 +556,20 @@ def test_a_review_saved_leaves_the_draft_s_backtest_cached_and_a_lead_edit_does_
     services.lead_update(lead=lead, by=facilitator, company_size=5)
     reader.get(page_url(definition))
     assert len(runs) == 2
+
+
+def test_an_htmx_request_for_anything_but_the_results_gets_the_whole_page(
+    data, client_as, facilitator
+):
+    """Only the filters' swap (HX-Target: numbers-results) gets the results alone; another
+    htmx request (a boosted link, say) gets the page with the filters and the backtest."""
+    definition = data[0]
+    reader = client_as(facilitator)
+    swap = reader.get(
+        page_url(definition), HTTP_HX_REQUEST="true", HTTP_HX_TARGET="numbers-results"
+    )
+    assert swap.text.lstrip().startswith('<div id="numbers-results"')
+    assert "data-backtest" not in swap.text and 'hx-swap-oob="innerHTML"' in swap.text
+    other = reader.get(page_url(definition), HTTP_HX_REQUEST="true", HTTP_HX_TARGET="main")
+    assert "data-numbers-filters" in other.text and "data-backtest" in other.text
+    assert 'hx-swap-oob="innerHTML"' not in other.text
