@@ -1,11 +1,12 @@
 """Forms parse input; the services enforce the rules."""
 
 from datetime import timedelta
+from functools import lru_cache
 
 from django import forms
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.html import format_html_join
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import Department, User
@@ -32,7 +33,14 @@ def sales_reps():
     return User.objects.active().in_department(Department.SALES).order_by("full_name")
 
 
-CHECKED = mark_safe(" checked")
+CHECKED = " checked"
+
+
+@lru_cache(maxsize=64)
+def _options_escaped(choices: tuple) -> tuple[tuple[str, str, str], ...]:
+    """Each option as (value, value escaped, label escaped): the same for every form with
+    these choices, so worked out once."""
+    return tuple((str(value), escape(value), escape(label)) for value, label in choices)
 
 
 class FeedbackForm(forms.Form):
@@ -95,41 +103,39 @@ class FeedbackForm(forms.Form):
         for name in (*self.CHOICE_FIELDS, "wanted_to_know", "comment"):
             bound = self[name]
             value = bound.value()
-            chosen = {str(v) for v in value} if isinstance(value, list | tuple) else {str(value)}
             fields[name] = {
                 "name": bound.html_name,
                 "id": bound.auto_id,
                 "invalid": bool(bound.errors),
                 "value": "" if value is None else value,
-                "choices": [
-                    (f"{bound.auto_id}_{index}", str(choice), label, str(choice) in chosen)
-                    for index, (choice, label) in enumerate(self.fields[name].choices)
-                ]
-                if name in self.CHOICE_FIELDS
-                else [],
+                "chosen": {str(v) for v in value}
+                if isinstance(value, list | tuple)
+                else {str(value)},
             }
         return fields
 
     @cached_property
     def choices_html(self) -> dict[str, SafeString]:
-        """The radios and boxes of each choice field, as Django's widgets would draw them,
-        built in one pass: a page of leads costs a few string joins, not a template each."""
+        """The radios and boxes of each choice field, as Django's widgets would draw them.
+        The options' values and labels are escaped once for every form with the same
+        choices (a page of leads shares one catalogue of reasons); a row adds its ids."""
         drawn = {}
         for name in self.CHOICE_FIELDS:
             field = self.inputs[name]
             kind = "checkbox" if name == "reasons" else "radio"
-            flags = mark_safe(
-                (" required" if self.fields[name].required else "")
-                + (' aria-invalid="true"' if field["invalid"] else "")
+            flags = (" required" if self.fields[name].required else "") + (
+                ' aria-invalid="true"' if field["invalid"] else ""
             )
-            drawn[name] = format_html_join(
-                "",
-                '<label class="choice" for="{0}"><input type="{1}" name="{2}" value="{3}" '
-                'id="{0}"{4}{5}> {6}</label>',
-                (
-                    (id_, kind, field["name"], value, flags, CHECKED if checked else "", label)
-                    for id_, value, label, checked in field["choices"]
-                ),
+            id_, html_name, chosen = escape(field["id"]), escape(field["name"]), field["chosen"]
+            drawn[name] = mark_safe(
+                "".join(
+                    f'<label class="choice" for="{id_}_{index}"><input type="{kind}" '
+                    f'name="{html_name}" value="{value}" id="{id_}_{index}"{flags}'
+                    f"{CHECKED if raw in chosen else ''}> {label}</label>"
+                    for index, (raw, value, label) in enumerate(
+                        _options_escaped(tuple(self.fields[name].choices))
+                    )
+                )
             )
         return drawn
 

@@ -11,6 +11,7 @@ from feedback.models.cycles import (
     Suggestion,
 )
 from feedback.models.feedback import (
+    FEEDBACK_HISTORY,
     NEEDS_REASON,
     LeadFeedback,
     LeadFeedbackQuerySet,
@@ -41,6 +42,7 @@ from feedback.models.summaries import CriterionSummary, FiguresSummary, ReasonSu
 __all__ = [
     "BOUGHT_WITHIN_MONTHS",
     "EVIDENCE_CHOICES",
+    "FEEDBACK_HISTORY",
     "HIGH_LEVELS",
     "NEEDS_REASON",
     "SENIORITY_CHOICES",

@@ -52,6 +52,12 @@ class RejectionReason(models.Model):
         return self.kind == self.Kind.UNWRITTEN
 
 
+# The feedback's history, kept where the service can write a record itself: a save writes
+# one record once its reasons are set (simple-history's signals would write one for the row
+# and one more for each change of the reasons, the first with the reasons before the save).
+FEEDBACK_HISTORY = HistoricalRecords(m2m_fields=["reasons"])
+
+
 class LeadFeedbackQuerySet(models.QuerySet):
     def in_cycle(self, cycle):
         return self.filter(cycle=cycle)
@@ -83,7 +89,7 @@ class LeadFeedback(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
-    history = HistoricalRecords(m2m_fields=[reasons])
+    history = FEEDBACK_HISTORY
     objects = LeadFeedbackQuerySet.as_manager()
 
     class Meta:

@@ -15,6 +15,7 @@ from accounts.decorators import permission_require
 from accounts.models import User
 from config.db import insert_or_retry
 from feedback.models import (
+    FEEDBACK_HISTORY,
     NEEDS_REASON,
     Lead,
     LeadFeedback,
@@ -114,8 +115,12 @@ def feedback_record(
         counted = _rejection_mark(feedback.decision, before)
         kept = (feedback.wanted_to_know, feedback.comment)
         text = kept if keep_text else (wanted_to_know.strip(), comment.strip())
-        kept_reasons = reasons if decision in NEEDS_REASON else []
-        after = (agrees_with_stage, decision, frozenset(r.pk for r in kept_reasons), *text)
+        after = (
+            agrees_with_stage,
+            decision,
+            frozenset(r.pk for r in reasons if decision in NEEDS_REASON),
+            *text,
+        )
         if _verdict(feedback, before) != after:
             # The newest record is the verdict as it stands before this change.
             undo_to = feedback.history.values_list("history_id", flat=True).first()
@@ -135,6 +140,9 @@ def feedback_record(
     # field, and the one feedback per lead and cycle was read under a lock above.
     feedback.full_clean(exclude=["lead", "cycle", "version", "rep"], validate_constraints=False)
     feedback._change_reason = "Given" if created else change_reason
+    kept_reasons = reasons if decision in NEEDS_REASON else []
+    # Which reasons the row has now, when known: None after a conflict (read them again).
+    had = {r.pk for r in before} if not created else set()
 
     def insert():
         feedback.save()
@@ -142,14 +150,23 @@ def feedback_record(
 
     def after_conflict():
         # Someone (the same rep in another tab) saved first: this save becomes a change.
+        nonlocal had
         existing = LeadFeedback.objects.select_for_update().get(lead=lead, cycle_id=lead.cycle_id)
         feedback.pk, feedback.created_at = existing.pk, existing.created_at
         feedback._state.adding = False
         feedback.save()
+        had = None
         return _rejection_mark(existing.decision, existing.reasons.all())
 
-    counted = insert_or_retry(insert, after_conflict)
-    feedback.reasons.set(reasons if decision in NEEDS_REASON else [])
+    # One history record for the save, written when the row and its reasons are both saved.
+    feedback.skip_history_when_saving = True
+    try:
+        counted = insert_or_retry(insert, after_conflict)
+        if had is None or had != {r.pk for r in kept_reasons}:
+            feedback.reasons.set(kept_reasons)
+    finally:
+        del feedback.skip_history_when_saving
+    FEEDBACK_HISTORY.create_historical_record(feedback, "+" if had == set() and created else "~")
     # The health warning's tally: this feedback's day gains what it counts now, less what it
     # counted before the change.
     counts = _rejection_mark(decision, reasons)

@@ -51,6 +51,7 @@ from feedback.services.summaries import (
     SHIFT_MOST,
     cells_of,
     contributions,
+    contributions_fold,
     leads_counted,
     summaries_refresh,
     summaries_shift,
@@ -303,6 +304,7 @@ def figures_refresh(lead_ids: Iterable[int]) -> None:
     if shift and leads_counted(before) != len(set(lead_ids)):
         shift = False  # a lead without figures (an older database): its cell is rebuilt
     cells = set() if shift else cells_of(lead_ids)
+    figures_written, rejections_written = [], []
     for ids in chunks(lead_ids, 5000):
         rows = list(
             Lead.objects.filter(pk__in=ids)
@@ -334,10 +336,18 @@ def figures_refresh(lead_ids: Iterable[int]) -> None:
         )
         LeadFigures.objects.filter(lead_id__in=ids).delete()
         rows_write(LeadFigures, FIGURE_FIELDS, rows)
-        _rejection_figures_write(ids, rows)
+        written = _rejection_figures_write(ids, rows)
         cells.update((row[1], row[2], row[4]) for row in rows)
+        if shift:
+            figures_written += rows
+            rejections_written += written
     if shift:
-        summaries_shift(before, contributions(lead_ids))
+        # What the leads add now, folded from the rows just written.
+        after = contributions_fold(
+            (dict(zip(FIGURE_FIELDS, row, strict=True)) for row in figures_written),
+            rejections_written,
+        )
+        summaries_shift(before, after)
     else:
         summaries_refresh(cells)
 
@@ -355,9 +365,10 @@ REJECTION_FIGURE_FIELDS = [
 ]
 
 
-def _rejection_figures_write(lead_ids: list[int], figure_rows: list[tuple]) -> None:
+def _rejection_figures_write(lead_ids: list[int], figure_rows: list[tuple]) -> list[dict]:
     """Rewrite the reasons of these leads' rejections and recycles from their figures
-    (FIGURE_FIELDS rows) and the reasons their feedback gave."""
+    (FIGURE_FIELDS rows) and the reasons their feedback gave; returns the rows written, as
+    dicts with each one's cycle (what `contributions_fold` reads)."""
     RejectionFigures.objects.filter(lead_id__in=lead_ids).delete()
     position = {name: i for i, name in enumerate(FIGURE_FIELDS)}
     with_reasons = {
@@ -366,13 +377,11 @@ def _rejection_figures_write(lead_ids: list[int], figure_rows: list[tuple]) -> N
         if row[position["decision"]] in NEEDS_REASON
     }
     if not with_reasons:
-        return
+        return []
     links = LeadFeedback.reasons.through.objects.filter(
         leadfeedback_id__in=with_reasons
     ).values_list("leadfeedback_id", "rejectionreason_id")
-    rows_write(
-        RejectionFigures,
-        REJECTION_FIGURE_FIELDS,
+    rows = [
         (
             (
                 row[position["lead_id"]],
@@ -384,11 +393,17 @@ def _rejection_figures_write(lead_ids: list[int], figure_rows: list[tuple]) -> N
                 row[position["handed_over_at"]],
                 row[position["level_reached"]] in HIGH_LEVELS,
                 row[position["decision"]] == LeadFeedback.Decision.RECYCLED,
-            )
-            for feedback_id, reason_id in links
-            for row in [with_reasons[feedback_id]]
-        ),
-    )
+            ),
+            row[position["cycle_id"]],
+        )
+        for feedback_id, reason_id in links
+        for row in [with_reasons[feedback_id]]
+    ]
+    rows_write(RejectionFigures, REJECTION_FIGURE_FIELDS, (written for written, _ in rows))
+    return [
+        {**dict(zip(REJECTION_FIGURE_FIELDS, written, strict=True)), "cycle_id": cycle}
+        for written, cycle in rows
+    ]
 
 
 @transaction.atomic

@@ -7,8 +7,9 @@ Two ways to keep them, one set of aggregates:
   leads added to the sums is computed before and after their figures are rewritten, from
   the same aggregates as a rebuild restricted to those leads, and only the difference is
   added to the rows it touches. A save costs its own lead, whatever the size of its cell.
-  A row that drops to nothing is deleted; a row it needs and cannot find (sums older than
-  the lead) has its cell rebuilt instead.
+  A row that drops to nothing is deleted; a criterion or reason row it needs and cannot find
+  (the first rejection for a reason in the cell) is inserted with its difference; a row it
+  cannot shift otherwise (sums older than the lead) has its cell rebuilt instead.
 - `summaries_refresh` (imports, rechecks, the upgrade): the rows of each (definition,
   cycle, rep) cell are deleted and computed again from the figures of its leads. No upsert:
   a cell's rows are always rebuilt whole, so the same cell twice cannot insert a row twice.
@@ -136,8 +137,19 @@ def summaries_refresh(cells: Iterable[tuple[int, int, int]]) -> None:
 def contributions(lead_ids: list[int]) -> Sums:
     """What these leads add to the summaries now, by summary row: their figures read as rows
     and folded here by the same measures a rebuild counts in SQL (`q_holds`)."""
+    figures = LeadFigures.objects.filter(lead_id__in=lead_ids).values(*FIGURE_READ).order_by()
+    rejections = RejectionFigures.objects.filter(lead_id__in=lead_ids).values(
+        *REASON_READ, cycle_id=F("lead__cycle")
+    )
+    return contributions_fold(figures, rejections.order_by())
+
+
+def contributions_fold(figures: Iterable[dict], rejections: Iterable[dict]) -> Sums:
+    """What leads add to the summaries, from their figures rows (`FIGURE_READ` at least) and
+    their rejections' figures rows (`REASON_READ` and the cycle), as dicts: the rows read back
+    or the rows just written."""
     sums: Sums = {model: {} for model in SUMMARIES}
-    for row in LeadFigures.objects.filter(lead_id__in=lead_ids).values(*FIGURE_READ).order_by():
+    for row in figures:
         key = tuple(row[name] for name in FIGURE_KEY)
         counts = sums[FiguresSummary].setdefault(key, dict.fromkeys(FIGURE_COUNTS, 0))
         for name, where in LEAD_MEASURES.items():
@@ -157,10 +169,7 @@ def contributions(lead_ids: list[int]) -> Sums:
                 for i in range(either.bit_length())
             ),
         )
-    rejections = RejectionFigures.objects.filter(lead_id__in=lead_ids).values(
-        *REASON_READ, cycle_id=F("lead__cycle")
-    )
-    for row in rejections.order_by():
+    for row in rejections:
         key = tuple(row[name] for name in REASON_KEY)
         counts = sums[ReasonSummary].setdefault(key, dict.fromkeys(REASON_COUNTS, 0))
         counts["rejections"] += not row["recycled"]
@@ -254,7 +263,21 @@ def summaries_shift(before: Sums, after: Sums) -> None:
             }
         )
         if shifted != len(diffs):
-            stale.add((prefix[0], prefix[1], prefix[3]))
+            # Rows the cell did not have yet (a reason given there for the first time) start
+            # from nothing: each is its difference, unless that would make a count negative.
+            found = set(
+                model.objects.filter(
+                    **dict(zip(key_columns, prefix, strict=False)), **{f"{last}__in": list(diffs)}
+                ).values_list(last, flat=True)
+            )
+            missing = {value: diff for value, diff in diffs.items() if value not in found}
+            if any(v < 0 for diff in missing.values() for v in diff.values()):
+                stale.add((prefix[0], prefix[1], prefix[3]))
+                continue
+            model.objects.bulk_create(
+                model(**dict(zip(key_columns, (*prefix, value), strict=True)), **diff)
+                for value, diff in missing.items()
+            )
     FiguresSummary.objects.bulk_create(row for row in renewed if row.handed)
     # A row can only drop to nothing where one of the counts that keep it fell.
     emptied = [

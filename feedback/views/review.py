@@ -51,6 +51,8 @@ def _queue_context(request, cycle, *, bound: dict | None = None, bulk_form=None)
         **_progress(cycle, request.user),
         "undo_offer": offer and selectors.undo_offer(cycle, request.user, *offer),
         "bulk_form": bulk_form or forms.BulkForm(lead_ids=[]),
+        # The bulk reason's options, from the list the rows use (not the field's own query).
+        "reasons": reasons,
         "suggestion_form": forms.SuggestionForm(),
         "is_open": cycle.is_open(),
         "cycle_status": cycle.status(),

@@ -262,15 +262,20 @@ def test_a_run_of_single_lead_writes_shifts_the_sums_to_what_a_rebuild_gives(cyc
     assert FiguresSummary.objects.aggregate(n=Sum("handed"))["n"] == 5
 
 
-def test_a_save_reads_the_figures_of_its_own_lead_only(cycle):
+@pytest.mark.parametrize("decision", ["accepted", "rejected"])
+def test_a_save_reads_the_figures_of_its_own_lead_only(cycle, decision):
     """A review saved shifts the sums by its lead: no query reads the figures of the other
-    leads of its cycle and rep, however many there are."""
+    leads of its cycle and rep, however many there are. A rejection for a reason no lead of
+    the cell was given yet adds that reason's row; it does not rebuild the cell."""
+    reasons_default_ensure(RejectionReason)
     rep = rep_make()
     lead, *_ = [lead_make(cycle, rep, **QUALIFIED) for _ in range(4)]
+    reasons = [] if decision == "accepted" else list(RejectionReason.objects.all()[:2])
     with CaptureQueriesContext(connection) as queries:
         services.feedback_record(
-            lead=lead, rep=rep, agrees_with_stage=True, decision="accepted", reasons=[]
+            lead=lead, rep=rep, agrees_with_stage=False, decision=decision, reasons=reasons
         )
+    assert_summaries_fresh()
     figures = [
         q["sql"]
         for q in queries.captured_queries

@@ -51,6 +51,24 @@ def test_a_first_verdict_and_an_unchanged_save_offer_no_undo(lead, sales_rep):
     assert reject(lead, sales_rep, comment="Call back").undo_to is None
 
 
+def test_each_save_writes_one_history_record_holding_what_it_saved(lead, sales_rep):
+    """A save is one record in the history, with the reasons of that save (not one record
+    for the row with the reasons before, then one for each change of the reasons)."""
+    reject(lead, sales_rep, "Timing", "Title below VP")
+    accept(lead, sales_rep)
+    reject(lead, sales_rep, "Timing")
+    records = LeadFeedback.objects.get(lead=lead).history.order_by("history_date", "history_id")
+    kept = [
+        (r.history_type, r.decision, sorted(x.rejectionreason.label for x in r.reasons.all()))
+        for r in records
+    ]
+    assert kept == [
+        ("+", "rejected", ["Timing", "Title below VP"]),
+        ("~", "accepted", []),
+        ("~", "rejected", ["Timing"]),
+    ]
+
+
 def test_undo_restores_the_replaced_verdict_exactly(lead, sales_rep):
     reject(lead, sales_rep, "Timing", "Title below VP", wanted_to_know="Budget", comment="May")
     before = verdict(lead)
