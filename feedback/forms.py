@@ -83,10 +83,15 @@ class FeedbackForm(forms.Form):
     def for_feedback(cls, feedback: LeadFeedback | None, *, prefix: str, reasons):
         initial = {}
         if feedback is not None:
+            # A feedback a save just returned knows its reasons; one read has them prefetched.
+            given = getattr(feedback, "reasons_saved", None)
             initial = {
                 "agrees_with_stage": "yes" if feedback.agrees_with_stage else "no",
                 "decision": feedback.decision,
-                "reasons": [str(reason.pk) for reason in feedback.reasons.all()],
+                "reasons": [
+                    str(reason.pk)
+                    for reason in (feedback.reasons.all() if given is None else given)
+                ],
                 "wanted_to_know": feedback.wanted_to_know,
                 "comment": feedback.comment,
             }

@@ -69,6 +69,24 @@ def _verdict(feedback, reasons: Iterable[RejectionReason]) -> tuple:
     )
 
 
+def _reasons_write(feedback: LeadFeedback, had: set[int] | None, reasons: list) -> None:
+    """Give the feedback these reasons. With the ones it had known (`had`), only the
+    difference is written, straight to the link table: the history record of the save is
+    written after, once, by the caller."""
+    if had is None:
+        feedback.reasons.set(reasons)
+        return
+    wanted = {reason.pk for reason in reasons}
+    links = LeadFeedback.reasons.through.objects
+    if had - wanted:
+        links.filter(leadfeedback_id=feedback.pk, rejectionreason_id__in=had - wanted).delete()
+    if wanted - had:
+        links.bulk_create(
+            links.model(leadfeedback_id=feedback.pk, rejectionreason_id=pk)
+            for pk in sorted(wanted - had)
+        )
+
+
 @transaction.atomic
 def feedback_record(
     *,
@@ -88,7 +106,7 @@ def feedback_record(
     `now` dates it (the day of a rejection is when "rejected, then bought" starts counting).
     When it changes an earlier verdict, the feedback returned carries `undo_to`, the history
     record of that verdict (what `feedback_undo` puts back), and `changed_from`, its
-    decision; both are None otherwise.
+    decision; both are None otherwise. It also carries `reasons_saved`, its reasons.
     """
     if not feedback_givable_by(rep, lead):
         raise PermissionDenied("Only the rep the lead was handed to can give feedback on it.")
@@ -162,8 +180,7 @@ def feedback_record(
     feedback.skip_history_when_saving = True
     try:
         counted = insert_or_retry(insert, after_conflict)
-        if had is None or had != {r.pk for r in kept_reasons}:
-            feedback.reasons.set(kept_reasons)
+        _reasons_write(feedback, had, kept_reasons)
     finally:
         del feedback.skip_history_when_saving
     FEEDBACK_HISTORY.create_historical_record(feedback, "+" if had == set() and created else "~")
@@ -178,6 +195,7 @@ def feedback_record(
     )
     figures_refresh([lead.pk])
     feedback.undo_to, feedback.changed_from = undo_to, changed_from
+    feedback.reasons_saved = kept_reasons
     return feedback
 
 

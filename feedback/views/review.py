@@ -90,8 +90,10 @@ def _saved_row(request, cycle, lead_pk: int, reasons, **marks):
 @login_required
 def review_save(request, pk: int, lead_pk: int):
     cycle = get_object_or_404(ReviewCycle.objects.select_related("definition", "version"), pk=pk)
-    # Only the rep's own leads are found: anyone else's is a 404.
-    lead = get_object_or_404(Lead.objects.in_cycle(cycle).handed_to(request.user), pk=lead_pk)
+    # Only the rep's own leads are found: anyone else's is a 404. Its check comes along, for
+    # the row drawn after the save.
+    mine = Lead.objects.in_cycle(cycle).handed_to(request.user)
+    lead = get_object_or_404(mine.select_related("qualification__stage_reached"), pk=lead_pk)
     lead.cycle = cycle  # the cycle just read, with its definition and version
     reasons = selectors.reasons_for_review()
     form = forms.FeedbackForm(request.POST, prefix=f"lead-{lead.pk}", reasons=reasons)
@@ -110,9 +112,13 @@ def review_save(request, pk: int, lead_pk: int):
             return redirect(reverse("feedback:review", args=[cycle.pk]) + offer)
         context = _queue_context(request, cycle, bound={lead.pk: form})
         return render(request, "feedback/review.html", context, status=400)
-    # A save re-renders this one lead and the progress, never the queue.
+    # A save re-renders this one lead and the progress, never the queue: the lead as read
+    # above with the feedback just saved (nothing else of the row changes on a save).
     if saved:
-        return _saved_row(request, cycle, lead.pk, reasons, just_saved=True, undo_to=saved.undo_to)
+        lead.feedback_list = [saved]
+        selectors.leads_summarised([lead])
+        form = forms.FeedbackForm.for_feedback(saved, prefix=f"lead-{lead.pk}", reasons=reasons)
+        return _row_response(request, cycle, lead, form, just_saved=True, undo_to=saved.undo_to)
     lead = selectors.review_queue_lead(cycle, request.user, lead.pk)
     return _row_response(request, cycle, lead, form)
 

@@ -4,7 +4,8 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from definitions import selectors, services
@@ -1020,3 +1021,17 @@ def test_the_scheduler_command_closes_the_votes_whose_window_ended(definition, p
     open_one.refresh_from_db()
     assert due.status != Proposal.Status.OPEN
     assert open_one.status == Proposal.Status.OPEN
+
+
+def test_a_vote_reads_no_row_twice_and_leaves_its_constraints_to_the_database(propose, people):
+    """A vote changed costs the proposal's lock, the vote's row, its write and its history:
+    no query checks again that the proposal and the voter exist, or runs a table constraint
+    that the service has already checked and the database enforces."""
+    (marketer,) = people("marketing", 1)
+    proposal = propose()
+    services.vote_cast(proposal=proposal, voter=marketer, position="agree")
+    with CaptureQueriesContext(connection) as queries:
+        services.vote_cast(proposal=proposal, voter=marketer, position="live_with")
+    reads = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+    assert not [sql for sql in reads if "_check" in sql or sql.startswith("SELECT 1 AS")], reads
+    assert len(reads) == 2, reads  # the proposal, locked; the voter's vote
