@@ -1,6 +1,7 @@
 """The qualification check and the rows derived from it: checks, figures, rejection tallies."""
 
 from collections.abc import Iterable
+from functools import cache
 from operator import attrgetter
 
 from django.db import transaction
@@ -289,6 +290,40 @@ def leads_check(leads: list, *, fresh: bool = False, now=None) -> int:
     return len(checks)
 
 
+@cache
+def _figures_query():
+    """Every lead's figures as FIGURE_FIELDS rows, computed in SQL: built once per process
+    (resolving its annotations costs more than running it for a lead), filtered per call."""
+    return (
+        Lead.objects.all()
+        .annotate(fb=FilteredRelation("feedback", condition=Q(feedback__cycle=F("cycle"))))
+        .annotate(
+            level_reached=Coalesce("qualification__level_reached", Value("")),
+            met_bits=Coalesce("qualification__met_bits", Value(0)),
+            missed_bits=Coalesce("qualification__missed_bits", Value(0)),
+            feedback_id=F("fb__pk"),
+            decision=Coalesce("fb__decision", Value("")),
+            outcome_result=Coalesce("outcome__result", Value("")),
+            outcome_on=F("outcome__occurred_on"),
+            amount=F("outcome__amount"),
+            rank=figures_rank(),
+            rejected_then_bought=Case(
+                When(REJECTED_BOUGHT, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+            bought_later=Case(
+                When(BOUGHT_LATER, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+        )
+        # The lead's own columns keep their names; the rest are the annotations above.
+        .values_list("pk", *FIGURE_FIELDS[1:])
+        .order_by()
+    )
+
+
 @transaction.atomic(savepoint=False)
 def figures_refresh(lead_ids: Iterable[int]) -> None:
     """Rewrite the figures of these leads from what they are derived from (the lead, its
@@ -306,34 +341,7 @@ def figures_refresh(lead_ids: Iterable[int]) -> None:
     cells = set() if shift else cells_of(lead_ids)
     figures_written, rejections_written = [], []
     for ids in chunks(lead_ids, 5000):
-        rows = list(
-            Lead.objects.filter(pk__in=ids)
-            .annotate(fb=FilteredRelation("feedback", condition=Q(feedback__cycle=F("cycle"))))
-            .annotate(
-                level_reached=Coalesce("qualification__level_reached", Value("")),
-                met_bits=Coalesce("qualification__met_bits", Value(0)),
-                missed_bits=Coalesce("qualification__missed_bits", Value(0)),
-                feedback_id=F("fb__pk"),
-                decision=Coalesce("fb__decision", Value("")),
-                outcome_result=Coalesce("outcome__result", Value("")),
-                outcome_on=F("outcome__occurred_on"),
-                amount=F("outcome__amount"),
-                rank=figures_rank(),
-                rejected_then_bought=Case(
-                    When(REJECTED_BOUGHT, then=Value(True)),
-                    default=Value(False),
-                    output_field=BooleanField(),
-                ),
-                bought_later=Case(
-                    When(BOUGHT_LATER, then=Value(True)),
-                    default=Value(False),
-                    output_field=BooleanField(),
-                ),
-            )
-            # The lead's own columns keep their names; the rest are the annotations above.
-            .values_list("pk", *FIGURE_FIELDS[1:])
-            .order_by()
-        )
+        rows = list(_figures_query().filter(pk__in=ids))
         LeadFigures.objects.filter(lead_id__in=ids).delete()
         rows_write(LeadFigures, FIGURE_FIELDS, rows)
         written = _rejection_figures_write(ids, rows)
