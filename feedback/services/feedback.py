@@ -183,7 +183,8 @@ def feedback_record(
         _reasons_write(feedback, had, kept_reasons)
     finally:
         del feedback.skip_history_when_saving
-    FEEDBACK_HISTORY.create_historical_record(feedback, "+" if had == set() and created else "~")
+    # Created, unless another save inserted the row first (then `had` is None).
+    FEEDBACK_HISTORY.create_historical_record(feedback, "+" if created and had is not None else "~")
     # The health warning's tally: this feedback's day gains what it counts now, less what it
     # counted before the change.
     counts = _rejection_mark(decision, reasons)
