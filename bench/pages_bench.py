@@ -1,5 +1,6 @@
 """Benchmark: the server time of the pages that grew with the data (a rep's review queue, the
-htmx save of one review, the definition page) over a generated company.
+htmx save of one review, a bulk action on a page of 25 leads, the definition page) over a
+generated company.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/accord_pages_bench \\
         .venv/bin/python bench/pages_bench.py --leads 100000
@@ -113,9 +114,22 @@ def main() -> None:
 
         return RejectionReason.objects.filter(active=True).values_list("pk", flat=True)[0]
 
+    page_of_leads = list(mine.order_by("pk").values_list("pk", flat=True)[:25])
+
+    def bulk():
+        accept = next(decisions) % 2 == 0
+        body = {
+            "leads": page_of_leads,
+            "decision": "accepted" if accept else "rejected",
+            "reason": "" if accept else rejection_reason(),
+        }
+        htmx_queue = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "review-queue"}
+        return rep_client.post(f"/feedback/cycles/{cycle.pk}/review/bulk/", body, **htmx_queue)
+
     pages = {
         "review queue (one rep)": lambda: rep_client.get(f"/feedback/cycles/{cycle.pk}/review/"),
         "htmx save of one review": save,
+        "htmx bulk action on 25 leads": bulk,
         "definition page": lambda: reader.get(f"/definitions/{definition.pk}/"),
     }
     print("\n| page | median | min | max | queries | HTML |\n|---|---:|---:|---:|---:|---:|")
