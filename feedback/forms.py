@@ -172,6 +172,13 @@ class BulkForm(forms.Form):
         self.fields["leads"].choices = [(pk, pk) for pk in lead_ids]
         self.fields["leads"].error_messages["required"] = "Select at least one lead."
 
+    def selected(self) -> list[int]:
+        """The leads the rep selected (of those offered), as sent: a refused action shows
+        them selected again."""
+        offered = {pk for pk, _ in self.fields["leads"].choices}
+        sent = self.data.getlist("leads") if hasattr(self.data, "getlist") else []
+        return [int(v) for v in sent if v.isdigit() and int(v) in offered]
+
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("decision") in NEEDS_REASON and not cleaned.get("reason"):

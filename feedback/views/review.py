@@ -16,7 +16,13 @@ from feedback.views.common import errors_of
 BULK_MAX = 500
 # What a row shows of a save or an undo just made; every row has them, so the template
 # never looks up a missing attribute (Django's failed lookup costs a dir() of the lead).
-ROW_MARKS = {"just_saved": False, "undo_to": None, "undo_problems": (), "undone": False}
+ROW_MARKS = {
+    "just_saved": False,
+    "undo_to": None,
+    "undo_problems": (),
+    "undone": False,
+    "selected": False,
+}
 
 
 def _progress(cycle, rep) -> dict:
@@ -33,8 +39,10 @@ def _queue_context(request, cycle, *, bound: dict | None = None, bulk_form=None)
     # A lead sent back with errors is shown with them even when it is not on this page.
     for lead_id in (bound or {}).keys() - shown:
         leads.insert(0, selectors.review_queue_lead(cycle, request.user, lead_id))
+    # A refused bulk action keeps its leads selected, so the rep only mends what was wrong.
+    selected = set(bulk_form.selected()) if bulk_form is not None else set()
     for lead in leads:
-        vars(lead).update(ROW_MARKS)
+        vars(lead).update(ROW_MARKS, selected=lead.pk in selected)
         if bound and lead.pk in bound:
             lead.form = bound[lead.pk]
         else:

@@ -1,5 +1,6 @@
 """The feedback pages: who may see what, the queue over htmx, the import steps, exports."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -149,8 +150,13 @@ def test_bulk_accept_and_a_bulk_reject_that_asks_for_a_reason(cycle, client_as, 
         HTTP_HX_TARGET="review-queue",
         **HTMX,
     )
-    assert "still needs a reason" in response.content.decode()
+    html = response.content.decode()
+    assert "still needs a reason" in html
     assert not LeadFeedback.objects.exists()
+    # The refused action keeps its lead selected (and only it), so only the reason is missing.
+    boxes = re.findall(r'<input type="checkbox" form="bulk-form"[^>]*>', html)
+    checked = [re.search(r'value="(\d+)"', box)[1] for box in boxes if " checked" in box]
+    assert len(boxes) == 3 and checked == [str(leads[0].pk)]
     response = client.post(
         url,
         {"decision": "accepted", "leads": [leads[0].pk, leads[1].pk]},
