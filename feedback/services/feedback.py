@@ -257,7 +257,8 @@ def feedback_bulk(
     inactive = [r.label for r in reasons if not r.active]
     if inactive:
         raise ValidationError({"reasons": f"“{inactive[0]}” is no longer in the catalogue."})
-    leads = list(Lead.objects.in_cycle(cycle).handed_to(rep).filter(pk__in=lead_ids))
+    # In id order, as every writer takes its rows, so two bulk actions cannot deadlock.
+    leads = list(Lead.objects.in_cycle(cycle).handed_to(rep).filter(pk__in=lead_ids).order_by("pk"))
     if len(leads) != len(lead_ids) or not all(feedback_givable_by(rep, lead) for lead in leads):
         raise PermissionDenied("Some of the selected leads were not handed to you in this cycle.")
     kept_reasons = reasons if decision in NEEDS_REASON else []
@@ -287,6 +288,7 @@ def _bulk_write(cycle, rep, leads, decision: str, reasons: list, now: datetime) 
         feedback.lead_id: feedback
         for feedback in LeadFeedback.objects.select_for_update()
         .filter(lead__in=leads, cycle_id=cycle.pk)
+        .order_by("lead_id")
         .prefetch_related("reasons")
     }
     counted = {

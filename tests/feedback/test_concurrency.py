@@ -95,3 +95,56 @@ def test_feedback_and_an_outcome_saved_together_leave_fresh_figures():
         assert errors == []
         figures = LeadFigures.objects.get(lead=lead)
         assert (figures.decision, figures.outcome_result) == ("rejected", "bought")
+
+
+def test_bulk_actions_and_a_save_at_the_same_moment_leave_one_row_per_lead():
+    """Two bulk actions over overlapping leads and a single save of one of them, all at once:
+    no error, no deadlock, one feedback per lead, and sums a rebuild would give."""
+    from tests.feedback.test_summaries import assert_summaries_fresh
+
+    reasons_default_ensure(RejectionReason)
+    rep = UserFactory(department="sales")
+    cycle = cycle_make()
+    timing = list(RejectionReason.objects.filter(label="Timing"))
+    for round_ in range(5):
+        leads = [lead_make(cycle, rep=rep) for _ in range(4)]
+        if round_ % 2:  # every other round, the leads already have a verdict to change
+            services.feedback_bulk(
+                cycle=cycle, rep=rep, lead_ids=[lead.pk for lead in leads], decision="accepted"
+            )
+        barrier = threading.Barrier(3)
+        errors = []
+
+        def run(write, barrier=barrier, errors=errors):
+            try:
+                barrier.wait()
+                write()
+            except Exception as error:
+                errors.append(error)
+            finally:
+                connections.close_all()
+
+        writes = [
+            lambda leads=leads: services.feedback_bulk(
+                cycle=cycle, rep=rep, lead_ids=[lead.pk for lead in leads], decision="accepted"
+            ),
+            lambda leads=leads: services.feedback_bulk(
+                cycle=cycle,
+                rep=rep,
+                lead_ids=[leads[3].pk, leads[2].pk, leads[0].pk],
+                decision="recycled",
+                reasons=timing,
+            ),
+            lambda leads=leads: services.feedback_record(
+                lead=leads[1], rep=rep, agrees_with_stage=False, decision="rejected", reasons=timing
+            ),
+        ]
+        threads = [threading.Thread(target=run, args=(write,)) for write in writes]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
+        for lead in leads:
+            assert LeadFeedback.objects.filter(lead=lead).count() == 1
+    assert_summaries_fresh()
