@@ -325,4 +325,4 @@ def vote_cast(*, proposal: Proposal, voter: User, position: str, comment: str = 
         winner.save()
         return winner
 
-    return insert_or_retry(insert, change_the_winner)
+    return insert_or_retry(insert, change_the_winner, adding=vote._state.adding)

@@ -180,7 +180,7 @@ def feedback_record(
     # One history record for the save, written when the row and its reasons are both saved.
     feedback.skip_history_when_saving = True
     try:
-        counted = insert_or_retry(insert, after_conflict)
+        counted = insert_or_retry(insert, after_conflict, adding=created)
         _reasons_write(feedback, had, kept_reasons)
     finally:
         del feedback.skip_history_when_saving

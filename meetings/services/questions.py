@@ -150,7 +150,7 @@ def answer_save(*, question: Question, person: User, text: str) -> Answer:
         _save(winner, "Answer changed")
         return winner
 
-    return insert_or_retry(insert, change_the_winner)
+    return insert_or_retry(insert, change_the_winner, adding=answer._state.adding)
 
 
 @transaction.atomic

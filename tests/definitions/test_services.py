@@ -1035,3 +1035,8 @@ def test_a_vote_reads_no_row_twice_and_leaves_its_constraints_to_the_database(pr
     reads = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
     assert not [sql for sql in reads if "_check" in sql or sql.startswith("SELECT 1 AS")], reads
     assert len(reads) == 2, reads  # the proposal, locked; the voter's vote
+    # A vote already there is changed by an UPDATE, which no concurrent first vote can
+    # conflict with: no savepoint around it (two round trips).
+    sql = [q["sql"] for q in queries.captured_queries]
+    update = next(i for i, s in enumerate(sql) if s.startswith('UPDATE "definitions_vote"'))
+    assert not sql[update - 1].startswith("SAVEPOINT"), sql[update - 1]

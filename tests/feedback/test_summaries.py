@@ -285,3 +285,25 @@ def test_a_save_reads_the_figures_of_its_own_lead_only(cycle, decision):
     assert figures
     for sql in figures:
         assert f'lead_id" IN ({lead.pk})' in sql or f'lead_id" = {lead.pk}' in sql, sql
+
+
+def test_a_change_of_a_review_takes_no_savepoint(cycle):
+    """A review already there is changed by an UPDATE of the row the save locked, which no
+    concurrent first save can conflict with: no savepoint (two round trips) around it."""
+    reasons_default_ensure(RejectionReason)
+    rep = rep_make()
+    lead = lead_make(cycle, rep, **QUALIFIED)
+    services.feedback_record(lead=lead, rep=rep, agrees_with_stage=True, decision="accepted")
+    with CaptureQueriesContext(connection) as queries:
+        services.feedback_record(
+            lead=lead,
+            rep=rep,
+            agrees_with_stage=False,
+            decision="rejected",
+            reasons=list(RejectionReason.objects.all()[:1]),
+        )
+    sql = [q["sql"] for q in queries.captured_queries]
+    update = next(i for i, s in enumerate(sql) if s.startswith('UPDATE "feedback_leadfeedback"'))
+    assert not sql[update - 1].startswith("SAVEPOINT"), sql[update - 1]
+    assert not sql[update + 1].startswith("RELEASE SAVEPOINT"), sql[update + 1]
+    assert_summaries_fresh()
