@@ -195,7 +195,7 @@ def feedback_record(
         rejections=counts[0] - counted[0],
         unwritten=counts[1] - counted[1],
     )
-    figures_refresh([lead.pk])
+    figures_refresh([lead.pk], reasons_given={feedback.pk: [r.pk for r in kept_reasons]})
     feedback.undo_to, feedback.changed_from = undo_to, changed_from
     feedback.reasons_saved = kept_reasons
     return feedback
@@ -340,7 +340,10 @@ def _bulk_write(cycle, rep, leads, decision: str, reasons: list, now: datetime) 
         _rejection_day_add(
             definition_id=cycle.definition_id, day=day, rejections=rejections, unwritten=unwritten
         )
-    figures_refresh([lead.pk for lead in leads])
+    figures_refresh(
+        [lead.pk for lead in leads],
+        reasons_given={feedback.pk: sorted(wanted) for feedback in (*fresh, *changed)},
+    )
 
 
 def _bulk_history(fresh: list[LeadFeedback], changed: list[LeadFeedback]) -> None:

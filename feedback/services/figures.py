@@ -325,9 +325,15 @@ def _figures_query():
 
 
 @transaction.atomic(savepoint=False)
-def figures_refresh(lead_ids: Iterable[int]) -> None:
+def figures_refresh(
+    lead_ids: Iterable[int], *, reasons_given: dict[int, list[int]] | None = None
+) -> None:
     """Rewrite the figures of these leads from what they are derived from (the lead, its
-    check, its feedback in its hand-over cycle, its outcome), computed in SQL."""
+    check, its feedback in its hand-over cycle, its outcome), computed in SQL.
+
+    `reasons_given` ({feedback id: reason ids}) is what a caller that has just written these
+    leads' feedback knows of its reasons, for every feedback of these leads: they are not
+    read back."""
     lead_ids = list(lead_ids)
     # Two writers on one lead (its feedback, its outcome) take turns here, and the second
     # reads what the first committed.
@@ -344,7 +350,7 @@ def figures_refresh(lead_ids: Iterable[int]) -> None:
         rows = list(_figures_query().filter(pk__in=ids))
         LeadFigures.objects.filter(lead_id__in=ids).delete()
         rows_write(LeadFigures, FIGURE_FIELDS, rows)
-        written = _rejection_figures_write(ids, rows)
+        written = _rejection_figures_write(ids, rows, reasons_given)
         cells.update((row[1], row[2], row[4]) for row in rows)
         if shift:
             figures_written += rows
@@ -373,10 +379,13 @@ REJECTION_FIGURE_FIELDS = [
 ]
 
 
-def _rejection_figures_write(lead_ids: list[int], figure_rows: list[tuple]) -> list[dict]:
+def _rejection_figures_write(
+    lead_ids: list[int], figure_rows: list[tuple], reasons_given: dict[int, list[int]] | None
+) -> list[dict]:
     """Rewrite the reasons of these leads' rejections and recycles from their figures
-    (FIGURE_FIELDS rows) and the reasons their feedback gave; returns the rows written, as
-    dicts with each one's cycle (what `contributions_fold` reads)."""
+    (FIGURE_FIELDS rows) and the reasons their feedback gave (read, unless `reasons_given`
+    holds them); returns the rows written, as dicts with each one's cycle (what
+    `contributions_fold` reads)."""
     RejectionFigures.objects.filter(lead_id__in=lead_ids).delete()
     position = {name: i for i, name in enumerate(FIGURE_FIELDS)}
     with_reasons = {
@@ -386,9 +395,16 @@ def _rejection_figures_write(lead_ids: list[int], figure_rows: list[tuple]) -> l
     }
     if not with_reasons:
         return []
-    links = LeadFeedback.reasons.through.objects.filter(
-        leadfeedback_id__in=with_reasons
-    ).values_list("leadfeedback_id", "rejectionreason_id")
+    if reasons_given is not None and with_reasons.keys() <= reasons_given.keys():
+        links = [
+            (feedback_id, reason_id)
+            for feedback_id in with_reasons
+            for reason_id in reasons_given[feedback_id]
+        ]
+    else:
+        links = LeadFeedback.reasons.through.objects.filter(
+            leadfeedback_id__in=with_reasons
+        ).values_list("leadfeedback_id", "rejectionreason_id")
     rows = [
         (
             (
