@@ -71,13 +71,20 @@ def proposal_with_votes(definition: Definition, pk: int) -> Proposal:
     )
 
 
-def not_yet_voted(proposal: Proposal, votes) -> list[User]:
+def voters_now() -> list[User]:
+    """Everyone eligible to vote now, by department and name (one query): what a proposal's
+    page counts its verdict over (`electorate_of`) and lists as not voted yet."""
+    return list(voters_eligible().order_by("department", "full_name"))
+
+
+def electorate_of(people: list[User]) -> dict[int, str]:
+    """`electorate()` from the people `voters_now` read."""
+    return {person.pk: person.department for person in people}
+
+
+def not_yet_voted(people: list[User], votes) -> list[User]:
     voted = {vote.voter_id for vote in votes}
-    return [
-        person
-        for person in voters_eligible().order_by("department", "full_name")
-        if person.pk not in voted
-    ]
+    return [person for person in people if person.pk not in voted]
 
 
 def version_latest(definition: Definition) -> Version | None:

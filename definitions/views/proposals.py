@@ -128,13 +128,18 @@ def _proposal_context(request, definition, proposal_pk):
     votes = list(proposal.votes.all())
     my_vote = next((v for v in votes if v.voter_id == request.user.pk), None)
     is_open = proposal.status == Proposal.Status.OPEN
+    # The people who vote now, read once: the verdict counts them, the page lists who has not
+    # voted (a closed vote's verdict is stored, and lists nobody).
+    people = selectors.voters_now() if is_open else []
     return {
         "definition": definition,
         "proposal": proposal,
         "votes": votes,
-        "verdict": selectors.proposal_verdict(proposal, votes=votes),
+        "verdict": selectors.proposal_verdict(
+            proposal, votes=votes, voters=selectors.electorate_of(people) if is_open else None
+        ),
         "my_vote": my_vote,
-        "not_voted": selectors.not_yet_voted(proposal, votes) if is_open else [],
+        "not_voted": selectors.not_yet_voted(people, votes),
         "can_vote": permissions.may_vote(request.user),
         "is_open": proposal.is_open_at(timezone.now()),
         "can_manage": permissions.may_manage_proposal(request.user, proposal),

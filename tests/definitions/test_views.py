@@ -508,3 +508,25 @@ def test_a_closed_vote_shows_the_tally_it_closed_with_after_people_move(
     # Sales had the seller and the executive then; now it has three others and neither.
     assert row_where(body, data_department="sales")[:4] == ["Sales", "2", "1", "1"]
     assert "verdict--no" in body
+
+
+def test_a_vote_over_htmx_reads_the_people_who_vote_once(client_as, proposal, sales_rep, marketer):
+    """The tally and the "not voted yet" list come from one read of the people who vote, and
+    the answer still names who has not voted."""
+    client = client_as(sales_rep)
+    url = reverse("definitions:vote", args=[proposal.definition_id, proposal.pk])
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(
+            url, {"position": "agree"}, headers={"HX-Request": "true", "HX-Target": "voting"}
+        )
+    assert response.status_code == 200
+    people = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith("SELECT")
+        and 'FROM "accounts_user" WHERE' in q["sql"]
+        and '"accounts_user"."department" IN' in q["sql"]
+    ]
+    assert len(people) == 1, people
+    body = response.content.decode()
+    assert "Not voted yet" in body and marketer.full_name in body
