@@ -70,22 +70,57 @@ def _verdict(feedback, reasons: Iterable[RejectionReason]) -> tuple:
     )
 
 
-def _reasons_write(feedback: LeadFeedback, had: set[int] | None, reasons: list) -> None:
-    """Give the feedback these reasons. With the ones it had known (`had`), only the
-    difference is written, straight to the link table: the history record of the save is
-    written after, once, by the caller."""
+def _links_of(feedback_ids) -> dict[int, dict[int, RejectionReason]]:
+    """The reasons each feedback has, by the id of its row in the link table (which the
+    history records), with the reason itself."""
+    found: dict[int, dict[int, RejectionReason]] = {pk: {} for pk in feedback_ids}
+    rows = LeadFeedback.reasons.through.objects.filter(leadfeedback_id__in=found)
+    for link in rows.select_related("rejectionreason"):
+        found[link.leadfeedback_id][link.pk] = link.rejectionreason
+    return found
+
+
+def _reasons_write(
+    feedback: LeadFeedback, had: dict[int, RejectionReason] | None, reasons: list
+) -> dict[int, int] | None:
+    """Give the feedback these reasons. With the links it had known (`had`, by link id),
+    only the difference is written, straight to the link table, and the links it has now are
+    returned ({link id: reason id}) for its history record, which the caller writes once;
+    None when they are not known (after a conflict, or a database that returns no ids)."""
     if had is None:
         feedback.reasons.set(reasons)
-        return
+        return None
     wanted = {reason.pk for reason in reasons}
     links = LeadFeedback.reasons.through.objects
-    if had - wanted:
-        links.filter(leadfeedback_id=feedback.pk, rejectionreason_id__in=had - wanted).delete()
-    if wanted - had:
-        links.bulk_create(
-            links.model(leadfeedback_id=feedback.pk, rejectionreason_id=pk)
-            for pk in sorted(wanted - had)
+    gone = [pk for pk, reason in had.items() if reason.pk not in wanted]
+    if gone:
+        links.filter(pk__in=gone).delete()
+    now = {pk: reason.pk for pk, reason in had.items() if reason.pk in wanted}
+    added = links.bulk_create(
+        links.model(leadfeedback_id=feedback.pk, rejectionreason_id=pk)
+        for pk in sorted(wanted - set(now.values()))
+    )
+    if any(link.pk is None for link in added):
+        return None
+    return now | {link.pk: link.rejectionreason_id for link in added}
+
+
+def _history_write(feedbacks: list[LeadFeedback], links: dict[int, dict[int, int]], *, update):
+    """One history record per feedback, holding the reasons it has now (`links`: {feedback
+    id: {link id: reason id}}), in two statements whatever their number: what simple-history's
+    `create_historical_record` writes, without reading the links back."""
+    records = LeadFeedback.history.bulk_history_create(feedbacks, update=update)
+    m2m_history = FEEDBACK_HISTORY.m2m_models[LeadFeedback._meta.get_field("reasons")]
+    m2m_history.objects.bulk_create(
+        m2m_history(
+            history=record,
+            id=link_id,
+            leadfeedback_id=record.id,
+            rejectionreason_id=reason_id,
         )
+        for record in records
+        for link_id, reason_id in sorted(links[record.id].items())
+    )
 
 
 @transaction.atomic
@@ -130,7 +165,8 @@ def feedback_record(
         feedback = LeadFeedback(lead=lead, cycle_id=lead.cycle_id, created_at=now)
         counted = (0, 0)
     else:
-        before = list(feedback.reasons.all())
+        had_links = _links_of([feedback.pk])[feedback.pk]
+        before = list(had_links.values())
         counted = _rejection_mark(feedback.decision, before)
         kept = (feedback.wanted_to_know, feedback.comment)
         text = kept if keep_text else (wanted_to_know.strip(), comment.strip())
@@ -160,8 +196,8 @@ def feedback_record(
     feedback.full_clean(exclude=["lead", "cycle", "version", "rep"], validate_constraints=False)
     feedback._change_reason = "Given" if created else change_reason
     kept_reasons = reasons if decision in NEEDS_REASON else []
-    # Which reasons the row has now, when known: None after a conflict (read them again).
-    had = {r.pk for r in before} if not created else set()
+    # Which links the row has now, when known: None after a conflict (read them again).
+    had = had_links if not created else {}
 
     def insert():
         feedback.save()
@@ -181,11 +217,13 @@ def feedback_record(
     feedback.skip_history_when_saving = True
     try:
         counted = insert_or_retry(insert, after_conflict, adding=created)
-        _reasons_write(feedback, had, kept_reasons)
+        links = _reasons_write(feedback, had, kept_reasons)
     finally:
         del feedback.skip_history_when_saving
     # Created, unless another save inserted the row first (then `had` is None).
-    FEEDBACK_HISTORY.create_historical_record(feedback, "+" if created and had is not None else "~")
+    if links is None:
+        links = {pk: reason.pk for pk, reason in _links_of([feedback.pk])[feedback.pk].items()}
+    _history_write([feedback], {feedback.pk: links}, update=not (created and had is not None))
     # The health warning's tally: this feedback's day gains what it counts now, less what it
     # counted before the change.
     counts = _rejection_mark(decision, reasons)
@@ -289,12 +327,11 @@ def _bulk_write(cycle, rep, leads, decision: str, reasons: list, now: datetime) 
         for feedback in LeadFeedback.objects.select_for_update()
         .filter(lead__in=leads, cycle_id=cycle.pk)
         .order_by("lead_id")
-        .prefetch_related("reasons")
     }
+    had = _links_of([feedback.pk for feedback in existing.values()])
     counted = {
-        lead_id: _rejection_mark(f.decision, f.reasons.all()) for lead_id, f in existing.items()
+        lead_id: _rejection_mark(f.decision, had[f.pk].values()) for lead_id, f in existing.items()
     }
-    had = {f.pk: {r.pk for r in f.reasons.all()} for f in existing.values()}
     fresh, changed = [], []
     for lead in leads:
         feedback = existing.get(lead.pk)
@@ -317,17 +354,33 @@ def _bulk_write(cycle, rep, leads, decision: str, reasons: list, now: datetime) 
     LeadFeedback.objects.bulk_update(
         changed, ["version", "rep", "agrees_with_stage", "decision", "updated_at"]
     )
+    # Only the difference goes to the link table; what each feedback holds after is known.
     wanted = {reason.pk for reason in reasons}
-    links = LeadFeedback.reasons.through.objects
-    links.filter(leadfeedback_id__in=[f.pk for f in changed]).exclude(
-        rejectionreason_id__in=wanted
-    ).delete()
-    links.bulk_create(
-        links.model(leadfeedback_id=feedback.pk, rejectionreason_id=pk)
-        for feedback in (*fresh, *changed)
-        for pk in sorted(wanted - had.get(feedback.pk, set()))
+    now_links = {f.pk: {} for f in (*fresh, *changed)}
+    gone = []
+    for feedback_id, links in had.items():
+        for link_id, reason in links.items():
+            if reason.pk in wanted:
+                now_links[feedback_id][link_id] = reason.pk
+            else:
+                gone.append(link_id)
+    through = LeadFeedback.reasons.through
+    if gone:
+        through.objects.filter(pk__in=gone).delete()
+    added = through.objects.bulk_create(
+        through(leadfeedback_id=feedback_id, rejectionreason_id=pk)
+        for feedback_id, links in now_links.items()
+        for pk in sorted(wanted - set(links.values()))
     )
-    _bulk_history(fresh, changed)
+    for link in added:
+        now_links[link.leadfeedback_id][link.pk] = link.rejectionreason_id
+    if any(link.pk is None for link in added):  # a database that returns no ids
+        now_links = {
+            pk: {link_id: reason.pk for link_id, reason in links.items()}
+            for pk, links in _links_of(now_links).items()
+        }
+    _history_write(fresh, now_links, update=False)
+    _history_write(changed, now_links, update=True)
     # The health warning's tallies, by the day each feedback counts in.
     days = defaultdict(lambda: [0, 0])
     counts = _rejection_mark(decision, reasons)
@@ -343,28 +396,6 @@ def _bulk_write(cycle, rep, leads, decision: str, reasons: list, now: datetime) 
     figures_refresh(
         [lead.pk for lead in leads],
         reasons_given={feedback.pk: sorted(wanted) for feedback in (*fresh, *changed)},
-    )
-
-
-def _bulk_history(fresh: list[LeadFeedback], changed: list[LeadFeedback]) -> None:
-    """One history record per feedback, holding its reasons as saved (what a single save's
-    `create_historical_record` writes, for all of them in two or three statements)."""
-    records = [
-        *LeadFeedback.history.bulk_history_create(fresh),
-        *LeadFeedback.history.bulk_history_create(changed, update=True),
-    ]
-    record_of = {record.id: record for record in records}
-    through = LeadFeedback.reasons.through
-    field = LeadFeedback._meta.get_field("reasons")
-    m2m_history = FEEDBACK_HISTORY.m2m_models[field]
-    m2m_history.objects.bulk_create(
-        m2m_history(
-            history=record_of[link.leadfeedback_id],
-            id=link.pk,
-            leadfeedback_id=link.leadfeedback_id,
-            rejectionreason_id=link.rejectionreason_id,
-        )
-        for link in through.objects.filter(leadfeedback_id__in=record_of)
     )
 
 

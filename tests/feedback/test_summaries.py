@@ -289,9 +289,9 @@ def test_a_save_reads_the_figures_of_its_own_lead_only(cycle, decision):
 
 def test_a_change_of_a_review_takes_no_savepoint_and_reads_its_reasons_once(cycle):
     """A review already there is changed by an UPDATE of the row the save locked, which no
-    concurrent first save can conflict with: no savepoint (two round trips) around it. The
-    reasons it wrote are read back once, for its history record, not again for its
-    rejection's figures."""
+    concurrent first save can conflict with: no savepoint (two round trips) around it. Its
+    reasons are read once, before the change (what it had): what it wrote is not read back,
+    neither for its history record nor for its rejection's figures."""
     reasons_default_ensure(RejectionReason)
     rep = rep_make()
     lead = lead_make(cycle, rep, **QUALIFIED)
@@ -308,6 +308,6 @@ def test_a_change_of_a_review_takes_no_savepoint_and_reads_its_reasons_once(cycl
     update = next(i for i, s in enumerate(sql) if s.startswith('UPDATE "feedback_leadfeedback"'))
     assert not sql[update - 1].startswith("SAVEPOINT"), sql[update - 1]
     assert not sql[update + 1].startswith("RELEASE SAVEPOINT"), sql[update + 1]
-    links = [s for s in sql if s.startswith('SELECT "feedback_leadfeedback_reasons"')]
-    assert len(links) == 1, links
+    links = [i for i, s in enumerate(sql) if 'FROM "feedback_leadfeedback_reasons"' in s]
+    assert len(links) == 1 and links[0] < update, [sql[i] for i in links]
     assert_summaries_fresh()
