@@ -120,6 +120,10 @@
     if (!card || !card.matches || !card.matches("[data-lead]")) return;
     var fresh = document.getElementById(card.id);
     if (!fresh) return;
+    // "Saved" marks the lead just saved: the one saved before it shows its verdict alone.
+    document.querySelectorAll(".saved-note").forEach(function (note) {
+      if (!fresh.contains(note)) note.remove();
+    });
     var problem = fresh.querySelector("[data-error-summary], .errorlist");
     if (problem) {
       if (details(fresh) && details(fresh).contains(problem)) details(fresh).open = true;

@@ -86,7 +86,14 @@ def test_the_rep_reviews_the_dense_queue_changes_a_verdict_and_undoes_it(
     expect(page.locator("[data-progress]")).to_have_text("1 of 6 reviewed")
     expect(page.locator("#live-status")).to_have_text(f"Saved {leads[0].company}")
     expect(page.locator(f"#lead-{leads[1].pk}")).to_be_focused()
-    for done in range(2, 7):
+    expect(page.locator(f"#lead-{leads[0].pk} .saved-note")).to_have_text("Saved")
+    page.keyboard.press("a")
+    expect(page.locator("[data-progress]")).to_have_text("2 of 6 reviewed")
+    # Only the lead just saved says "Saved"; the one before shows its verdict alone.
+    expect(page.locator(f"#lead-{leads[1].pk} .saved-note")).to_have_text("Saved")
+    expect(page.locator(f"#lead-{leads[0].pk} .saved-note")).to_have_count(0)
+    expect(page.locator(f"#lead-{leads[0].pk} [data-reviewed]")).to_have_text("Accepted")
+    for done in range(3, 7):
         page.keyboard.press("a")
         expect(page.locator("[data-progress]")).to_have_text(f"{done} of 6 reviewed")
     done = page.locator("[data-all-reviewed]")
