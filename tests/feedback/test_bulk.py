@@ -116,3 +116,50 @@ def test_a_bulk_action_runs_the_same_statements_for_three_leads_as_for_twelve(sa
         return len(queries)
 
     assert statements(3) == statements(12)
+
+
+def test_a_bulk_action_that_meets_a_first_verdict_saved_meanwhile_saves_lead_by_lead(
+    sales_rep, reasons, monkeypatch
+):
+    """Another tab gives one of the selected leads its first verdict between the bulk action's
+    read and its insert: the insert conflicts, and every lead is then saved on its own (as a
+    change where a verdict is there), with no error and nothing lost."""
+    from feedback.services import feedback as writes
+
+    cycle = cycle_make()
+    leads = [lead_make(cycle, rep=sales_rep, **QUALIFIED) for _ in range(3)]
+    read = writes._links_of
+
+    def meanwhile(feedback_ids):
+        found = read(feedback_ids)
+        if not LeadFeedback.objects.filter(lead=leads[1]).exists():
+            LeadFeedback.objects.create(
+                lead=leads[1],
+                cycle=cycle,
+                version_id=leads[1].version_id,
+                rep=sales_rep,
+                agrees_with_stage=True,
+                decision="accepted",
+            )
+        return found
+
+    monkeypatch.setattr(writes, "_links_of", meanwhile)
+    single = writes.feedback_record
+    saved_alone = []
+    monkeypatch.setattr(
+        writes, "feedback_record", lambda **kw: saved_alone.append(kw["lead"]) or single(**kw)
+    )
+    count = services.feedback_bulk(
+        cycle=cycle,
+        rep=sales_rep,
+        lead_ids=[lead.pk for lead in leads],
+        decision="rejected",
+        reasons=reasons[:1],
+    )
+    assert count == 3
+    assert saved_alone == leads  # the conflict sent every lead through the single save
+    for lead in leads:
+        feedback = LeadFeedback.objects.get(lead=lead)
+        assert feedback.decision == "rejected"
+        assert [r.pk for r in feedback.reasons.all()] == [reasons[0].pk]
+    assert_summaries_fresh()
