@@ -1,5 +1,6 @@
 """Reads for the feedback pages: the review queue, a cycle's feedback, exports, home."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from itertools import batched
@@ -154,8 +155,15 @@ def review_queue(
 
 def review_queue_lead(cycle: ReviewCycle, rep, lead_id: int) -> Lead:
     """One lead of the rep's queue, as its row shows it: what a save re-renders."""
-    lead = leads_with_review(Lead.objects.in_cycle(cycle).handed_to(rep).filter(pk=lead_id))
-    return leads_summarised(list(lead))[0]
+    return review_queue_leads(cycle, rep, [lead_id])[0]
+
+
+def review_queue_leads(cycle: ReviewCycle, rep, lead_ids: Iterable[int]) -> list[Lead]:
+    """These leads of the rep's queue (those that are the rep's), as their rows show them,
+    in one set of queries: a refused action shows the leads it was sent with again, wherever
+    in the queue they were."""
+    mine = Lead.objects.in_cycle(cycle).handed_to(rep).filter(pk__in=list(lead_ids))
+    return leads_summarised(list(leads_with_review(mine.order_by("company", "pk"))))
 
 
 def queue_progress(cycle: ReviewCycle, rep) -> tuple[int, int]:

@@ -86,7 +86,7 @@ def _reasons_write(
     """Give the feedback these reasons. With the links it had known (`had`, by link id),
     only the difference is written, straight to the link table, and the links it has now are
     returned ({link id: reason id}) for its history record, which the caller writes once;
-    None when they are not known (after a conflict, or a database that returns no ids)."""
+    None when they are not known (after a conflict)."""
     if had is None:
         feedback.reasons.set(reasons)
         return None
@@ -100,8 +100,6 @@ def _reasons_write(
         links.model(leadfeedback_id=feedback.pk, rejectionreason_id=pk)
         for pk in sorted(wanted - set(now.values()))
     )
-    if any(link.pk is None for link in added):
-        return None
     return now | {link.pk: link.rejectionreason_id for link in added}
 
 
@@ -233,7 +231,7 @@ def feedback_record(
         rejections=counts[0] - counted[0],
         unwritten=counts[1] - counted[1],
     )
-    figures_refresh([lead.pk], reasons_given={feedback.pk: [r.pk for r in kept_reasons]})
+    figures_refresh([lead.pk], reasons_given={feedback.pk: sorted({r.pk for r in kept_reasons})})
     feedback.undo_to, feedback.changed_from = undo_to, changed_from
     feedback.reasons_saved = kept_reasons
     return feedback
@@ -270,6 +268,10 @@ def feedback_undo(*, lead: Lead, rep: User, history_id: int) -> LeadFeedback:
     )
 
 
+# How many times a bulk action is written again after meeting a first verdict saved meanwhile.
+BULK_ATTEMPTS = 3
+
+
 @transaction.atomic
 def feedback_bulk(
     *,
@@ -299,23 +301,22 @@ def feedback_bulk(
     leads = list(Lead.objects.in_cycle(cycle).handed_to(rep).filter(pk__in=lead_ids).order_by("pk"))
     if len(leads) != len(lead_ids) or not all(feedback_givable_by(rep, lead) for lead in leads):
         raise PermissionDenied("Some of the selected leads were not handed to you in this cycle.")
-    kept_reasons = reasons if decision in NEEDS_REASON else []
-    try:
-        with transaction.atomic():
-            _bulk_write(cycle, rep, leads, decision, kept_reasons, now)
-    except IntegrityError:
-        # Another save (the same rep in another tab) gave one of these leads its first
-        # feedback meanwhile: each lead then goes through the single save, which handles it.
-        for lead in leads:
-            feedback_record(
-                lead=lead,
-                rep=rep,
-                agrees_with_stage=decision == LeadFeedback.Decision.ACCEPTED,
-                decision=decision,
-                reasons=reasons,
-                keep_text=True,
-                now=now,
-            )
+    kept_reasons = list({r.pk: r for r in reasons}.values()) if decision in NEEDS_REASON else []
+    for _ in range(BULK_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                _bulk_write(cycle, rep, leads, decision, kept_reasons, now)
+            break
+        except IntegrityError:
+            # Another save (the same rep in another tab) gave one of these leads its first
+            # verdict after this one read their rows, and committed: read them again, that
+            # verdict included (a change now), in the same order and at the same cost.
+            continue
+    else:
+        raise ValidationError(
+            "Some of these leads were being reviewed elsewhere at the same moment: "
+            "nothing was saved. Try again."
+        )
     return len(leads)
 
 
@@ -349,7 +350,9 @@ def _bulk_write(cycle, rep, leads, decision: str, reasons: list, now: datetime) 
         feedback.updated_at = now
         feedback._history_user = rep
         feedback.full_clean(exclude=["lead", "cycle", "version", "rep"], validate_constraints=False)
-    # The new rows get their keys back (RETURNING) for their reasons and history.
+    # Bulk writes skip simple-history's signals: the history is written below, one record
+    # per feedback with its reasons (`_history_write`). The new rows get their keys back
+    # (RETURNING: PostgreSQL, and SQLite from 3.35) for their reasons and history.
     LeadFeedback.objects.bulk_create(fresh)
     LeadFeedback.objects.bulk_update(
         changed, ["version", "rep", "agrees_with_stage", "decision", "updated_at"]
@@ -374,24 +377,20 @@ def _bulk_write(cycle, rep, leads, decision: str, reasons: list, now: datetime) 
     )
     for link in added:
         now_links[link.leadfeedback_id][link.pk] = link.rejectionreason_id
-    if any(link.pk is None for link in added):  # a database that returns no ids
-        now_links = {
-            pk: {link_id: reason.pk for link_id, reason in links.items()}
-            for pk, links in _links_of(now_links).items()
-        }
     _history_write(fresh, now_links, update=False)
     _history_write(changed, now_links, update=True)
-    # The health warning's tallies, by the day each feedback counts in.
+    # The health warning's tallies, by the lead's definition and the day its feedback counts in.
     days = defaultdict(lambda: [0, 0])
     counts = _rejection_mark(decision, reasons)
+    definition_of = {lead.pk: lead.definition_id for lead in leads}
     for feedback in (*fresh, *changed):
         before = counted.get(feedback.lead_id, (0, 0))
-        day = days[timezone.localdate(feedback.created_at)]
+        day = days[definition_of[feedback.lead_id], timezone.localdate(feedback.created_at)]
         day[0] += counts[0] - before[0]
         day[1] += counts[1] - before[1]
-    for day, (rejections, unwritten) in sorted(days.items()):
+    for (definition_id, day), (rejections, unwritten) in sorted(days.items()):
         _rejection_day_add(
-            definition_id=cycle.definition_id, day=day, rejections=rejections, unwritten=unwritten
+            definition_id=definition_id, day=day, rejections=rejections, unwritten=unwritten
         )
     figures_refresh(
         [lead.pk for lead in leads],

@@ -35,12 +35,13 @@ def _queue_context(request, cycle, *, bound: dict | None = None, bulk_form=None)
     page = selectors.review_queue(cycle, request.user, show=show, after=after)
     reasons = selectors.reasons_for_review()
     leads = list(page.leads)
-    shown = {lead.pk for lead in leads}
-    # A lead sent back with errors is shown with them even when it is not on this page.
-    for lead_id in (bound or {}).keys() - shown:
-        leads.insert(0, selectors.review_queue_lead(cycle, request.user, lead_id))
     # A refused bulk action keeps its leads selected, so the rep only mends what was wrong.
     selected = set(bulk_form.selected()) if bulk_form is not None else set()
+    # A lead sent back with errors, or selected for a refused bulk action, is shown even when
+    # it is not on this page (another page, another filter): first, as it was sent.
+    elsewhere = ((bound or {}).keys() | selected) - {lead.pk for lead in leads}
+    if elsewhere:
+        leads[:0] = selectors.review_queue_leads(cycle, request.user, elsewhere)
     for lead in leads:
         vars(lead).update(ROW_MARKS, selected=lead.pk in selected)
         if bound and lead.pk in bound:

@@ -121,9 +121,11 @@
     var fresh = document.getElementById(card.id);
     if (!fresh) return;
     // "Saved" marks the lead just saved: the one saved before it shows its verdict alone.
-    document.querySelectorAll(".saved-note").forEach(function (note) {
-      if (!fresh.contains(note)) note.remove();
-    });
+    if (fresh.querySelector(".saved-note")) {
+      document.querySelectorAll(".saved-note").forEach(function (note) {
+        if (!fresh.contains(note)) note.remove();
+      });
+    }
     var problem = fresh.querySelector("[data-error-summary], .errorlist");
     if (problem) {
       if (details(fresh) && details(fresh).contains(problem)) details(fresh).open = true;

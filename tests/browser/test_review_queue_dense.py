@@ -102,6 +102,14 @@ def test_the_rep_reviews_the_dense_queue_changes_a_verdict_and_undoes_it(
     expect(done.get_by_role("link", name="See the leads you reviewed")).to_be_visible()
     expect(rows.locator("[data-waiting]")).to_have_count(0)
 
+    # A change refused (a rejection with no reason) says why, and saves nothing: the lead
+    # saved last still says "Saved".
+    page.locator(f"#lead-{leads[2].pk}").focus()
+    page.keyboard.press("r")
+    page.keyboard.press("Control+Enter")
+    expect(page.locator(f"#lead-{leads[2].pk} .errorlist")).to_contain_text("at least one reason")
+    expect(page.locator(f"#lead-{leads[5].pk} .saved-note")).to_have_text("Saved")
+
     # Change a finished review from the keyboard: it offers Undo, focused.
     page.locator(f"#lead-{leads[2].pk}").focus()
     page.keyboard.press("r")  # opens the review on its first reason

@@ -8,7 +8,13 @@ from django.test.utils import CaptureQueriesContext
 
 from feedback import services
 from feedback.catalogue import reasons_default_ensure
-from feedback.models import LeadFeedback, LeadFigures, RejectionDay, RejectionReason
+from feedback.models import (
+    LeadFeedback,
+    LeadFigures,
+    RejectionDay,
+    RejectionFigures,
+    RejectionReason,
+)
 from tests.feedback.factories import QUALIFIED, cycle_make, lead_make
 from tests.feedback.test_summaries import assert_summaries_fresh
 
@@ -83,7 +89,21 @@ def test_a_bulk_reject_leaves_each_lead_as_its_own_save_would(sales_rep, reasons
     tallies = days()
     services.rejection_days_rebuild(definition_ids=[cycle.definition_id])
     assert days() == tallies
+    assert rejections_figured() == rejections_given()
     assert_summaries_fresh()
+
+
+def rejections_figured() -> list:
+    """(lead, reason) of every rejection's figures row."""
+    return sorted(RejectionFigures.objects.values_list("lead_id", "reason_id"))
+
+
+def rejections_given() -> list:
+    """(lead, reason) of every reason a rejected or recycled feedback gives."""
+    links = LeadFeedback.reasons.through.objects.filter(
+        leadfeedback__decision__in=["rejected", "recycled"]
+    )
+    return sorted(links.values_list("leadfeedback__lead_id", "rejectionreason_id"))
 
 
 def test_a_bulk_accept_drops_the_reasons_and_undoes_the_tally(sales_rep, reasons):
@@ -94,6 +114,7 @@ def test_a_bulk_accept_drops_the_reasons_and_undoes_the_tally(sales_rep, reasons
     )
     assert set(LeadFeedback.objects.values_list("decision", flat=True)) == {"accepted"}
     assert not LeadFeedback.reasons.through.objects.exists()
+    assert rejections_figured() == []
     assert days() == []
     tallies = days()
     services.rejection_days_rebuild(definition_ids=[cycle.definition_id])
@@ -116,50 +137,3 @@ def test_a_bulk_action_runs_the_same_statements_for_three_leads_as_for_twelve(sa
         return len(queries)
 
     assert statements(3) == statements(12)
-
-
-def test_a_bulk_action_that_meets_a_first_verdict_saved_meanwhile_saves_lead_by_lead(
-    sales_rep, reasons, monkeypatch
-):
-    """Another tab gives one of the selected leads its first verdict between the bulk action's
-    read and its insert: the insert conflicts, and every lead is then saved on its own (as a
-    change where a verdict is there), with no error and nothing lost."""
-    from feedback.services import feedback as writes
-
-    cycle = cycle_make()
-    leads = [lead_make(cycle, rep=sales_rep, **QUALIFIED) for _ in range(3)]
-    read = writes._links_of
-
-    def meanwhile(feedback_ids):
-        found = read(feedback_ids)
-        if not LeadFeedback.objects.filter(lead=leads[1]).exists():
-            LeadFeedback.objects.create(
-                lead=leads[1],
-                cycle=cycle,
-                version_id=leads[1].version_id,
-                rep=sales_rep,
-                agrees_with_stage=True,
-                decision="accepted",
-            )
-        return found
-
-    monkeypatch.setattr(writes, "_links_of", meanwhile)
-    single = writes.feedback_record
-    saved_alone = []
-    monkeypatch.setattr(
-        writes, "feedback_record", lambda **kw: saved_alone.append(kw["lead"]) or single(**kw)
-    )
-    count = services.feedback_bulk(
-        cycle=cycle,
-        rep=sales_rep,
-        lead_ids=[lead.pk for lead in leads],
-        decision="rejected",
-        reasons=reasons[:1],
-    )
-    assert count == 3
-    assert saved_alone == leads  # the conflict sent every lead through the single save
-    for lead in leads:
-        feedback = LeadFeedback.objects.get(lead=lead)
-        assert feedback.decision == "rejected"
-        assert [r.pk for r in feedback.reasons.all()] == [reasons[0].pk]
-    assert_summaries_fresh()

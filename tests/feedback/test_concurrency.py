@@ -148,3 +148,70 @@ def test_bulk_actions_and_a_save_at_the_same_moment_leave_one_row_per_lead():
         for lead in leads:
             assert LeadFeedback.objects.filter(lead=lead).count() == 1
     assert_summaries_fresh()
+    _assert_tallies_and_rejections_fresh(cycle)
+
+
+def _assert_tallies_and_rejections_fresh(cycle):
+    from tests.feedback.test_bulk import days, rejections_figured, rejections_given
+
+    tallies = days()
+    services.rejection_days_rebuild(definition_ids=[cycle.definition_id])
+    assert days() == tallies
+    assert rejections_figured() == rejections_given()
+
+
+def test_a_bulk_action_that_meets_a_first_verdict_committed_meanwhile_writes_it_as_a_change(
+    monkeypatch,
+):
+    """Another tab gives one of the selected leads its first verdict, and commits, after the
+    bulk action read their rows: the bulk action's insert conflicts, it reads them again and
+    writes that lead's verdict as a change, with no error and nothing lost."""
+    from feedback.services import feedback as writes
+    from tests.feedback.test_summaries import assert_summaries_fresh
+
+    reasons_default_ensure(RejectionReason)
+    rep = UserFactory(department="sales")
+    cycle = cycle_make()
+    timing = list(RejectionReason.objects.filter(label="Timing"))
+    leads = [lead_make(cycle, rep=rep) for _ in range(3)]
+    read, errors = writes._links_of, []
+
+    def other_tab():
+        try:
+            services.feedback_record(
+                lead=leads[1], rep=rep, agrees_with_stage=True, decision="accepted"
+            )
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    def meanwhile(feedback_ids):
+        if not errors and not LeadFeedback.objects.filter(lead=leads[1]).exists():
+            thread = threading.Thread(target=other_tab)
+            thread.start()
+            thread.join()
+        return read(feedback_ids)
+
+    monkeypatch.setattr(writes, "_links_of", meanwhile)
+    write, attempts = writes._bulk_write, []
+    monkeypatch.setattr(writes, "_bulk_write", lambda *a: attempts.append(1) or write(*a))
+    services.feedback_bulk(
+        cycle=cycle,
+        rep=rep,
+        lead_ids=[lead.pk for lead in leads],
+        decision="rejected",
+        reasons=timing,
+    )
+    assert errors == []
+    assert len(attempts) == 2  # the conflict, then the whole action again, set-based
+    for lead in leads:
+        feedback = LeadFeedback.objects.get(lead=lead)
+        assert (feedback.decision, list(feedback.reasons.all())) == ("rejected", timing)
+    history = LeadFeedback.history.filter(lead_id=leads[1].pk).order_by("history_date")
+    assert [(r.history_change_reason, r.decision) for r in history] == [
+        ("Given", "accepted"),
+        ("Changed", "rejected"),
+    ]
+    assert_summaries_fresh()
+    _assert_tallies_and_rejections_fresh(cycle)

@@ -549,3 +549,24 @@ def test_a_cycle_that_has_not_started_shows_as_upcoming_and_refuses_feedback(cli
     assert "This review cycle has not started yet: feedback opens on" in response.content.decode()
     assert not LeadFeedback.objects.exists()
     assert upcoming in ReviewCycle.objects.upcoming()
+
+
+def test_a_refused_bulk_action_shows_its_leads_selected_wherever_they_were(
+    cycle, client_as, sales_rep
+):
+    """A lead selected on a later page (loaded with "Show the next leads") comes back with
+    the refused action, still selected, though the queue re-renders its first page."""
+    leads = [lead_make(cycle, rep=sales_rep, company=f"Company {n:02}") for n in range(30)]
+    later = leads[-1]  # beyond the first page of 25
+    response = client_as(sales_rep).post(
+        reverse("feedback:review_bulk", args=[cycle.pk]),
+        {"decision": "rejected", "leads": [leads[0].pk, later.pk]},
+        HTTP_HX_TARGET="review-queue",
+        **HTMX,
+    )
+    html = response.content.decode()
+    assert "still needs a reason" in html
+    boxes = re.findall(r'<input type="checkbox" form="bulk-form"[^>]*>', html)
+    checked = {re.search(r'value="(\d+)"', box)[1] for box in boxes if " checked" in box}
+    assert checked == {str(leads[0].pk), str(later.pk)}
+    assert html.count(f'id="lead-{later.pk}"') == 1
