@@ -570,3 +570,24 @@ def test_a_refused_bulk_action_shows_its_leads_selected_wherever_they_were(
     checked = {re.search(r'value="(\d+)"', box)[1] for box in boxes if " checked" in box}
     assert checked == {str(leads[0].pk), str(later.pk)}
     assert html.count(f'id="lead-{later.pk}"') == 1
+
+
+def test_all_reviewed_says_whether_the_deadline_has_passed(client_as, sales_rep):
+    """Once nothing waits, the queue says a verdict can still change until the deadline, and
+    after the deadline that a change still counts: it never promises a deadline to come that
+    has gone."""
+    cycle = cycle_make()
+    lead = lead_make(cycle, rep=sales_rep)
+    services.feedback_record(lead=lead, rep=sales_rep, agrees_with_stage=True, decision="accepted")
+    ReviewCycle.objects.filter(pk=cycle.pk).update(
+        starts_at=timezone.now() - timedelta(days=15), ends_at=timezone.now() - timedelta(days=1)
+    )
+    html = client_as(sales_rep).get(reverse("feedback:review", args=[cycle.pk])).content.decode()
+    assert "All reviewed" in html
+    assert "until the deadline" not in html
+    assert "The deadline has passed: a verdict you change now still counts" in html
+    open_cycle = cycle_make()
+    lead = lead_make(open_cycle, rep=sales_rep)
+    services.feedback_record(lead=lead, rep=sales_rep, agrees_with_stage=True, decision="accepted")
+    html = client_as(sales_rep).get(reverse("feedback:review", args=[open_cycle.pk])).content
+    assert "You can still change a verdict until the deadline." in html.decode()
