@@ -153,15 +153,9 @@ def review_queue(
     return QueuePage(leads=rows, show=show, after=cursor)
 
 
-def review_queue_lead(cycle: ReviewCycle, rep, lead_id: int) -> Lead:
-    """One lead of the rep's queue, as its row shows it: what a save re-renders."""
-    return review_queue_leads(cycle, rep, [lead_id])[0]
-
-
 def review_queue_leads(cycle: ReviewCycle, rep, lead_ids: Iterable[int]) -> list[Lead]:
-    """These leads of the rep's queue (those that are the rep's), as their rows show them,
-    in one set of queries: a refused action shows the leads it was sent with again, wherever
-    in the queue they were."""
+    """These leads of the rep's queue (those that are the rep's) as their rows show them, in
+    one set of queries: what a save re-renders, and what a refused action was sent with."""
     mine = Lead.objects.in_cycle(cycle).handed_to(rep).filter(pk__in=list(lead_ids))
     return leads_summarised(list(leads_with_review(mine.order_by("company", "pk"))))
 

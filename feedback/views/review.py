@@ -88,7 +88,7 @@ def _row_response(request, cycle, lead, form, **marks):
 
 def _saved_row(request, cycle, lead_pk: int, reasons, **marks):
     """The row of a lead just written, its form showing what is now recorded."""
-    lead = selectors.review_queue_lead(cycle, request.user, lead_pk)
+    lead = selectors.review_queue_leads(cycle, request.user, [lead_pk])[0]
     form = forms.FeedbackForm.for_feedback(
         lead.cycle_feedback, prefix=f"lead-{lead.pk}", reasons=reasons
     )
@@ -128,7 +128,7 @@ def review_save(request, pk: int, lead_pk: int):
         selectors.leads_summarised([lead])
         form = forms.FeedbackForm.for_feedback(saved, prefix=f"lead-{lead.pk}", reasons=reasons)
         return _row_response(request, cycle, lead, form, just_saved=True, undo_to=saved.undo_to)
-    lead = selectors.review_queue_lead(cycle, request.user, lead.pk)
+    lead = selectors.review_queue_leads(cycle, request.user, [lead.pk])[0]
     return _row_response(request, cycle, lead, form)
 
 
