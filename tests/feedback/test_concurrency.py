@@ -19,6 +19,27 @@ pytestmark = [
 ]
 
 
+def _together(writes) -> list:
+    """Run the writes at one moment, each in its own thread and connection; their errors."""
+    barrier, errors = threading.Barrier(len(writes)), []
+
+    def run(write):
+        try:
+            barrier.wait()
+            write()
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(write,)) for write in writes]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
+
+
 def test_simultaneous_saves_of_one_leads_feedback_keep_one_row():
     reasons_default_ensure(RejectionReason)
     rep = UserFactory(department="sales")
@@ -67,18 +88,6 @@ def test_feedback_and_an_outcome_saved_together_leave_fresh_figures():
     timing = list(RejectionReason.objects.filter(label="Timing"))
     for _ in range(20):
         lead = lead_make(cycle, rep=rep)
-        barrier = threading.Barrier(2)
-        errors = []
-
-        def run(write, barrier=barrier, errors=errors):
-            try:
-                barrier.wait()
-                write()
-            except Exception as error:
-                errors.append(error)
-            finally:
-                connections.close_all()
-
         writes = [
             lambda lead=lead: services.feedback_record(
                 lead=lead, rep=rep, agrees_with_stage=False, decision="rejected", reasons=timing
@@ -87,12 +96,7 @@ def test_feedback_and_an_outcome_saved_together_leave_fresh_figures():
                 lead=lead, result="bought", occurred_on=date.today(), amount=None, by=facilitator
             ),
         ]
-        threads = [threading.Thread(target=run, args=(write,)) for write in writes]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        assert errors == []
+        assert _together(writes) == []
         figures = LeadFigures.objects.get(lead=lead)
         assert (figures.decision, figures.outcome_result) == ("rejected", "bought")
 
@@ -112,18 +116,6 @@ def test_bulk_actions_and_a_save_at_the_same_moment_leave_one_row_per_lead():
             services.feedback_bulk(
                 cycle=cycle, rep=rep, lead_ids=[lead.pk for lead in leads], decision="accepted"
             )
-        barrier = threading.Barrier(3)
-        errors = []
-
-        def run(write, barrier=barrier, errors=errors):
-            try:
-                barrier.wait()
-                write()
-            except Exception as error:
-                errors.append(error)
-            finally:
-                connections.close_all()
-
         writes = [
             lambda leads=leads: services.feedback_bulk(
                 cycle=cycle, rep=rep, lead_ids=[lead.pk for lead in leads], decision="accepted"
@@ -139,12 +131,7 @@ def test_bulk_actions_and_a_save_at_the_same_moment_leave_one_row_per_lead():
                 lead=leads[1], rep=rep, agrees_with_stage=False, decision="rejected", reasons=timing
             ),
         ]
-        threads = [threading.Thread(target=run, args=(write,)) for write in writes]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        assert errors == []
+        assert _together(writes) == []
         for lead in leads:
             assert LeadFeedback.objects.filter(lead=lead).count() == 1
     assert_summaries_fresh()
