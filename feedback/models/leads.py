@@ -150,7 +150,11 @@ class LeadCheck(models.Model):
     re-run whenever one of them changes, so it keeps no history of its own.
     """
 
-    lead = models.OneToOneField(Lead, on_delete=models.CASCADE, related_name="qualification")
+    # Deleted with its lead by the ORM's cascade, as the lead's figures are; no constraint to
+    # check for each of an import's 100 000 rows at commit.
+    lead = models.OneToOneField(
+        Lead, on_delete=models.CASCADE, related_name="qualification", db_constraint=False
+    )
     # The version and its stage are the lead's and its ladder's (the check writes them from
     # there): no foreign-key constraint of their own, which an import of 100 000 leads would
     # check row by row at commit.

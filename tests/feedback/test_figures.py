@@ -189,3 +189,23 @@ def test_the_admin_shows_leads_feedback_and_outcomes_but_does_not_edit_them(cycl
     reason = RejectionReason.objects.create(label="Gone quiet", kind="unwritten")
     url = f"/admin/feedback/rejectionreason/{reason.pk}/delete/"
     assert client.post(url, {"post": "yes"}).status_code == 403
+
+
+def test_a_leads_derived_rows_hold_no_constraint_and_go_with_it(cycle):
+    """Its check and its figures are written for each of an import's leads and checked by
+    nobody at commit (the database checks only the lead's own keys); they go with the lead
+    through the ORM's cascade."""
+    from django.db import connection
+
+    from feedback.models import Lead, LeadCheck
+
+    with connection.cursor() as cursor:
+        for model in (LeadCheck, LeadFigures, RejectionFigures):
+            constraints = connection.introspection.get_constraints(cursor, model._meta.db_table)
+            keys = [name for name, c in constraints.items() if c["foreign_key"]]
+            assert keys == [], f"{model.__name__} has foreign-key constraints {keys}"
+    lead = lead_make(cycle, **QUALIFIED)
+    assert LeadCheck.objects.filter(lead=lead).exists()
+    Lead.objects.filter(pk=lead.pk).delete()
+    assert not LeadCheck.objects.filter(lead_id=lead.pk).exists()
+    assert not LeadFigures.objects.filter(lead_id=lead.pk).exists()
