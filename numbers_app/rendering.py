@@ -1,11 +1,11 @@
 """The numbers page's results, rendered once per state of the data and kept as HTML.
 
 Its figures are cached under the data stamp (`selectors.numbers_page_cached`); drawing them
-(the tables, four charts, the lists) cost more than reading them, so the rendered results
-and the draft's backtest are cached too, under the same stamp, the whole query string and
-what of the viewer the results show: everyone's leads or only the rep's own, and whether
-"Propose a change" links are offered. Nothing in them belongs to a session (no CSRF token,
-no name): the layout around them is rendered for each request.
+(the tables, four charts, the lists) cost more than reading them, so the rendered results,
+the filter form and the draft's backtest are cached too, under the same stamp, the whole
+query string and what of the viewer the results show: everyone's leads or only the rep's
+own, and whether "Propose a change" links are offered. Nothing in them belongs to a session
+(no CSRF token, no name): the layout around them is rendered for each request.
 """
 
 import hashlib
@@ -31,12 +31,16 @@ SPLITS = (
 )
 
 
-def results_cached(request, definition: Definition, form, thresholds: dict) -> dict:
-    """The page's results as HTML (`results`) and, for the whole page, the draft's backtest
-    (`backtest`); rendered only when the data, the query or the viewer's reading changed."""
-    stamp = selectors.data_stamp(definition)
-    viewer = request.user
+def results_cached(request, definition: Definition, form_make, thresholds: dict) -> dict:
+    """The page's results as HTML (`results`) and, for the whole page, the filter form
+    (`filters_form`) and the draft's backtest (`backtest`); rendered only when the data, the
+    query or the viewer's reading changed. `form_make()` gives the filter form, which is
+    built (its choices read) only then: the form shows the query, and its choices (the
+    versions, and the reps with leads) change only with the data the stamp covers."""
     whole_page = not results_only(request)
+    # The whole page carries the draft's backtest, which has a stamp of its own.
+    stamp, backtest_stamp = selectors.stamps(definition, backtest=whole_page)
+    viewer = request.user
     reads = "all" if reads_all_feedback(viewer) else f"rep{viewer.pk}"
     parts = [
         definition.pk,
@@ -44,14 +48,14 @@ def results_cached(request, definition: Definition, form, thresholds: dict) -> d
         ":".join(str(part) for part in stamp),
         reads,
         may_propose(viewer),
-        # The whole page carries the draft's backtest, which has a stamp of its own.
-        whole_page and selectors.backtest_stamp(definition),
+        backtest_stamp,
     ]
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()
-    key = f"numbers-html:{definition.pk}:{digest}"
+    # "v2": entries hold the filter form too (an entry of the code before would not).
+    key = f"numbers-html:v2:{definition.pk}:{digest}"
     found = cache.get(key)
     if found is None:
-        found = _render(request, definition, form, thresholds, stamp, whole_page)
+        found = _render(request, definition, form_make(), thresholds, stamp, whole_page)
         cache.set(key, found, selectors.CACHE_SECONDS)
     return {name: mark_safe(html) for name, html in found.items()}
 
@@ -84,5 +88,6 @@ def _render(request, definition, form, thresholds, stamp, whole_page) -> dict:
     }
     found = {"results": render_to_string(f"{TEMPLATE}#{RESULTS}", context, request)}
     if whole_page:
+        found["filters_form"] = render_to_string(f"{TEMPLATE}#numbers-filters", context, request)
         found["backtest"] = render_to_string("numbers/_backtest.html", context, request)
     return found

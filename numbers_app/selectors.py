@@ -1,10 +1,12 @@
 """The numbers page as a whole (every figure, the lists cut to the viewer), the cache in
 front of it keyed by a stamp of the data, and the executives' home section."""
 
+import functools
 from urllib.parse import urlencode
 
 from django.core.cache import cache
-from django.db.models import Count, Exists, Max, OuterRef, Subquery
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef
 from django.urls import reverse
 
 from accounts.models import User
@@ -109,9 +111,51 @@ def _lead_lists_cut(definition: Definition, filters: Filters, figures: dict, vie
 CACHE_SECONDS = 24 * 3600
 
 
-def _newest(queryset, column="pk"):
-    """The newest row's `column`, as a subquery (an index's last entry: one cheap read)."""
-    return Subquery(queryset.order_by(f"-{column}").values(column)[:1])
+def _newest(model, column: str = "id") -> str:
+    """The newest row's `column` (an index's last entry: one cheap read), as SQL."""
+    quote = connection.ops.quote_name
+    return f"(SELECT MAX({quote(column)}) FROM {quote(model._meta.db_table)})"
+
+
+@functools.cache
+def _stamps_sql() -> tuple[str, str]:
+    """The SQL of the data stamp (its definition a parameter, twice) and of the backtest's
+    stamp: written once per process, as building them through the ORM cost several times
+    what the database takes to answer them."""
+    quote = connection.ops.quote_name
+    summaries = f"FROM {quote(FiguresSummary._meta.db_table)} WHERE {quote('definition_id')} = %s"
+    catalogue = [
+        _newest(Version),
+        _newest(Proposal.history.model, "history_id"),
+        _newest(ReviewCycle.history.model, "history_id"),
+    ]
+    data = [
+        f"(SELECT MAX({quote('id')}) {summaries})",
+        f"(SELECT COUNT(*) {summaries})",
+        _newest(RejectionReason.history.model, "history_id"),
+        *catalogue,
+    ]
+    backtest = [
+        _newest(Lead.history.model, "history_id"),
+        _newest(LeadCheck),
+        *catalogue,
+    ]
+    return ", ".join(data), ", ".join(backtest)
+
+
+def stamps(definition: Definition, *, backtest: bool = False) -> tuple[tuple, tuple | None]:
+    """The data stamp and, when asked, the backtest's stamp, in one query."""
+    data, backtest_sql = _stamps_sql()
+    with connection.cursor() as cursor:
+        if backtest:
+            cursor.execute(f"SELECT {data}, {backtest_sql}", [definition.pk, definition.pk])
+        else:
+            cursor.execute(f"SELECT {data}", [definition.pk, definition.pk])
+        row = cursor.fetchone()
+    return tuple(row[:DATA_STAMP_SIZE]), tuple(row[DATA_STAMP_SIZE:]) if backtest else None
+
+
+DATA_STAMP_SIZE = 6
 
 
 def data_stamp(definition: Definition) -> tuple:
@@ -123,33 +167,7 @@ def data_stamp(definition: Definition) -> tuple:
     the definition's summary rows change with any such write to this definition, and with
     none to another. The catalogue the page labels them with (reasons, versions,
     proposals, cycles) is stamped by its newest history row, as before."""
-
-    summaries = (
-        FiguresSummary.objects.filter(definition_id=OuterRef("pk"))
-        .order_by()
-        .values("definition_id")
-    )
-    row = (
-        Definition.objects.filter(pk=definition.pk)
-        .order_by()
-        .annotate(
-            stamp_summaries=Subquery(summaries.annotate(newest=Max("pk")).values("newest")),
-            stamp_summary_rows=Subquery(summaries.annotate(rows=Count("pk")).values("rows")),
-            stamp_reasons=_newest(RejectionReason.history.all(), "history_id"),
-            stamp_versions=_newest(Version.objects.all()),
-            stamp_proposals=_newest(Proposal.history.all(), "history_id"),
-            stamp_cycles=_newest(ReviewCycle.history.all(), "history_id"),
-        )
-        .values_list(
-            "stamp_summaries",
-            "stamp_summary_rows",
-            "stamp_reasons",
-            "stamp_versions",
-            "stamp_proposals",
-            "stamp_cycles",
-        )
-    )
-    return tuple(row[0]) if row else ()
+    return stamps(definition)[0]
 
 
 def _stamp_text(stamp: tuple) -> str:
@@ -174,21 +192,7 @@ def backtest_stamp(definition: Definition) -> tuple:
     change writes a history row), their checks (re-run, under new ids, whenever a lead's
     values or marks change), the proposals, the versions and the cycles. Feedback and
     outcomes are not among them, so a review saved leaves the backtest cached."""
-
-    stamps = {
-        "stamp_leads": _newest(Lead.history.all(), "history_id"),
-        "stamp_checks": _newest(LeadCheck.objects.all()),
-        "stamp_versions": _newest(Version.objects.all()),
-        "stamp_proposals": _newest(Proposal.history.all(), "history_id"),
-        "stamp_cycles": _newest(ReviewCycle.history.all(), "history_id"),
-    }
-    row = (
-        Definition.objects.filter(pk=definition.pk)
-        .order_by()
-        .annotate(**stamps)
-        .values_list(*stamps)
-    )
-    return tuple(row[0]) if row else ()
+    return stamps(definition, backtest=True)[1]
 
 
 def draft_and_backtest_cached(definition: Definition, now=None):

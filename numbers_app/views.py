@@ -40,11 +40,12 @@ def index(request):
 @login_required
 def definition_numbers(request, pk: int):
     definition = _definition(request, pk)
-    form = _form(request, definition)
-    rendered = rendering.results_cached(request, definition, form, THRESHOLDS)
+    rendered = rendering.results_cached(
+        request, definition, lambda: _form(request, definition), THRESHOLDS
+    )
     if rendering.results_only(request):
         return HttpResponse(rendered["results"])
-    context = {"definition": definition, "form": form, **rendered}
+    context = {"definition": definition, **rendered}
     return render(request, "numbers/definition.html", context)
 
 

@@ -246,6 +246,27 @@ def test_the_page_runs_the_same_number_of_queries_whatever_the_data(client_as, f
     assert counts[1] < counts[0] < 45
 
 
+def test_a_page_from_the_cache_reads_both_stamps_at_once_and_no_filter_choices(
+    data, client_as, facilitator
+):
+    """The filter form is kept rendered with the results: a second view reads the data and
+    the backtest's stamps in one query, and neither the versions nor the reps the form
+    offers; the form still shows the query it was sent."""
+    definition = data[0]
+    client = client_as(facilitator)
+    client.get(page_url(definition, source="webinar"))
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(page_url(definition, source="webinar"))
+    sqls = [q["sql"] for q in queries.captured_queries]
+    stamps = [sql for sql in sqls if "feedback_figuressummary" in sql]
+    assert len(stamps) == 1 and "feedback_historicallead" in stamps[0], stamps
+    assert not [sql for sql in sqls if sql.startswith('SELECT "definitions_version"')]
+    assert not [sql for sql in sqls if sql.startswith('SELECT "accounts_user"') and "EXISTS" in sql]
+    html = again.content.decode()
+    assert '<option value="webinar" selected>' in html
+    assert html.count('id="id_version"') == 1
+
+
 def test_the_cached_figures_change_when_feedback_is_recorded(data, client_as, facilitator):
     definition, cycles, reps = data
     client = client_as(facilitator)
