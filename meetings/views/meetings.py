@@ -31,11 +31,9 @@ from meetings.views._page import (
 @login_required
 def meeting_list(request):
     meetings = selectors.meetings_for_list(request.user)
-    definition = (
-        Definition.objects.visible_to(request.user)
-        .filter(pk=id_param(request.GET, "definition"))
-        .first()
-    )
+    # No query for a definition the list is not filtered by.
+    pk = id_param(request.GET, "definition")
+    definition = Definition.objects.visible_to(request.user).filter(pk=pk).first() if pk else None
     if definition is not None:
         meetings = meetings.for_definition(definition)
     return render(

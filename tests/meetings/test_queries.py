@@ -88,3 +88,18 @@ def test_the_participation_board_refresh_runs_a_fixed_number_of_queries(
     grow(meeting, facilitator, 4)
     with django_assert_num_queries(len(small)):
         client.get(url, headers=headers)
+
+
+def test_the_meetings_list_reads_no_definition_it_is_not_filtered_by(meeting, client_as):
+    """Unfiltered, the list reads its meetings (two queries: coming up, closed) and no
+    definition; filtered, the definition too."""
+    client = client_as(meeting.facilitator)
+
+    def definition_reads(query: dict) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse("meetings:list"), query)
+        assert response.status_code == 200 and meeting.title in response.text
+        return sum(q["sql"].startswith('SELECT "definitions_definition"') for q in queries)
+
+    assert definition_reads({}) == 0
+    assert definition_reads({"definition": meeting.definition.pk}) == 1
