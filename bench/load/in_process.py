@@ -1,0 +1,95 @@
+"""Each page of the load run timed in one process (Django's test client, no HTTP server, no
+Locust beside it): the server's own cost of a request, and its queries, with the same
+production settings, data and signed-in rep as the load run (`world.json`, which run.py
+writes; run it once first).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/accord_load_bench \\
+        CACHE_URL=redis://127.0.0.1:6379/10 \\
+        .venv/bin/python bench/load/in_process.py [--runs 40] [--code /path/to/other/checkout]
+
+`--code` times another checkout's code (a worktree of the code before, with its own
+collectstatic) against the same data; run both in turns and compare within a round.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+
+
+def measure(runs: int, only: list[str]) -> None:
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    world = json.loads((HERE / "world.json").read_text())
+    me = world["reps"][0]
+    client = Client(HTTP_X_FORWARDED_PROTO="https", HTTP_HOST="127.0.0.1")
+    client.cookies["sessionid"] = me["session"]
+    pages = {
+        "layout only": "/bench/layout/",
+        "home": "/",
+        "definition": world["definition"],
+        "proposal": world["proposal"],
+        "proposals list": world["proposals"],
+        "meetings list": world["meetings"],
+        "meeting": world["meeting"],
+        "review queue": me["queue"],
+        "lead": me["leads"][0][1],
+        "numbers (cached)": world["numbers"],
+    }
+    for name, url in pages.items():
+        if only and name not in only:
+            continue
+        for _ in range(3):  # warm: templates, the numbers' cache, connections
+            response = client.get(url)
+            assert response.status_code == 200, (name, response.status_code)
+        times = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            client.get(url)
+            times.append((time.perf_counter() - start) * 1000)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        print(
+            f"| {name} | {statistics.median(times):.1f} ms | {min(times):.1f} ms "
+            f"| {len(queries)} | {len(response.content) // 1024} KB |",
+            flush=True,
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("--code", type=Path, help="time this checkout's code instead")
+    parser.add_argument("--only", default="", help="comma-separated page names")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if not args.child:
+        # A fresh process on the chosen code, with the load run's server settings.
+        sys.path.insert(0, str(HERE))
+        from run import server_env
+
+        code = (args.code or ROOT).resolve()
+        env = server_env(os.environ["DATABASE_URL"], code)
+        env["ALLOWED_HOSTS"] = "127.0.0.1,testserver"
+        command = [sys.executable, str(Path(__file__).resolve()), "--child"]
+        command += ["--runs", str(args.runs), "--only", args.only]
+        print(f"code: {code}\n")
+        print("| page | median | fastest | queries | size |\n|---|---:|---:|---:|---:|")
+        sys.exit(subprocess.call(command, env=env, cwd=code))
+    measure(args.runs, [name for name in args.only.split(",") if name])
+
+
+if __name__ == "__main__":
+    main()
