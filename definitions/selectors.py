@@ -88,7 +88,13 @@ def not_yet_voted(people: list[User], votes) -> list[User]:
 
 
 def version_latest(definition: Definition) -> Version | None:
-    return Version.objects.for_definition(definition).latest_first().first()
+    """The definition's latest version, with its approver (the pages name them)."""
+    return (
+        Version.objects.for_definition(definition)
+        .select_related("approved_by")
+        .latest_first()
+        .first()
+    )
 
 
 def version_content(version: Version | None) -> dict:

@@ -268,6 +268,20 @@ def test_the_definition_and_proposal_pages_do_not_grow_in_queries(
     assert after == before
 
 
+def test_the_definition_page_reads_the_version_s_approver_with_the_version(
+    client_as, definition, marketer
+):
+    """Its one read of people by id is the signed-in person's own."""
+    version_published(definition)
+    with CaptureQueriesContext(connection) as queries:
+        response = client_as(marketer).get(reverse("definitions:detail", args=[definition.pk]))
+    assert "approved by" in response.text
+    reads = [
+        q["sql"] for q in queries if 'FROM "accounts_user" WHERE "accounts_user"."id"' in q["sql"]
+    ]
+    assert len(reads) == 1, reads
+
+
 def test_a_new_definition_starts_from_the_seeds_ladder_as_proposals(
     client_as, facilitator, executive
 ):
