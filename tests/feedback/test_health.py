@@ -1,7 +1,7 @@
 """Feedback's health warning on a definition: unwritten rejection reasons piling up
 (the private filters SiriusDecisions found behind rejected leads that bought anyway)."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.db import connection
@@ -121,16 +121,19 @@ def test_the_tallies_follow_every_change_of_a_verdict_and_its_reasons(rejections
 
 
 def test_only_the_last_90_days_count(rejections):
+    """Whole local days: today and the 89 before it. (Noon of a day, not "now" minus 90
+    days, which a change of summer time between the two can put on the next day.)"""
     definition = rejections(unwritten=6, written_count=0)
     old = LeadFeedback.objects.filter(lead__definition=definition)[:2]
-    LeadFeedback.objects.filter(pk__in=[f.pk for f in old]).update(
-        created_at=timezone.now() - timedelta(days=90)
-    )
+
+    def days_ago(days: int):
+        day = timezone.localdate() - timedelta(days=days)
+        return timezone.make_aware(datetime.combine(day, time(12)))
+
+    LeadFeedback.objects.filter(pk__in=[f.pk for f in old]).update(created_at=days_ago(90))
     services.rejection_days_rebuild(definition_ids=[definition.pk])
     assert definition_warnings(definition) == []  # four left, too few to judge
-    LeadFeedback.objects.filter(pk__in=[f.pk for f in old]).update(
-        created_at=timezone.now() - timedelta(days=89)
-    )
+    LeadFeedback.objects.filter(pk__in=[f.pk for f in old]).update(created_at=days_ago(89))
     services.rejection_days_rebuild(definition_ids=[definition.pk])
     [warning] = definition_warnings(definition)
     assert "6 of the last 6 rejections" in warning.message
