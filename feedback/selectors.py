@@ -46,7 +46,7 @@ def cycles_for(user):
 def leads_with_review(queryset):
     """Leads with their check (stage reached, its bits) and their feedback, in a fixed number
     of queries whatever the number of leads."""
-    return queryset.select_related("qualification__stage_reached", "rep").prefetch_related(
+    return queryset.select_related("qualification__stage_reached").prefetch_related(
         Prefetch(
             "feedback",
             queryset=LeadFeedback.objects.prefetch_related("reasons"),
@@ -179,13 +179,8 @@ CYCLE_PAGE_LEADS = 500
 
 def cycle_leads(cycle: ReviewCycle, limit: int = CYCLE_PAGE_LEADS) -> list[Lead]:
     """The cycle's leads for its page (the first `limit`; the CSV export has them all)."""
-    return leads_summarised(
-        list(
-            leads_with_review(Lead.objects.in_cycle(cycle).order_by("rep__full_name", "company"))[
-                :limit
-            ]
-        )
-    )
+    leads = Lead.objects.in_cycle(cycle).select_related("rep").order_by("rep__full_name", "company")
+    return leads_summarised(list(leads_with_review(leads)[:limit]))
 
 
 def cycle_progress_by_rep(cycle: ReviewCycle):

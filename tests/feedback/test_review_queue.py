@@ -281,3 +281,21 @@ def test_a_change_and_its_undo_cost_the_same_for_10_leads_as_for_100(cycle, clie
     large = change_and_undo(more[-1])
     assert large == small
     assert small[2] == 2
+
+
+def test_the_queue_reads_its_leads_without_their_rep_and_the_cycle_page_with(
+    cycle, client_as, sales_rep, facilitator
+):
+    """A rep's queue shows only the rep's own leads, so it does not read who they belong to;
+    the cycle's page names each lead's rep, read with the leads."""
+    leads_for(cycle, sales_rep, 3)
+
+    def lead_reads(client, url) -> list[str]:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return [q["sql"] for q in queries if q["sql"].startswith('SELECT "feedback_lead"."id"')]
+
+    queue = lead_reads(client_as(sales_rep), reverse("feedback:review", args=[cycle.pk]))
+    assert queue and not [sql for sql in queue if '"accounts_user"' in sql], queue
+    page = lead_reads(client_as(facilitator), reverse("feedback:cycle", args=[cycle.pk]))
+    assert [sql for sql in page if '"accounts_user"."full_name"' in sql], page
