@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
 from definitions.models import Definition, Proposal, Version
@@ -118,10 +119,11 @@ def _newest(model, column: str = "id") -> str:
 
 
 @functools.cache
-def _stamps_sql() -> tuple[str, str]:
-    """The SQL of the data stamp (its definition a parameter, twice) and of the backtest's
-    stamp: written once per process, as building them through the ORM cost several times
-    what the database takes to answer them."""
+def _stamps_sql() -> tuple[list[str], list[str]]:
+    """The columns (SQL) of the data stamp (the definition a parameter of the first two)
+    and of the backtest's stamp (the definition, then the moment, parameters of its last):
+    written once per process, as building them through the ORM cost several times what the
+    database takes to answer them."""
     quote = connection.ops.quote_name
     summaries = f"FROM {quote(FiguresSummary._meta.db_table)} WHERE {quote('definition_id')} = %s"
     catalogue = [
@@ -135,27 +137,28 @@ def _stamps_sql() -> tuple[str, str]:
         _newest(RejectionReason.history.model, "history_id"),
         *catalogue,
     ]
-    backtest = [
-        _newest(Lead.history.model, "history_id"),
-        _newest(LeadCheck),
-        *catalogue,
-    ]
-    return ", ".join(data), ", ".join(backtest)
+    # The cycle the backtest reads (`last_cycle`): it changes when a cycle starts, which
+    # writes nothing.
+    started = (
+        f"(SELECT {quote('id')} FROM {quote(ReviewCycle._meta.db_table)} "
+        f"WHERE {quote('definition_id')} = %s AND {quote('starts_at')} <= %s "
+        f"ORDER BY {quote('starts_at')} DESC, {quote('id')} DESC LIMIT 1)"
+    )
+    backtest = [_newest(Lead.history.model, "history_id"), _newest(LeadCheck), *catalogue, started]
+    return data, backtest
 
 
 def stamps(definition: Definition, *, backtest: bool = False) -> tuple[tuple, tuple | None]:
     """The data stamp and, when asked, the backtest's stamp, in one query."""
-    data, backtest_sql = _stamps_sql()
+    data, backtest_columns = _stamps_sql()
+    columns, params = data, [definition.pk, definition.pk]
+    if backtest:
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        columns, params = data + backtest_columns, [*params, definition.pk, now]
     with connection.cursor() as cursor:
-        if backtest:
-            cursor.execute(f"SELECT {data}, {backtest_sql}", [definition.pk, definition.pk])
-        else:
-            cursor.execute(f"SELECT {data}", [definition.pk, definition.pk])
+        cursor.execute(f"SELECT {', '.join(columns)}", params)
         row = cursor.fetchone()
-    return tuple(row[:DATA_STAMP_SIZE]), tuple(row[DATA_STAMP_SIZE:]) if backtest else None
-
-
-DATA_STAMP_SIZE = 6
+    return tuple(row[: len(data)]), tuple(row[len(data) :]) if backtest else None
 
 
 def data_stamp(definition: Definition) -> tuple:
@@ -190,8 +193,9 @@ def numbers_page_cached(definition: Definition, filters: Filters, stamp=None) ->
 def backtest_stamp(definition: Definition) -> tuple:
     """What the draft and its backtest are computed from, in one cheap query: the leads (any
     change writes a history row), their checks (re-run, under new ids, whenever a lead's
-    values or marks change), the proposals, the versions and the cycles. Feedback and
-    outcomes are not among them, so a review saved leaves the backtest cached."""
+    values or marks change), the proposals, the versions, the cycles and the last cycle
+    started by now. Feedback and outcomes are not among them, so a review saved leaves the
+    backtest cached."""
     return stamps(definition, backtest=True)[1]
 
 

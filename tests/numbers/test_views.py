@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from definitions.selectors import draft_build
 from feedback import services
@@ -594,3 +595,22 @@ def test_an_htmx_request_for_anything_but_the_results_gets_the_whole_page(
     other = reader.get(page_url(definition), HTTP_HX_REQUEST="true", HTTP_HX_TARGET="main")
     assert "data-numbers-filters" in other.text and "data-backtest" in other.text
     assert 'hx-swap-oob="innerHTML"' not in other.text
+
+
+def test_the_backtest_s_stamp_changes_when_a_cycle_starts(db, monkeypatch):
+    """The whole page keeps the draft's backtest of the last cycle started: a cycle that
+    starts, which writes nothing, must not leave the previous cycle's backtest in place."""
+    from numbers_app.backtest import last_cycle
+    from numbers_app.selectors import backtest_stamp, data_stamp
+    from tests.feedback.factories import cycle_make
+
+    first = cycle_make(days=14)
+    definition = first.definition
+    second = cycle_make(definition, starts_at=first.ends_at + timedelta(seconds=1), days=14)
+    before = backtest_stamp(definition), data_stamp(definition)
+    later = second.starts_at + timedelta(seconds=1)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    assert last_cycle(definition) == second
+    after = backtest_stamp(definition), data_stamp(definition)
+    assert after[0] != before[0]
+    assert after[1] == before[1]
