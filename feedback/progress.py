@@ -1,4 +1,5 @@
-"""An import's progress, readable from every server while the import's transaction is open.
+"""The progress of background work: an import's (readable from every server while the
+import's transaction is open) and a re-run of a cycle's check (`recheck_latest`).
 
 The import task reports rows written through `ProgressWriter`, which updates the upload's
 row on a database connection of its own, in autocommit: the import's own connection is
@@ -14,7 +15,7 @@ from django.db import DatabaseError, connections
 from django.db.utils import load_backend
 from django.utils import timezone
 
-from feedback.models import LeadImport
+from feedback.models import CycleRecheck, LeadImport, ReviewCycle
 
 CACHE_SECONDS = 3600
 
@@ -70,3 +71,14 @@ def progress_of(lead_import: LeadImport) -> tuple[int, int]:
     if cached and cached[0] > done:
         done, total = cached
     return done, total
+
+
+def recheck_latest(cycle: ReviewCycle) -> CycleRecheck | None:
+    """The cycle's last re-run of the check, with who asked for it. Its task commits each
+    batch with its progress, so the row itself is as far along as the leads are."""
+    return (
+        CycleRecheck.objects.filter(cycle=cycle)
+        .select_related("requested_by")
+        .order_by("-requested_at", "-pk")
+        .first()
+    )

@@ -9,6 +9,11 @@ urlpatterns = [
     path("cycles/new/", cycles.cycle_new, name="cycle_new"),
     path("cycles/<int:pk>/", cycles.cycle_detail, name="cycle"),
     path("cycles/<int:pk>/recheck/", cycles.cycle_recheck, name="cycle_recheck"),
+    path(
+        "cycles/<int:pk>/recheck/progress/",
+        cycles.cycle_recheck_progress,
+        name="cycle_recheck_progress",
+    ),
     path("cycles/<int:pk>/leads.csv", cycles.export_leads, name="export_leads"),
     path("cycles/<int:pk>/feedback.csv", cycles.export_feedback, name="export_feedback"),
     path("cycles/<int:pk>/review/", review.review, name="review"),

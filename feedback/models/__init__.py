@@ -37,6 +37,7 @@ from feedback.models.leads import (
     LeadQuerySet,
     LeadSource,
 )
+from feedback.models.rechecks import CycleRecheck
 from feedback.models.summaries import CriterionSummary, FiguresSummary, ReasonSummary
 
 __all__ = [
@@ -49,6 +50,7 @@ __all__ = [
     "CheckResult",
     "CriterionResult",
     "CriterionSummary",
+    "CycleRecheck",
     "FiguresSummary",
     "Lead",
     "LeadCheck",

@@ -4,7 +4,6 @@ from feedback.services.cycles import (
     VersionClock,
     cadence_set,
     cycle_open,
-    cycle_recheck,
     cycle_require_started,
 )
 from feedback.services.feedback import (
@@ -65,6 +64,12 @@ from feedback.services.leads import (
     lead_update,
     rep_check,
 )
+from feedback.services.rechecks import (
+    RECHECK_STALLED_AFTER,
+    cycle_recheck,
+    recheck_is_stalled,
+    recheck_task_run,
+)
 from feedback.services.summaries import summaries_rebuild, summaries_refresh
 
 __all__ = [
@@ -80,6 +85,7 @@ __all__ = [
     "LEAD_FORM_FIELDS",
     "LEVEL_RANK",
     "NO_FEEDBACK_OR_OUTCOME",
+    "RECHECK_STALLED_AFTER",
     "REJECTED_BOUGHT",
     "REJECTED_ON",
     "REJECTION_FIGURE_FIELDS",
@@ -119,6 +125,8 @@ __all__ = [
     "outcomes_import",
     "readings_onto_report",
     "reason_save",
+    "recheck_is_stalled",
+    "recheck_task_run",
     "rejection_days_rebuild",
     "rep_check",
     "suggestion_add",

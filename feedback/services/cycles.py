@@ -1,4 +1,4 @@
-"""Review cycles: their cadence, opening one, when feedback opens, re-running the check."""
+"""Review cycles: their cadence, opening one, when feedback opens."""
 
 import bisect
 from datetime import datetime, timedelta
@@ -12,12 +12,10 @@ from accounts.models import User
 from definitions.models import Definition, Version
 from definitions.selectors import version_in_force
 from feedback.models import (
-    Lead,
     ReviewCadence,
     ReviewCycle,
 )
 from feedback.selectors import cycle_days_for, review_meetings
-from feedback.services.figures import leads_check
 
 
 @transaction.atomic
@@ -105,10 +103,3 @@ def cycle_require_started(cycle: ReviewCycle, now: datetime) -> None:
         raise ValidationError(
             f"This review cycle has not started yet: feedback opens on {start:%a %-d %b, %H:%M}."
         )
-
-
-@transaction.atomic
-def cycle_recheck(*, cycle: ReviewCycle, by: User) -> int:
-    """Re-run the check for every lead of a cycle; returns how many were checked."""
-    permission_require(by, "feedback.facilitate", action="re-run the check")
-    return leads_check(list(Lead.objects.in_cycle(cycle).order_by("pk").only("pk")))

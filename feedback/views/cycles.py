@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.decorators import permission_required
 from feedback import forms, permissions, selectors, services
 from feedback.models import ReviewCycle
+from feedback.progress import recheck_latest
 from feedback.views.common import FACILITATE, csv_response, feedback_reader_required
 
 
@@ -69,17 +70,46 @@ def cycle_detail(request, pk: int):
             "total": sum(row["total"] for row in progress),
             "suggestions": selectors.cycle_suggestions(cycle),
             "facilitates": request.user.has_perm(FACILITATE),
+            **_recheck_context(cycle),
         },
     )
+
+
+def _recheck_context(cycle: ReviewCycle) -> dict:
+    recheck = recheck_latest(cycle)
+    return {"recheck": recheck, "recheck_stalled": recheck and services.recheck_is_stalled(recheck)}
 
 
 @require_POST
 @permission_required(FACILITATE, action="re-run the qualification check")
 def cycle_recheck(request, pk: int):
     cycle = get_object_or_404(ReviewCycle, pk=pk)
-    checked = services.cycle_recheck(cycle=cycle, by=request.user)
-    messages.success(request, f"The check ran again for {checked} lead{'s' * (checked != 1)}.")
+    recheck, queued = services.cycle_recheck(cycle=cycle, by=request.user)
+    if queued:
+        leads = f"{recheck.total} lead{'s' * (recheck.total != 1)}"
+        messages.success(
+            request, f"The check runs again for {leads}; this page shows how far it has got."
+        )
+    else:
+        messages.info(request, "The check is already running again for this cycle.")
     return redirect(cycle)
+
+
+@require_GET
+@feedback_reader_required
+def cycle_recheck_progress(request, pk: int):
+    """The re-run's status box as it is now: htmx polls it while the re-run goes on."""
+    cycle = get_object_or_404(ReviewCycle, pk=pk)
+    return render(
+        request,
+        "feedback/cycle.html#recheck-status",
+        {
+            "cycle": cycle,
+            "facilitates": request.user.has_perm(FACILITATE),
+            "polled": True,
+            **_recheck_context(cycle),
+        },
+    )
 
 
 @require_GET

@@ -34,6 +34,7 @@ EXCLUDED = {
     "definitions:version_json": "the JSON of a version",
     "definitions:feed": "an Atom feed",
     "feedback:import_progress": "a fragment that the import page polls, not a page",
+    "feedback:cycle_recheck_progress": "a fragment that the cycle page polls, not a page",
     "numbers:backtest": "a fragment that the approval page loads, not a page",
 }
 SERIOUS = {"serious", "critical"}

@@ -78,6 +78,7 @@ EXPECTED: dict[str, tuple[str, str]] = {
     'feedback:cycle_new': ('L 403 403 200 403 403 L', 'L 403 403 200 403 403 L'),
     'feedback:cycle': ('L 403 403 200 200 403 L', '405 405 405 405 405 405 405'),
     'feedback:cycle_recheck': ('405 405 405 405 405 405 405', 'L 403 403 R 403 403 L'),
+    'feedback:cycle_recheck_progress': ('L 403 403 200 200 403 L', '405 405 405 405 405 405 405'),
     'feedback:export_leads': ('L 403 403 200 200 403 L', '405 405 405 405 405 405 405'),
     'feedback:export_feedback': ('L 403 403 200 200 403 L', '405 405 405 405 405 405 405'),
     'feedback:review': ('L 200 200 200 200 200 L', '405 405 405 405 405 405 405'),
