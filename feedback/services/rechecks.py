@@ -3,16 +3,17 @@
 A cycle of 100 000 leads takes half a minute to check again: past a web worker's timeout
 inside a request, and, in one transaction, a lock on every lead of the cycle that holds up
 each rep's save for as long. So the request only queues it (`cycle_recheck`); the task
-(`recheck_task_run`) checks the leads in batches of `RECHECK_BATCH`, each committed with
-the progress it makes, and a rep's save waits at most for one batch. A lead's check is a
-function of its values, its marks and its version, so a batch checked twice (a stalled task
-started again) or a run stopped half-way leaves every lead with a check that is right.
+(`recheck_task_run`) checks the leads rep by rep in batches of `RECHECK_BATCH`, each
+committed with the progress it makes, and a rep's save waits at most for one batch. A
+lead's check is a function of its values, its marks and its version, so a batch checked
+twice (a stalled task started again) or a run stopped half-way leaves every lead with a
+check that is right.
 """
 
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
@@ -70,10 +71,17 @@ def recheck_task_run(*, recheck_id: int) -> int | None:
     if not claimed:
         return None  # run, or given up as stalled, meanwhile
     cycle_id = CycleRecheck.objects.values_list("cycle_id", flat=True).get(pk=recheck_id)
-    leads = Lead.objects.filter(cycle_id=cycle_id).order_by("pk").values_list("pk", flat=True)
-    checked, last = 0, 0
+    # Rep by rep: the sums are kept by (cycle, rep) and a batch of many leads rebuilds the
+    # sums of each rep it holds, so a batch within one rep's leads rebuilds that rep's alone.
+    leads = Lead.objects.filter(cycle_id=cycle_id).order_by("rep_id", "pk")
+    checked, last = 0, (0, 0)
     try:
-        while ids := list(leads.filter(pk__gt=last)[:RECHECK_BATCH]):
+        while rows := list(
+            leads.filter(Q(rep_id__gt=last[0]) | Q(rep_id=last[0], pk__gt=last[1])).values_list(
+                "rep_id", "pk"
+            )[:RECHECK_BATCH]
+        ):
+            ids = [pk for _, pk in rows]
             with transaction.atomic():
                 count = leads_check([Lead(pk=pk) for pk in ids])
                 # Leads imported meanwhile are checked too: the total grows with them.
@@ -82,7 +90,7 @@ def recheck_task_run(*, recheck_id: int) -> int | None:
                     total=Greatest(F("total"), F("done") + count),
                     progress_at=timezone.now(),
                 )
-            checked, last = checked + count, ids[-1]
+            checked, last = checked + count, rows[-1]
             if not going_on:
                 return checked  # given up as stalled and started again: that run goes on
     except Exception:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from feedback import services
 from feedback.models import CycleRecheck, Lead, LeadCheck, LeadFigures
 from feedback.services import rechecks
+from tests.accounts.factories import UserFactory
 from tests.feedback.factories import QUALIFIED, cycle_make, lead_make
 
 
@@ -75,6 +76,27 @@ def test_the_leads_are_checked_in_batches_each_recording_its_progress(
     task_queue.run()
     assert seen == [(2, 0), (2, 2), (1, 4)]
     assert CycleRecheck.objects.get().done == 5
+
+
+def test_the_leads_are_taken_rep_by_rep(db, task_queue, monkeypatch, queue):
+    """The sums are rebuilt per (cycle, rep) for each rep a batch holds: batches in one
+    rep's leads rebuild that rep's sums alone."""
+    monkeypatch.setattr(rechecks, "RECHECK_BATCH", 2)
+    cycle = cycle_make()
+    first, second = UserFactory(department="sales"), UserFactory(department="sales")
+    for rep in (second, first, second, first, second):
+        lead_make(cycle, rep=rep, **QUALIFIED)
+    check, batches = rechecks.leads_check, []
+
+    def watched(leads, **kwargs):
+        batches.append([Lead.objects.get(pk=lead.pk).rep_id for lead in leads])
+        return check(leads, **kwargs)
+
+    monkeypatch.setattr(rechecks, "leads_check", watched)
+    queue(cycle)
+    task_queue.run()
+    low, high = sorted([first.pk, second.pk])
+    assert batches == [[low, low], [high, high], [high]]
 
 
 def test_a_second_request_joins_the_one_queued(db, task_queue, queue):
