@@ -214,9 +214,10 @@ def caches_for(url: str) -> dict:
 CACHE_URL = env("CACHE_URL")
 CACHES = caches_for(CACHE_URL)
 
-# Background work (imports, re-runs of the check, e-mail, closing votes) runs through django.tasks. `database`
-# keeps the queue in the app's own database (django-tasks-db) and needs a worker
-# (`manage.py db_worker`); `immediate` runs each task inside the request that enqueues it.
+# Background work (imports, re-runs of the check, e-mail, closing votes) runs through
+# django.tasks. `database` keeps the queue in the app's own database (django-tasks-db) and
+# needs a worker (`manage.py db_worker`); `immediate` runs each task inside the request that
+# enqueues it.
 TASK_BACKEND = env("TASK_BACKEND", "database")
 TASK_BACKENDS = {
     "database": "django_tasks_db.DatabaseBackend",

@@ -24,7 +24,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 
 
-def measure(runs: int, only: list[str]) -> None:
+def measure(runs: int, only: list[str], profile: int = 0) -> None:
     import django
 
     django.setup()
@@ -61,9 +61,22 @@ def measure(runs: int, only: list[str]) -> None:
             times.append((time.perf_counter() - start) * 1000)
         with CaptureQueriesContext(connection) as queries:
             response = client.get(url)
+        # Read now: each request of the profile below empties the connection's query log.
+        captured = queries.captured_queries
+        if profile:
+            # cProfile inflates Python-heavy parts several times over: read it for where
+            # the time goes, and time a change plainly.
+            import cProfile
+            import pstats
+
+            profiler = cProfile.Profile()
+            profiler.runcall(lambda url=url: [client.get(url) for _ in range(10)])
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(profile)
+            for query in captured:
+                print(f"{float(query['time']) * 1000:6.1f} ms  {query['sql'][:140]}")
         print(
             f"| {name} | {statistics.median(times):.1f} ms | {min(times):.1f} ms "
-            f"| {len(queries)} | {len(response.content) // 1024} KB |",
+            f"| {len(captured)} | {len(response.content) // 1024} KB |",
             flush=True,
         )
 
@@ -73,6 +86,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--code", type=Path, help="time this checkout's code instead")
     parser.add_argument("--only", default="", help="comma-separated page names")
+    parser.add_argument(
+        "--profile", type=int, default=0, help="print this many lines of cProfile per page"
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if not args.child:
@@ -85,10 +101,11 @@ def main() -> None:
         env["ALLOWED_HOSTS"] = "127.0.0.1,testserver"
         command = [sys.executable, str(Path(__file__).resolve()), "--child"]
         command += ["--runs", str(args.runs), "--only", args.only]
+        command += ["--profile", str(args.profile)]
         print(f"code: {code}\n")
         print("| page | median | fastest | queries | size |\n|---|---:|---:|---:|---:|")
         sys.exit(subprocess.call(command, env=env, cwd=code))
-    measure(args.runs, [name for name in args.only.split(",") if name])
+    measure(args.runs, [name for name in args.only.split(",") if name], args.profile)
 
 
 if __name__ == "__main__":

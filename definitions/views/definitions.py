@@ -10,8 +10,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.decorators import permission_required
 from config.forms import errors_onto_form
 from definitions import selectors, services
+from definitions.content import content_empty
 from definitions.forms import ConsensusRuleForm, DefinitionForm
 from definitions.models import Definition, Proposal
+from definitions.rendering import version_content_drawn
 from definitions.views._lookup import definition_get
 
 
@@ -49,12 +51,12 @@ def definition_create(request):
 def definition_detail(request, pk: int):
     definition = definition_get(request, pk)
     version = selectors.version_latest(definition)
-    content = selectors.version_content(version)
+    content, content_html = version_content_drawn(version) if version else (content_empty(), "")
     open_count = Proposal.objects.for_definition(definition).open().count()
     context = {
         "definition": definition,
         "version": version,
-        "content": content,
+        "content_html": content_html,
         "health": selectors.definition_health_for(definition, content) if version else [],
         "open_count": open_count,
         "in_review": selectors.submission_in_review(definition),

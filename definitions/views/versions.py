@@ -16,6 +16,7 @@ from definitions.content import content_diff, diff_is_empty
 from definitions.document import version_document
 from definitions.feeds import VersionFeed
 from definitions.models import Version
+from definitions.rendering import version_content_drawn
 from definitions.views._lookup import definition_get, version_get
 
 
@@ -33,7 +34,7 @@ def version_detail(request, pk: int, number):
     context = {
         "definition": definition,
         "version": version,
-        "content": selectors.version_content(version),
+        "content_html": version_content_drawn(version)[1],
         "read_key": read_key_for(request.user),
         "is_latest": version.number == latest_number,
         "proposals": version.proposals.all(),
@@ -120,7 +121,7 @@ def version_embed(request, pk: int):
     context = {
         "definition": definition,
         "version": version,
-        "content": selectors.version_content(version),
+        "content_html": version_content_drawn(version)[1],
     }
     return render(request, "definitions/embed.html", context)
 

@@ -1,0 +1,73 @@
+"""A published version's content is read and drawn once, then served from the cache."""
+
+import copy
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.template.loader import render_to_string
+from django.test.utils import CaptureQueriesContext
+
+from definitions import rendering
+from definitions.ladder import STARTING_LADDER
+from definitions.selectors import version_content
+from tests.definitions.factories import DefinitionFactory, version_published
+
+pytestmark = pytest.mark.django_db
+
+
+def page(client, url) -> tuple[str, int]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return response.content.decode(), len(queries)
+
+
+@pytest.mark.parametrize("which", ["definition", "version", "embed"])
+def test_a_versions_content_is_drawn_once_and_then_read_from_the_cache(client_as, marketer, which):
+    version = version_published()
+    definition = version.definition
+    url = {
+        "definition": definition.get_absolute_url(),
+        "version": version.get_absolute_url(),
+        "embed": f"/definitions/{definition.pk}/embed/",
+    }[which]
+    client = client_as(marketer)
+    first, first_queries = page(client, url)
+    second, second_queries = page(client, url)
+    assert second_queries == first_queries - 2, "the stages and criteria are not read again"
+    drawn = render_to_string("definitions/_content.html", {"content": version_content(version)})
+    assert drawn in first and drawn in second
+    assert STARTING_LADDER[0]["criteria"][0]["statement"] in second
+
+
+def test_each_version_has_its_own_entry(client_as, marketer):
+    definition = DefinitionFactory()
+    version_published(definition)
+    client = client_as(marketer)
+    assert "Renamed stage one" not in page(client, definition.get_absolute_url())[0]
+    ladder = copy.deepcopy(STARTING_LADDER)
+    ladder[0]["name"] = "Renamed stage one"
+    version_published(definition, {"stages": ladder})
+    assert "Renamed stage one" in page(client, definition.get_absolute_url())[0]
+
+
+@pytest.fixture
+def digest_fresh():
+    rendering._drawn_by.cache_clear()
+    yield
+    rendering._drawn_by.cache_clear()
+
+
+def test_the_key_follows_the_template_that_draws_it(monkeypatch, digest_fresh):
+    """After a deploy that changes the template, entries drawn by the code before are not
+    read: the key holds a digest of the template (and of the code its filters call)."""
+    before = rendering._drawn_by()
+    read = Path.read_bytes
+
+    def changed(path):
+        return read(path) + (b"<!-- changed -->" if path.name == "_content.html" else b"")
+
+    monkeypatch.setattr(Path, "read_bytes", changed)
+    rendering._drawn_by.cache_clear()
+    assert rendering._drawn_by() != before
