@@ -24,7 +24,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 
 
-def measure(runs: int, only: list[str], profile: int = 0) -> None:
+def measure(runs: int, only: list[str], profile: int = 0, save: str = "") -> None:
     import django
 
     django.setup()
@@ -63,6 +63,9 @@ def measure(runs: int, only: list[str], profile: int = 0) -> None:
             response = client.get(url)
         # Read now: each request of the profile below empties the connection's query log.
         captured = queries.captured_queries
+        if save:
+            # The page as served, to compare two checkouts' output (the CSRF token aside).
+            Path(save, name.replace(" ", "-") + ".html").write_bytes(response.content)
         if profile:
             # cProfile inflates Python-heavy parts several times over: read it for where
             # the time goes, and time a change plainly.
@@ -89,6 +92,7 @@ def main() -> None:
     parser.add_argument(
         "--profile", type=int, default=0, help="print this many lines of cProfile per page"
     )
+    parser.add_argument("--save", default="", help="write each page's HTML into this folder")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if not args.child:
@@ -101,11 +105,13 @@ def main() -> None:
         env["ALLOWED_HOSTS"] = "127.0.0.1,testserver"
         command = [sys.executable, str(Path(__file__).resolve()), "--child"]
         command += ["--runs", str(args.runs), "--only", args.only]
-        command += ["--profile", str(args.profile)]
+        save = str(Path(args.save).resolve()) if args.save else ""
+        command += ["--profile", str(args.profile), "--save", save]
         print(f"code: {code}\n")
         print("| page | median | fastest | queries | size |\n|---|---:|---:|---:|---:|")
         sys.exit(subprocess.call(command, env=env, cwd=code))
-    measure(args.runs, [name for name in args.only.split(",") if name], args.profile)
+    only = [name for name in args.only.split(",") if name]
+    measure(args.runs, only, args.profile, args.save)
 
 
 if __name__ == "__main__":
