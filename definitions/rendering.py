@@ -6,7 +6,7 @@ are kept in the shared cache under the version: the definition's page, the versi
 and the embed read two queries less and draw nothing for them. The key holds a digest of
 the template and of the code that draws it, so entries drawn by other code (before a
 deploy) are never read, and the version's publication time, so a database rebuilt with new
-ids (a development machine) never reads another's. A draft's content changes with every
+ids never reads another's. With DEBUG on, nothing is kept. A draft's content changes with every
 passed proposal and is drawn as before.
 """
 
@@ -14,6 +14,7 @@ import hashlib
 from functools import cache
 from pathlib import Path
 
+from django.conf import settings
 from django.core.cache import cache as shared_cache
 from django.template.loader import get_template, render_to_string
 from django.utils.safestring import SafeString, mark_safe
@@ -38,7 +39,12 @@ def _drawn_by() -> str:
 
 
 def version_content_drawn(version: Version) -> tuple[dict, SafeString]:
-    """A published version's content (as `version_content` reads it) and its HTML."""
+    """A published version's content (as `version_content` reads it) and its HTML. With
+    DEBUG on (a development server, which keeps the digest while templates are edited) it
+    is drawn each time."""
+    if settings.DEBUG:
+        content = version_content(version)
+        return content, mark_safe(render_to_string(CONTENT_TEMPLATE, {"content": content}))
     key = f"version-content:{_drawn_by()}:{version.pk}:{version.published_at.timestamp()}"
     found = shared_cache.get(key)
     if found is None:

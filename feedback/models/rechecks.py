@@ -44,8 +44,9 @@ class CycleRecheck(models.Model):
             ),
             models.CheckConstraint(condition=Q(done__lte=F("total")), name="recheck_done_le_total"),
             models.CheckConstraint(
-                condition=Q(status__in=["done", "failed"]) | Q(finished_at__isnull=True),
-                name="recheck_finished_only_when_ended",
+                condition=Q(status__in=["done", "failed"], finished_at__isnull=False)
+                | Q(status__in=["queued", "running"], finished_at__isnull=True),
+                name="recheck_finished_when_ended",
             ),
         ]
 

@@ -26,12 +26,18 @@ RECHECK_BATCH = 2000
 # A re-run whose task shows no sign of life for this long was lost with its worker: a
 # batch takes about a second, so this is many times the slowest seen.
 RECHECK_STALLED_AFTER = timedelta(minutes=10)
+# A re-run still waiting for a worker may be behind an import (which may run this long
+# before it is deemed lost); after that its task is taken for lost too.
+RECHECK_UNCLAIMED_AFTER = timedelta(minutes=30)
 
 
 def recheck_is_stalled(recheck: CycleRecheck, now=None) -> bool:
-    if not recheck.is_active:
-        return False
-    return recheck.progress_at < (now or timezone.now()) - RECHECK_STALLED_AFTER
+    now = now or timezone.now()
+    if recheck.status == CycleRecheck.Status.QUEUED:
+        return recheck.progress_at < now - RECHECK_UNCLAIMED_AFTER
+    if recheck.status == CycleRecheck.Status.RUNNING:
+        return recheck.progress_at < now - RECHECK_STALLED_AFTER
+    return False
 
 
 @transaction.atomic
@@ -48,8 +54,15 @@ def cycle_recheck(*, cycle: ReviewCycle, by: User) -> tuple[CycleRecheck, bool]:
     if active is not None:
         if not recheck_is_stalled(active, now):
             return active, False
-        active.status, active.finished_at = CycleRecheck.Status.FAILED, now
-        active.save(update_fields=["status", "finished_at"])
+        # Given up only if its task has still not been heard from: it does not take the
+        # cycle's lock, and may have just finished or moved on.
+        given_up = CycleRecheck.objects.filter(
+            pk=active.pk, status=active.status, progress_at=active.progress_at
+        ).update(status=CycleRecheck.Status.FAILED, finished_at=now)
+        if not given_up:
+            active.refresh_from_db()
+            if active.is_active:
+                return active, False
     recheck = CycleRecheck.objects.create(
         cycle=cycle,
         requested_by=by,
@@ -77,9 +90,11 @@ def recheck_task_run(*, recheck_id: int) -> int | None:
     checked, last = 0, (0, 0)
     try:
         while rows := list(
-            leads.filter(Q(rep_id__gt=last[0]) | Q(rep_id=last[0], pk__gt=last[1])).values_list(
-                "rep_id", "pk"
-            )[:RECHECK_BATCH]
+            # The bound on rep_id alone lets the index (cycle, rep, …) start where the last
+            # batch ended instead of at the cycle's first lead.
+            leads.filter(rep_id__gte=last[0])
+            .filter(Q(rep_id__gt=last[0]) | Q(pk__gt=last[1]))
+            .values_list("rep_id", "pk")[:RECHECK_BATCH]
         ):
             ids = [pk for _, pk in rows]
             with transaction.atomic():

@@ -69,7 +69,14 @@
     var config = event.detail.requestConfig || {};
     var trigger = config.triggeringEvent;
     var kind = trigger ? trigger.type : "";
-    if (!USER_EVENTS.test(kind) && !TYPING_EVENTS.test(kind)) return;
+    if (!USER_EVENTS.test(kind) && !TYPING_EVENTS.test(kind)) {
+      // A polled box that reaches its end (a re-run of the check done or stopped) says so
+      // once through the live region; while it polls, it says nothing.
+      var polled = swapped(event);
+      var ended = polled && within(polled, "[data-announce-ended]");
+      if (ended) say(ended.getAttribute("data-announce-ended"));
+      return;
+    }
     var content = swapped(event);
     if (!content) return;
     var error = within(content, "[data-error-summary], .error-summary, [role=alert]");

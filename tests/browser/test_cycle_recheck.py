@@ -32,9 +32,16 @@ def test_a_recheck_runs_in_the_background_and_the_page_follows_it(sign_in, task_
     assert axe_serious(page) == []
     assert set(LeadCheck.objects.values_list("level_reached", flat=True)) == {"opportunity"}
 
+    # Polling redraws the box every second; a keyboard user on its link stays there.
+    page.locator("#recheck-refresh").focus()
+    page.wait_for_timeout(2_500)
+    assert page.evaluate("document.activeElement.id") == "recheck-refresh"
+
     task_queue.run()  # the worker, as `manage.py db_worker` would
     expect(status).to_contain_text("The check last ran again on", timeout=5_000)
     expect(status).to_contain_text("3 leads checked")
+    # Said once, through the live region, when it ends (and not every second before).
+    expect(page.locator("#live-status")).to_have_text("The check ran again: 3 leads checked.")
     expect(status.locator("[data-recheck-running]")).to_have_count(0)
     status.get_by_role("link", name="Refresh the page").click()
     expect(page.locator("[data-cycle-feedback]")).not_to_contain_text("Opportunity")

@@ -71,3 +71,12 @@ def test_the_key_follows_the_template_that_draws_it(monkeypatch, digest_fresh):
     monkeypatch.setattr(Path, "read_bytes", changed)
     rendering._drawn_by.cache_clear()
     assert rendering._drawn_by() != before
+
+
+def test_a_development_server_draws_the_content_each_time(client_as, marketer, settings):
+    """With DEBUG on, a template edited while runserver runs shows at once."""
+    settings.DEBUG = True
+    version = version_published()
+    client = client_as(marketer)
+    url = version.definition.get_absolute_url()
+    assert page(client, url)[1] == page(client, url)[1]

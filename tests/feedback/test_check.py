@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from definitions.ladder import STARTING_LADDER
 from feedback import selectors, services
 from feedback.checks import bits_results
-from feedback.models import Lead, LeadCheck, LeadFigures
+from feedback.models import CycleRecheck, Lead, LeadCheck, LeadFigures
 from tests.definitions.factories import DefinitionFactory, version_published
 from tests.feedback.factories import QUALIFIED, cycle_make, lead_make
 
@@ -100,6 +100,7 @@ def test_a_criterion_without_a_rule_counts_only_when_a_person_marks_it_met(
     # Re-running the check keeps what the person marked.
     with django_capture_on_commit_callbacks(execute=True):
         services.cycle_recheck(cycle=cycle, by=definition.facilitator)
+    assert CycleRecheck.objects.get().status == "done", "the re-run ran"
     assert results_of(lead)["inquiry-human"] == "met"
     assert LeadFigures.objects.get(lead=lead).rank == 3
     assert LeadCheck.objects.get(lead=lead).level_reached == "opportunity"

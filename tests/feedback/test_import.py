@@ -5,7 +5,7 @@ import codecs
 import pytest
 
 from feedback import csv_io, services
-from feedback.models import Lead, LeadCheck, Outcome
+from feedback.models import CycleRecheck, Lead, LeadCheck, Outcome
 from tests.feedback.csvs import HUBSPOT_HEADER, csv_text, hubspot_file, hubspot_row
 from tests.feedback.factories import cycle_make, lead_make, rep_make
 
@@ -251,6 +251,7 @@ def test_the_check_at_import_reads_the_same_values_as_a_recheck(
     assert len({level for _, _, level in at_import}) > 1, "the rows should reach different stages"
     with django_capture_on_commit_callbacks(execute=True):
         services.cycle_recheck(cycle=cycle, by=facilitator)
+    assert CycleRecheck.objects.get().status == "done", "the re-run ran"
     assert (
         set(LeadCheck.objects.values_list("lead_id", "stage_reached_id", "level_reached"))
         == at_import

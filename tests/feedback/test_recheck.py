@@ -120,8 +120,13 @@ def test_the_database_refuses_two_active_rechecks_of_one_cycle(db):
     )
     with pytest.raises(IntegrityError), transaction.atomic():
         CycleRecheck.objects.create(cycle=cycle, requested_by=by)
+    ended = {"status": "done", "finished_at": timezone.now()}
     with pytest.raises(IntegrityError), transaction.atomic():
-        CycleRecheck.objects.create(cycle=cycle, requested_by=by, status="done", total=1, done=2)
+        CycleRecheck.objects.create(cycle=cycle, requested_by=by, total=1, done=2, **ended)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CycleRecheck.objects.create(cycle=cycle, requested_by=by, status="done")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CycleRecheck.objects.create(cycle=cycle, requested_by=by, **{**ended, "status": "queued"})
 
 
 def test_a_stalled_recheck_is_given_up_and_a_new_one_queued(db, task_queue, queue):
@@ -137,6 +142,59 @@ def test_a_stalled_recheck_is_given_up_and_a_new_one_queued(db, task_queue, queu
     task_queue.run()
     new.refresh_from_db()
     assert new.status == "done" and levels(ids) == ["", ""]
+
+
+def test_a_queued_recheck_waits_for_a_busy_worker_before_it_is_given_up(db, queue):
+    """A worker may be busy with a long import: a re-run not yet taken up is given up only
+    after half an hour, one whose task went silent after ten minutes."""
+    cycle, _ = stale_cycle(1)
+    recheck, _ = queue(cycle)
+    now = timezone.now()
+    assert not services.recheck_is_stalled(recheck, now + timedelta(minutes=29))
+    assert services.recheck_is_stalled(recheck, now + timedelta(minutes=31))
+    recheck.status = "running"
+    assert not services.recheck_is_stalled(recheck, now + timedelta(minutes=9))
+    assert services.recheck_is_stalled(recheck, now + timedelta(minutes=11))
+
+
+def test_a_run_that_ends_while_it_is_given_up_keeps_its_end(db, task_queue, queue, monkeypatch):
+    cycle, _ = stale_cycle(1)
+    old, _ = queue(cycle)
+    CycleRecheck.objects.filter(pk=old.pk).update(
+        status="running", progress_at=timezone.now() - timedelta(minutes=11)
+    )
+
+    def stalled_then_done(recheck, now=None):
+        # The old task commits its end just after the request read the row as stalled.
+        CycleRecheck.objects.filter(pk=recheck.pk).update(
+            status="done", finished_at=timezone.now(), progress_at=timezone.now()
+        )
+        return True
+
+    monkeypatch.setattr(rechecks, "recheck_is_stalled", stalled_then_done)
+    new, queued = queue(cycle)
+    old.refresh_from_db()
+    assert old.status == "done", "a finished run is not relabelled as stopped"
+    assert queued and new.pk != old.pk
+
+
+def test_leads_added_during_the_run_are_checked_and_counted(db, task_queue, monkeypatch, queue):
+    monkeypatch.setattr(rechecks, "RECHECK_BATCH", 2)
+    cycle, _ = stale_cycle(3)
+    check, added = rechecks.leads_check, []
+
+    def import_meanwhile(leads, **kwargs):
+        if not added:
+            rep = Lead.objects.filter(cycle=cycle).order_by("-rep_id").first().rep
+            added.append(lead_make(cycle, rep=rep, **QUALIFIED))
+            added.append(lead_make(cycle, rep=rep, **QUALIFIED))
+        return check(leads, **kwargs)
+
+    monkeypatch.setattr(rechecks, "leads_check", import_meanwhile)
+    queue(cycle)
+    task_queue.run()
+    recheck = CycleRecheck.objects.get()
+    assert (recheck.status, recheck.done, recheck.total) == ("done", 5, 5)
 
 
 def test_a_run_given_up_as_stalled_stops_after_its_batch(db, task_queue, monkeypatch, queue):
