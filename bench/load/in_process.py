@@ -24,7 +24,9 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 
 
-def measure(runs: int, only: list[str], profile: int = 0, save: str = "") -> None:
+def measure(
+    runs: int, only: list[str], profile: int = 0, save: str = "", sort: str = "cumulative"
+) -> None:
     import django
 
     django.setup()
@@ -74,7 +76,10 @@ def measure(runs: int, only: list[str], profile: int = 0, save: str = "") -> Non
 
             profiler = cProfile.Profile()
             profiler.runcall(lambda url=url: [client.get(url) for _ in range(10)])
-            pstats.Stats(profiler).sort_stats("cumulative").print_stats(profile)
+            stats = pstats.Stats(profiler).sort_stats(sort)
+            stats.print_stats(profile)
+            if os.environ.get("PROFILE_CALLERS"):
+                stats.print_callers(os.environ["PROFILE_CALLERS"])
             for query in captured:
                 print(f"{float(query['time']) * 1000:6.1f} ms  {query['sql'][:140]}")
         print(
@@ -93,6 +98,9 @@ def main() -> None:
         "--profile", type=int, default=0, help="print this many lines of cProfile per page"
     )
     parser.add_argument("--save", default="", help="write each page's HTML into this folder")
+    parser.add_argument(
+        "--sort", default="cumulative", help="the profile's order: cumulative or tottime"
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if not args.child:
@@ -106,12 +114,12 @@ def main() -> None:
         command = [sys.executable, str(Path(__file__).resolve()), "--child"]
         command += ["--runs", str(args.runs), "--only", args.only]
         save = str(Path(args.save).resolve()) if args.save else ""
-        command += ["--profile", str(args.profile), "--save", save]
+        command += ["--profile", str(args.profile), "--save", save, "--sort", args.sort]
         print(f"code: {code}\n")
         print("| page | median | fastest | queries | size |\n|---|---:|---:|---:|---:|")
         sys.exit(subprocess.call(command, env=env, cwd=code))
     only = [name for name in args.only.split(",") if name]
-    measure(args.runs, only, args.profile, args.save)
+    measure(args.runs, only, args.profile, args.save, args.sort)
 
 
 if __name__ == "__main__":
