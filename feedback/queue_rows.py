@@ -1,5 +1,17 @@
 """What the review queue's compact rows show beyond the lead: the check's summary for the
-stage the lead was handed over at, and a change offered for undo."""
+stage the lead was handed over at, a change offered for undo; and the rows themselves,
+drawn once and kept."""
+
+import hashlib
+import sys
+from functools import cache
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache as shared_cache
+from django.template.loader import get_template
+from django.utils import translation
+from django.utils.safestring import mark_safe
 
 from definitions.models import StageLevel
 from feedback.models import CheckResult, Lead, LeadFeedback, ReviewCycle
@@ -43,3 +55,81 @@ def undo_offer(cycle: ReviewCycle, rep, lead_id: int, history_id: int) -> dict |
     if feedback is None or not feedback.history.filter(history_id=history_id).exists():
         return None
     return {"lead": feedback.lead, "history_id": history_id, "decision": feedback.decision_short}
+
+
+# A row drawn once is kept in the shared cache under a digest of everything it is drawn
+# from: the lead's columns, its check, its feedback with the reasons given, the catalogue
+# of reasons the form offers, and the code that draws it. Any change to one of them is a
+# new key, so a kept row is never stale; a row with something of this request in it (a
+# form sent back with errors, a box ticked for a refused bulk action, a save or an undo
+# just made) is drawn each time. The CSRF token is not kept: rows are drawn with a marker
+# that each request replaces with its own token.
+ROW_TEMPLATE = "feedback/review.html"
+# A rep works through a page in minutes; an hour keeps the rows of a sitting, and bounds
+# what the cache holds to the rows drawn in the last hour (about 5.6 KB each).
+ROW_SECONDS = 3600
+TOKEN_MARK = "csrf-5f0c9a4e2b7d1e83"
+
+
+@cache
+def _drawn_by() -> str:
+    """A digest of the row's template and of the modules that work out what it shows."""
+    from feedback import checks, forms, selectors
+
+    sources = [Path(get_template(ROW_TEMPLATE).origin.name)]
+    modules = (checks, forms, selectors, sys.modules[__name__])
+    sources += [Path(module.__file__) for module in modules]
+    return hashlib.sha256(b"".join(path.read_bytes() for path in sources)).hexdigest()[:16]
+
+
+def _columns(instance) -> tuple:
+    if instance is None:
+        return ()
+    return tuple(getattr(instance, field.attname) for field in instance._meta.concrete_fields)
+
+
+def _row_key(lead, cycle: ReviewCycle, catalogue: str) -> str:
+    check = getattr(lead, "qualification", None)
+    feedback = lead.cycle_feedback
+    given = getattr(feedback, "reasons_saved", None) if feedback is not None else None
+    if feedback is not None and given is None:
+        given = feedback.reasons.all()
+    drawn_from = (
+        _columns(lead),
+        _columns(check),
+        _columns(lead.stage_reached),
+        _columns(feedback),
+        tuple(reason.pk for reason in given or ()),
+    )
+    digest = hashlib.sha256(repr(drawn_from).encode()).hexdigest()[:32]
+    language = translation.get_language()
+    return f"queue-row:{_drawn_by()}:{catalogue}:{language}:{cycle.pk}:{digest}"
+
+
+def rows_drawn(leads: list, *, cycle: ReviewCycle, reasons: list, token: str, form_for) -> None:
+    """Give each lead of a queue page its row: `lead.row_html` when it is drawn (or kept)
+    here, otherwise `lead.form` for the template to draw it with what this request holds.
+    `form_for(lead)` builds a lead's form, only for the rows that are drawn."""
+    keyed = {}
+    if not settings.DEBUG:
+        # The reasons the form offers, in their order, with the labels it shows.
+        offered = repr([(r.pk, r.label, r.is_unwritten) for r in reasons]).encode()
+        catalogue = hashlib.sha256(offered).hexdigest()[:16]
+        for lead in leads:
+            if getattr(lead, "form", None) is None and not lead.selected:
+                keyed[_row_key(lead, cycle, catalogue)] = lead
+    kept = shared_cache.get_many(list(keyed)) if keyed else {}
+    fresh = {}
+    template = get_template(f"{ROW_TEMPLATE}#lead-row") if keyed else None
+    for key, lead in keyed.items():
+        html = kept.get(key)
+        if html is None:
+            lead.form = form_for(lead)
+            html = template.render({"cycle": cycle, "lead": lead, "csrf_token": TOKEN_MARK})
+            fresh[key] = html
+        lead.row_html = mark_safe(html.replace(TOKEN_MARK, token))
+    if fresh:
+        shared_cache.set_many(fresh, ROW_SECONDS)
+    for lead in leads:
+        if getattr(lead, "form", None) is None and lead.row_html is None:
+            lead.form = form_for(lead)

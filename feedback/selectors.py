@@ -139,17 +139,16 @@ def review_queue(
             leads = leads.filter(later)
     # The page's leads are picked from the index alone, then read whole: only the page's
     # leads are joined to their checks and feedback, not every lead of a large cycle.
-    picked = list(
-        leads.order_by("queue_reviewed", "company", "pk").values_list("pk", flat=True)[: size + 1]
+    picked = dict(
+        leads.order_by("queue_reviewed", "company", "pk").values_list("pk", "queue_reviewed")[
+            : size + 1
+        ]
     )
     more = len(picked) > size
-    picked = picked[:size]
-    found = leads_with_review(
-        mine.filter(pk__in=picked).annotate(queue_reviewed=_reviewed_in(cycle))
-    )
-    by_pk = {lead.pk: lead for lead in found}
+    picked = dict(list(picked.items())[:size])
+    by_pk = {lead.pk: lead for lead in leads_with_review(mine.filter(pk__in=picked))}
     rows = leads_summarised([by_pk[pk] for pk in picked])
-    cursor = QueueCursor(rows[-1].pk, rows[-1].queue_reviewed) if more else None
+    cursor = QueueCursor(rows[-1].pk, picked[rows[-1].pk]) if more else None
     return QueuePage(leads=rows, show=show, after=cursor)
 
 

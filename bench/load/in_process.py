@@ -8,7 +8,10 @@ writes; run it once first).
         .venv/bin/python bench/load/in_process.py [--runs 40] [--code /path/to/other/checkout]
 
 `--code` times another checkout's code (a worktree of the code before, with its own
-collectstatic) against the same data; run both in turns and compare within a round.
+collectstatic) against the same data; run both in turns and compare within a round. The two
+writes of the mixed journey ("review save", "vote") are posted as the Locust file posts them.
+`--profile N --sort tottime` orders the profile by each function's own time;
+PROFILE_CALLERS=name prints who called that function, and SQL_CHARS=N how much of each query.
 """
 
 import argparse
@@ -49,20 +52,43 @@ def measure(
         "review queue": me["queue"],
         "lead": me["leads"][0][1],
         "numbers (cached)": world["numbers"],
+        # The two writes of the mixed journey, as the Locust file sends them (by htmx).
+        "review save": me["queue"] + f"{me['leads'][0][0]}/",
+        "vote": world["vote"],
     }
+    lead = me["leads"][0][0]
+    turns = iter(range(1_000_000))
+
+    def request(name: str, url: str):
+        """A GET of a page, or a POST of one of the writes, in turns (accept, then recycle)."""
+        if name == "review save":
+            accept = next(turns) % 2 == 0
+            body = {
+                f"lead-{lead}-agrees_with_stage": "yes" if accept else "no",
+                f"lead-{lead}-decision": "accepted" if accept else "recycled",
+            }
+            if not accept:
+                body[f"lead-{lead}-reasons"] = world["reason"]
+            return client.post(url, body, HTTP_HX_REQUEST="true", HTTP_HX_TARGET=f"lead-{lead}")
+        if name == "vote":
+            position = "agree" if next(turns) % 2 == 0 else "live_with"
+            body = {"position": position, "comment": ""}
+            return client.post(url, body, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="voting")
+        return client.get(url)
+
     for name, url in pages.items():
         if only and name not in only:
             continue
         for _ in range(3):  # warm: templates, the numbers' cache, connections
-            response = client.get(url)
+            response = request(name, url)
             assert response.status_code == 200, (name, response.status_code)
         times = []
         for _ in range(runs):
             start = time.perf_counter()
-            client.get(url)
+            request(name, url)
             times.append((time.perf_counter() - start) * 1000)
         with CaptureQueriesContext(connection) as queries:
-            response = client.get(url)
+            response = request(name, url)
         # Read now: each request of the profile below empties the connection's query log.
         captured = queries.captured_queries
         if save:
@@ -75,13 +101,14 @@ def measure(
             import pstats
 
             profiler = cProfile.Profile()
-            profiler.runcall(lambda url=url: [client.get(url) for _ in range(10)])
+            profiler.runcall(lambda n=name, u=url: [request(n, u) for _ in range(10)])
             stats = pstats.Stats(profiler).sort_stats(sort)
             stats.print_stats(profile)
             if os.environ.get("PROFILE_CALLERS"):
                 stats.print_callers(os.environ["PROFILE_CALLERS"])
+            shown = int(os.environ.get("SQL_CHARS", 140))  # how much of each query to print
             for query in captured:
-                print(f"{float(query['time']) * 1000:6.1f} ms  {query['sql'][:140]}")
+                print(f"{float(query['time']) * 1000:6.1f} ms  {query['sql'][:shown]}")
         print(
             f"| {name} | {statistics.median(times):.1f} ms | {min(times):.1f} ms "
             f"| {len(captured)} | {len(response.content) // 1024} KB |",

@@ -3,12 +3,13 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from config.htmx import render_htmx
-from feedback import forms, selectors, services
+from feedback import forms, queue_rows, selectors, services
 from feedback.models import Lead, ReviewCycle
 from feedback.views.common import errors_of
 
@@ -22,6 +23,7 @@ ROW_MARKS = {
     "undo_problems": (),
     "undone": False,
     "selected": False,
+    "row_html": None,  # the row as drawn (or kept) by queue_rows.rows_drawn
 }
 
 
@@ -46,10 +48,15 @@ def _queue_context(request, cycle, *, bound: dict | None = None, bulk_form=None)
         vars(lead).update(ROW_MARKS, selected=lead.pk in selected)
         if bound and lead.pk in bound:
             lead.form = bound[lead.pk]
-        else:
-            lead.form = forms.FeedbackForm.for_feedback(
-                lead.cycle_feedback, prefix=f"lead-{lead.pk}", reasons=reasons
-            )
+    queue_rows.rows_drawn(
+        leads,
+        cycle=cycle,
+        reasons=reasons,
+        token=get_token(request),
+        form_for=lambda lead: forms.FeedbackForm.for_feedback(
+            lead.cycle_feedback, prefix=f"lead-{lead.pk}", reasons=reasons
+        ),
+    )
     offer = forms.UndoOfferForm(request.GET).offer()
     return {
         "cycle": cycle,
