@@ -45,6 +45,15 @@ def check_summary(lead, ladder: list, states: list[str]) -> dict:
     }
 
 
+def lead_reviewed(lead) -> None:
+    """What a row shows before its check's summary: the stage reached, the cycle's feedback."""
+    check = getattr(lead, "qualification", None)
+    lead.stage_reached = check.stage_reached if check else None
+    lead.cycle_feedback = next(
+        (f for f in getattr(lead, "feedback_list", []) if f.cycle_id == lead.cycle_id), None
+    )
+
+
 def undo_offer(cycle: ReviewCycle, rep, lead_id: int, history_id: int) -> dict | None:
     """A change the rep saved without JavaScript, offered for undo on the page that follows:
     the lead (the rep's, in this cycle) and the verdict it has now; None when the record is
@@ -106,10 +115,13 @@ def _row_key(lead, cycle: ReviewCycle, catalogue: str) -> str:
     return f"queue-row:{_drawn_by()}:{catalogue}:{language}:{cycle.pk}:{digest}"
 
 
-def rows_drawn(leads: list, *, cycle: ReviewCycle, reasons: list, token: str, form_for) -> None:
+def rows_drawn(
+    leads: list, *, cycle: ReviewCycle, reasons: list, token: str, form_for, summarise
+) -> None:
     """Give each lead of a queue page its row: `lead.row_html` when it is drawn (or kept)
     here, otherwise `lead.form` for the template to draw it with what this request holds.
-    `form_for(lead)` builds a lead's form, only for the rows that are drawn."""
+    `form_for(lead)` builds a lead's form and `summarise(leads)` works out what their
+    checks show, only for the rows that are drawn."""
     keyed = {}
     if not settings.DEBUG:
         # The reasons the form offers, in their order, with the labels it shows.
@@ -119,6 +131,10 @@ def rows_drawn(leads: list, *, cycle: ReviewCycle, reasons: list, token: str, fo
             if getattr(lead, "form", None) is None and not lead.selected:
                 keyed[_row_key(lead, cycle, catalogue)] = lead
     kept = shared_cache.get_many(list(keyed)) if keyed else {}
+    keyed_ids = {id(lead) for lead in keyed.values()}
+    drawn = [lead for key, lead in keyed.items() if key not in kept]
+    drawn += [lead for lead in leads if id(lead) not in keyed_ids]
+    summarise([lead for lead in drawn if not hasattr(lead, "check_summary")])
     fresh = {}
     template = get_template(f"{ROW_TEMPLATE}#lead-row") if keyed else None
     for key, lead in keyed.items():

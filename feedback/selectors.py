@@ -30,7 +30,7 @@ from feedback.models import (
     Suggestion,
 )
 from feedback.permissions import reads_all_feedback
-from feedback.queue_rows import check_summary
+from feedback.queue_rows import check_summary, lead_reviewed
 from feedback.queue_rows import undo_offer as undo_offer
 
 
@@ -70,10 +70,7 @@ def lead_summary(lead, ladders: dict) -> None:
     )
     lead.check_missed = list(missed_statements)[:4]
     lead.check_summary = check_summary(lead, ladders.get(version_id, []), states)
-    lead.stage_reached = check.stage_reached if check else None
-    lead.cycle_feedback = next(
-        (f for f in getattr(lead, "feedback_list", []) if f.cycle_id == lead.cycle_id), None
-    )
+    lead_reviewed(lead)
 
 
 def leads_summarised(leads: list[Lead]) -> list[Lead]:
@@ -122,7 +119,8 @@ def review_queue(
     size: int = QUEUE_PAGE_LEADS,
 ) -> QueuePage:
     """One page of a rep's leads in a cycle: those waiting first, then those reviewed, each
-    by company; a fixed number of queries and at most `size` leads whatever the cycle holds."""
+    by company; a fixed number of queries and at most `size` leads whatever the cycle holds.
+    The leads are not summarised (`leads_summarised`): a row kept drawn needs no summary."""
     mine = Lead.objects.in_cycle(cycle).handed_to(rep)
     leads = mine.annotate(queue_reviewed=_reviewed_in(cycle))
     if show == "waiting":
@@ -147,7 +145,10 @@ def review_queue(
     more = len(picked) > size
     picked = dict(list(picked.items())[:size])
     by_pk = {lead.pk: lead for lead in leads_with_review(mine.filter(pk__in=picked))}
-    rows = leads_summarised([by_pk[pk] for pk in picked])
+    # Summarised by the view for the rows it draws: a kept row needs none of it.
+    rows = [by_pk[pk] for pk in picked]
+    for lead in rows:
+        lead_reviewed(lead)
     cursor = QueueCursor(rows[-1].pk, picked[rows[-1].pk]) if more else None
     return QueuePage(leads=rows, show=show, after=cursor)
 

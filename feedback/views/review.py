@@ -56,6 +56,7 @@ def _queue_context(request, cycle, *, bound: dict | None = None, bulk_form=None)
         form_for=lambda lead: forms.FeedbackForm.for_feedback(
             lead.cycle_feedback, prefix=f"lead-{lead.pk}", reasons=reasons
         ),
+        summarise=selectors.leads_summarised,
     )
     offer = forms.UndoOfferForm(request.GET).offer()
     return {

@@ -163,3 +163,19 @@ def test_a_kept_row_follows_its_check_alone(cycle, lead, client_as, sales_rep):
     assert "5 of 5 criteria met" in row(queue(client, cycle), lead)
     LeadCheck.objects.filter(lead=lead).update(met_bits=0)
     assert "0 of 5 criteria met" in row(queue(client, cycle), lead)
+
+
+def test_a_page_of_kept_rows_reads_no_ladder_of_criteria(cycle, lead, client_as, sales_rep):
+    """What a check's summary needs (the version's stages and criteria) is read only for the
+    rows drawn."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_as(sales_rep)
+    for kept in (False, True):
+        with CaptureQueriesContext(connection) as queries:
+            queue(client, cycle)
+        ladders = [
+            q for q in queries.captured_queries if 'FROM "definitions_versionstage"' in q["sql"]
+        ]
+        assert len(ladders) == (0 if kept else 1)
