@@ -30,7 +30,7 @@ from feedback.models import (
     Suggestion,
 )
 from feedback.permissions import reads_all_feedback
-from feedback.queue_rows import check_summary, lead_reviewed
+from feedback.queue_rows import check_summary, lead_reviewed, leads_with_feedback
 from feedback.queue_rows import undo_offer as undo_offer
 
 
@@ -144,7 +144,8 @@ def review_queue(
     )
     more = len(picked) > size
     picked = dict(list(picked.items())[:size])
-    by_pk = {lead.pk: lead for lead in leads_with_review(mine.filter(pk__in=picked))}
+    found = mine.filter(pk__in=picked).select_related("qualification__stage_reached")
+    by_pk = {lead.pk: lead for lead in leads_with_feedback(list(found))}
     # Summarised by the view for the rows it draws: a kept row needs none of it.
     rows = [by_pk[pk] for pk in picked]
     for lead in rows:
