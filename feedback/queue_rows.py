@@ -95,17 +95,27 @@ ROW_TEMPLATE = "feedback/review.html"
 # what the cache holds to the rows drawn in the last hour (about 5.6 KB each).
 ROW_SECONDS = 3600
 TOKEN_MARK = "csrf-5f0c9a4e2b7d1e83"
+# What is replaced: the whole hidden field, which no text a person typed can hold (its
+# quotes are escaped), so a comment holding the marker stays as written.
+TOKEN_FIELD = 'name="csrfmiddlewaretoken" value="{}"'
 
 
 @cache
 def _drawn_by() -> str:
-    """A digest of the row's template and of the modules that work out what it shows."""
-    from feedback import checks, forms, selectors
+    """A digest of the code a row is drawn by, once per process: its template, every module
+    of the feedback app (the queue's reads, forms, labels, URLs), the definitions' models
+    (the stages' names), the project's URLs and Django's version. A deploy that changes
+    any of them draws every row again."""
+    import django
 
+    app = Path(sys.modules[__name__].__file__).parent
     sources = [Path(get_template(ROW_TEMPLATE).origin.name)]
-    modules = (checks, forms, selectors, sys.modules[__name__])
-    sources += [Path(module.__file__) for module in modules]
-    return hashlib.sha256(b"".join(path.read_bytes() for path in sources)).hexdigest()[:16]
+    sources += sorted(path for path in app.rglob("*.py") if "migrations" not in path.parts)
+    sources += [app.parent / "definitions" / "models.py", app.parent / "config" / "urls.py"]
+    digest = hashlib.sha256(django.get_version().encode())
+    for path in sources:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def _columns(instance) -> tuple:
@@ -156,13 +166,14 @@ def rows_drawn(
         summarise(unsummarised)
     fresh = {}
     template = get_template(f"{ROW_TEMPLATE}#lead-row") if keyed else None
+    marked, field = TOKEN_FIELD.format(TOKEN_MARK), TOKEN_FIELD.format(token)
     for key, lead in keyed.items():
         html = kept.get(key)
         if html is None:
             lead.form = form_for(lead)
             html = template.render({"cycle": cycle, "lead": lead, "csrf_token": TOKEN_MARK})
             fresh[key] = html
-        lead.row_html = mark_safe(html.replace(TOKEN_MARK, token))
+        lead.row_html = mark_safe(html.replace(marked, field))
     if fresh:
         shared_cache.set_many(fresh, ROW_SECONDS)
     for lead in leads:

@@ -179,3 +179,52 @@ def test_a_page_of_kept_rows_reads_no_ladder_of_criteria(cycle, lead, client_as,
             q for q in queries.captured_queries if 'FROM "definitions_versionstage"' in q["sql"]
         ]
         assert len(ladders) == (0 if kept else 1)
+
+
+def test_a_box_ticked_for_a_refused_bulk_action_stays_on_that_response(
+    cycle, lead, client_as, sales_rep
+):
+    client = client_as(sales_rep)
+    queue(client, cycle)  # the row is kept, its box not ticked
+    response = client.post(
+        reverse("feedback:review_bulk", args=[cycle.pk]),
+        {"leads": [lead.pk], "decision": "rejected"},  # a bulk reject needs a reason
+    )
+    assert response.status_code == 400
+    ticked = re.compile(
+        rf'value="{lead.pk}" id="select-{lead.pk}" class="lead-card__select" checked'
+    )
+    assert ticked.search(row(response.content.decode(), lead))
+    # The next plain view of the queue shows the lead as every other: not selected.
+    shown = row(queue(client, cycle), lead)
+    assert f'id="select-{lead.pk}"' in shown
+    assert not ticked.search(shown)
+
+
+def test_a_comment_holding_the_marker_stays_as_written(cycle, lead, client_as, sales_rep):
+    comment = f"Odd text: {queue_rows.TOKEN_MARK}"
+    services.feedback_record(
+        lead=lead, rep=sales_rep, agrees_with_stage=True, decision="accepted", comment=comment
+    )
+    client = client_as(sales_rep)
+    for _ in range(2):  # drawn, then kept
+        assert comment in row(queue(client, cycle), lead)
+
+
+def test_the_code_a_row_is_drawn_by_includes_its_labels_and_urls(monkeypatch):
+    """A deploy that changes a decision's short name, a stage's name or a URL draws every
+    row again: the files they are written in are part of the key."""
+    from pathlib import Path
+
+    read = []
+    real = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda path: read.append(path) or real(path))
+    queue_rows._drawn_by.cache_clear()
+    queue_rows._drawn_by()
+    names = {(path.parent.name, path.name) for path in read}
+    assert {("models", "feedback.py"), ("feedback", "urls.py"), ("feedback", "forms.py")} <= names
+    assert {
+        ("definitions", "models.py"),
+        ("config", "urls.py"),
+        ("feedback", "review.html"),
+    } <= names
