@@ -38,7 +38,7 @@ def measure(
     from django.test.utils import CaptureQueriesContext
 
     world = json.loads((HERE / "world.json").read_text())
-    me = world["reps"][0]
+    me = world["reps"][int(os.environ.get("LOAD_REP", 0))]  # which rep signs in
     client = Client(HTTP_X_FORWARDED_PROTO="https", HTTP_HOST="127.0.0.1")
     client.cookies["sessionid"] = me["session"]
     pages = {

@@ -249,6 +249,9 @@ def main() -> None:
             "config.wsgi:application",
         ],
         env=server_env(url, args.code.resolve()),
+        # `python -m` puts the directory it starts in before PYTHONPATH: started from this
+        # checkout, gunicorn would import this code whatever --chdir says.
+        cwd=args.code.resolve(),
         start_new_session=True,
     )
     try:
