@@ -126,16 +126,14 @@ def _columns(instance) -> tuple:
 
 def _row_key(lead, cycle: ReviewCycle, catalogue: str) -> str:
     check = getattr(lead, "qualification", None)
-    feedback = lead.cycle_feedback
-    given = getattr(feedback, "reasons_saved", None) if feedback is not None else None
-    if feedback is not None and given is None:
-        given = feedback.reasons.all()
+    feedback = lead.cycle_feedback  # read by leads_with_feedback, its reasons with it
+    given = feedback.reasons_saved if feedback is not None else ()
     drawn_from = (
         _columns(lead),
         _columns(check),
         _columns(lead.stage_reached),
         _columns(feedback),
-        tuple(sorted(reason.pk for reason in given or ())),
+        tuple(sorted(reason.pk for reason in given)),
     )
     digest = hashlib.sha256(repr(drawn_from).encode()).hexdigest()[:32]
     language = translation.get_language()

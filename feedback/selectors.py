@@ -158,7 +158,8 @@ def review_queue_leads(cycle: ReviewCycle, rep, lead_ids: Iterable[int]) -> list
     """These leads of the rep's queue (those that are the rep's) as their rows show them, in
     one set of queries: what a save re-renders, and what a refused action was sent with."""
     mine = Lead.objects.in_cycle(cycle).handed_to(rep).filter(pk__in=list(lead_ids))
-    return leads_summarised(list(leads_with_review(mine.order_by("company", "pk"))))
+    found = mine.order_by("company", "pk").select_related("qualification__stage_reached")
+    return leads_summarised(leads_with_feedback(list(found)))
 
 
 def queue_progress(cycle: ReviewCycle, rep) -> tuple[int, int]:
