@@ -27,9 +27,10 @@ The hooks, and what each promises (all optional; an app defines only what it con
   <app>.demo.seed(people: dict[str, User]) -> str
       Demo data for `manage.py seed_demo`, for the demo people keyed by role; idempotent
       (a second run changes nothing); returns a one-line summary printed after seeding.
-  <app>.health.definition_warnings(definition) -> list[definitions.health.Warning]
+  <app>.health.definition_warnings(definition, in_force=None) -> list[definitions.health.Warning]
       What the app sees wrong with a definition (e.g. reasons rejected leads are given that
-      no criterion states), shown on the definition page.
+      no criterion states), shown on the definition page. `in_force`, when the caller has
+      read it, is (the version in force now, its content): the app need not read it again.
   <app>.impact.draft_impact(definition, content) -> object
       What a submitted draft (`content`, frozen) would change, for the approval page: an
       object with `cycle`, `latest`, `total`, `rows` (per stage: level, name, now, draft,

@@ -344,17 +344,23 @@ def voters_by_department(definition: Definition) -> dict[str, int]:
     return {row["department"]: row["n"] for row in rows}
 
 
-def definition_health_for(definition: Definition, content: dict):
+def definition_health_for(definition: Definition, content: dict, *, version=None):
     """The definition's health warnings, with those other apps contribute (e.g. feedback's
-    unwritten rejection reasons) through their `health.definition_warnings` hook."""
+    unwritten rejection reasons) through their `health.definition_warnings` hook.
+
+    `version` is the published version `content` is of, when it is: if it is the one in
+    force, the hooks are given it with its content and read neither again."""
     from accounts.apps_registry import hooks
     from definitions.health import definition_health
 
     warnings = definition_health(
         content, eligible=eligible_counts(), voted=voters_by_department(definition)
     )
+    in_force = None
+    if version is not None and version.published_at <= timezone.now():
+        in_force = (version, content)  # the latest version, published by now: in force
     for contributed in hooks("health", "definition_warnings"):
-        warnings.extend(contributed(definition))
+        warnings.extend(contributed(definition, in_force=in_force))
     return warnings
 
 

@@ -25,11 +25,12 @@ def rejected_then_bought(definition) -> tuple[int, int]:
     return counts["rejected"], counts["bought"]
 
 
-def reason_notes(definition) -> tuple[Note, ...]:
+def reason_notes(definition, in_force=None) -> tuple[Note, ...]:
     """The unwritten reasons the version in force has since written down, or that have a
-    proposal open: the warning says so rather than asking for them again."""
+    proposal open: the warning says so rather than asking for them again. `in_force` is
+    (the version in force, its content) when the caller has read them."""
     reasons = list(RejectionReason.objects.filter(kind=RejectionReason.Kind.UNWRITTEN))
-    states = reason_states(definition, reasons)
+    states = reason_states(definition, reasons, in_force=in_force)
     notes = []
     for reason in reasons:
         state = states[reason.pk]
@@ -52,7 +53,7 @@ def reason_notes(definition) -> tuple[Note, ...]:
     return tuple(notes)
 
 
-def definition_warnings(definition) -> list[Warning]:
+def definition_warnings(definition, in_force=None) -> list[Warning]:
     """Warn when more than a quarter of the last 90 days' rejections cite unwritten reasons.
 
     The feedback services keep a tally per definition and day, so this adds up at most 90 rows
@@ -72,7 +73,7 @@ def definition_warnings(definition) -> list[Warning]:
         if rejected
         else ""
     )
-    notes = reason_notes(definition)
+    notes = reason_notes(definition, in_force)
     advice = "Write them down, or drop them."
     if notes:
         advice = "Write the others down, or drop them."

@@ -43,13 +43,19 @@ def origin_reason_id(origin_url: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def reason_states(definition: Definition, reasons) -> dict[int, ReasonState]:
+def reason_states(definition: Definition, reasons, in_force=None) -> dict[int, ReasonState]:
     """For each reason (`id`, `criterion_key`; dicts or RejectionReason rows), by reason id:
-    the criterion in force that writes it down, and the open proposal about it (three queries).
+    the criterion in force that writes it down, and the open proposal about it (three queries;
+    one when `in_force` gives the version in force and its content, as a page read them).
     """
     rows = [_fields(r) for r in reasons]
-    version = version_in_force(definition, timezone.now())
-    in_force = {c.key: c.statement for c in version_criteria(version)} if version else {}
+    if in_force is not None:
+        version, content = in_force
+        criteria = (c for stage in content["stages"] for c in stage["criteria"])
+        in_force = {c["key"]: c["statement"] for c in criteria}
+    else:
+        version = version_in_force(definition, timezone.now())
+        in_force = {c.key: c.statement for c in version_criteria(version)} if version else {}
     proposals = list(
         Proposal.objects.for_definition(definition)
         .filter(kind__in=CRITERION_KINDS)

@@ -57,7 +57,9 @@ def definition_detail(request, pk: int):
         "definition": definition,
         "version": version,
         "content_html": content_html,
-        "health": selectors.definition_health_for(definition, content) if version else [],
+        "health": (
+            selectors.definition_health_for(definition, content, version=version) if version else []
+        ),
         "open_count": open_count,
         "in_review": selectors.submission_in_review(definition),
     }

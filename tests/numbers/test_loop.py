@@ -94,3 +94,37 @@ def test_no_template_or_rendered_page_names_an_internal_reference(data, client_a
     ):
         html = client.get(url).content.decode()
         assert not INTERNAL.search(html), url
+
+
+def test_the_definition_page_gives_the_health_hook_the_version_in_force_it_read(
+    data, client_as, facilitator
+):
+    """The page has read the version in force and its content: the warning's notes come out
+    the same from them as from reading both again, two queries fewer; a version not yet in
+    force is not taken for it."""
+    import copy
+    from datetime import timedelta
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from definitions.selectors import definition_health_for, version_content
+
+    definition = data[0]
+    version = reason_written_down(definition)
+    proposal_opened(definition)
+    content = version_content(version)
+    with CaptureQueriesContext(connection) as read_again:
+        plain = definition_health_for(definition, content)
+    with CaptureQueriesContext(connection) as given:
+        assert definition_health_for(definition, content, version=version) == plain
+    assert len(given) == len(read_again) - 2
+    assert any("is now written down" in note.text for w in plain for note in w.notes)
+    later = copy.copy(version)
+    later.published_at = timezone.now() + timedelta(days=1)
+    with CaptureQueriesContext(connection) as not_in_force:
+        assert definition_health_for(definition, content, version=later) == plain
+    assert len(not_in_force) == len(read_again)
+    html = client_as(facilitator).get(definition.get_absolute_url()).content.decode()
+    assert "“Title below VP” is now written down" in html
