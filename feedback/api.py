@@ -106,7 +106,7 @@ def _definition(request, definition_id: int) -> Definition:
 
 def lead_check_document(version: Version, values: dict) -> dict:
     """The check of one lead's values under `version`, as the API returns it."""
-    ladder = ladders_for([version.pk]).get(version.pk, [])
+    ladder = ladders_for([version.pk], [version]).get(version.pk, [])
     reached, outcomes = ladder_check(ladder, values)
     stage_of = {c.pk: stage for stage, criteria in ladder for c in criteria}
     return {

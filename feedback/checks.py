@@ -6,12 +6,19 @@ there: a customer is a customer because it signed, which the check cannot see), 
 climb stops before it. A criterion with a rule is evaluated; one without is checked by a
 person, and counts as met only when a person marked it met.
 
-Everything here is computation on values, except `ladders_for`, which reads the ladders.
+Everything here is computation on values, except `ladders_for`, which reads the ladders
+(from the shared cache, for the versions it is given: a published version never changes).
 """
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
+from django.core.cache import cache as shared_cache
+
+from definitions import models as definitions_models
 from definitions.models import VersionCriterion, VersionStage
 from definitions.rules import LEAD_FIELDS, MET, MISSED, UNKNOWN, rule_evaluate
 
@@ -103,12 +110,52 @@ def ladder_check(stages: list, values: dict, marks: dict | None = None, cache: d
     return ladder_climb(stages, lambda c: result[id(c)]), outcomes
 
 
-def ladders_for(version_ids: Iterable[int]) -> dict[int, list]:
-    """{version id: [(stage, [criteria]), ...]} in ladder order, in two queries. The order
-    (stage position, criterion position, id) is the order of the check's bits."""
+# A ladder is kept a week after it was last read from the database.
+LADDER_SECONDS = 7 * 24 * 3600
+
+
+@cache
+def _ladder_code() -> str:
+    """A digest of what a kept ladder's rows are unpickled into: the definitions' models and
+    Django's version, once per process (a deploy that changes either reads them again)."""
+    import django
+
+    source = Path(definitions_models.__file__).read_bytes()
+    return hashlib.sha256(django.get_version().encode() + source).hexdigest()[:16]
+
+
+def _ladder_key(version) -> str:
+    # The publication time as well as the id: a database rebuilt under the same cache (a
+    # restore, a test run) can give another version the same id, never the same moment too.
+    return f"ladder:{_ladder_code()}:{version.pk}:{version.published_at.timestamp()}"
+
+
+def ladders_for(version_ids: Iterable[int], known: Iterable = ()) -> dict[int, list]:
+    """{version id: [(stage, [criteria]), ...]} in ladder order. The order (stage position,
+    criterion position, id) is the order of the check's bits.
+
+    The ladders of the `known` versions (Version rows the caller has read, e.g. a cycle's)
+    come from the shared cache, where the first read keeps them; the others are read in two
+    queries. A published version's stages and criteria never change (definitions' models)."""
+    wanted = set(version_ids)
+    keys = {_ladder_key(version): version.pk for version in known if version.pk in wanted}
+    kept = shared_cache.get_many(list(keys)) if keys else {}
+    ladders = {keys[key]: ladder for key, ladder in kept.items()}
+    missing = wanted - set(ladders)
+    if missing:
+        read = _ladders_read(missing)
+        ladders.update(read)
+        fresh = {key: read.get(pk, []) for key, pk in keys.items() if pk in missing}
+        if fresh:
+            shared_cache.set_many(fresh, LADDER_SECONDS)
+    return {pk: ladder for pk, ladder in ladders.items() if ladder}
+
+
+def _ladders_read(version_ids: set[int]) -> dict[int, list]:
+    """The ladders of these versions from the database, in two queries."""
     ladders: dict[int, list] = {}
     by_stage: dict[int, list] = {}
-    for stage in VersionStage.objects.filter(version_id__in=set(version_ids)).order_by(
+    for stage in VersionStage.objects.filter(version_id__in=version_ids).order_by(
         "version_id", "position"
     ):
         criteria: list = []

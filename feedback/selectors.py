@@ -73,10 +73,11 @@ def lead_summary(lead, ladders: dict) -> None:
     lead_reviewed(lead)
 
 
-def leads_summarised(leads: list[Lead]) -> list[Lead]:
-    ladders = ladders_for(
+def leads_summarised(leads: list[Lead], known=()) -> list[Lead]:
+    ladders = ladders_for(  # `known`: versions read already (the cycle's), ladders kept
         {lead.version_id for lead in leads}
-        | {lead.qualification.version_id for lead in leads if hasattr(lead, "qualification")}
+        | {lead.qualification.version_id for lead in leads if hasattr(lead, "qualification")},
+        known,
     )
     for lead in leads:
         lead_summary(lead, ladders)
@@ -159,7 +160,7 @@ def review_queue_leads(cycle: ReviewCycle, rep, lead_ids: Iterable[int]) -> list
     one set of queries: what a save re-renders, and what a refused action was sent with."""
     mine = Lead.objects.in_cycle(cycle).handed_to(rep).filter(pk__in=list(lead_ids))
     found = mine.order_by("company", "pk").select_related("qualification__stage_reached")
-    return leads_summarised(leads_with_feedback(list(found)))
+    return leads_summarised(leads_with_feedback(list(found)), [cycle.version])
 
 
 def queue_progress(cycle: ReviewCycle, rep) -> tuple[int, int]:
@@ -182,7 +183,7 @@ CYCLE_PAGE_LEADS = 500
 def cycle_leads(cycle: ReviewCycle, limit: int = CYCLE_PAGE_LEADS) -> list[Lead]:
     """The cycle's leads for its page (the first `limit`; the CSV export has them all)."""
     leads = Lead.objects.in_cycle(cycle).select_related("rep").order_by("rep__full_name", "company")
-    return leads_summarised(list(leads_with_review(leads)[:limit]))
+    return leads_summarised(list(leads_with_review(leads)[:limit]), [cycle.version])
 
 
 def cycle_progress_by_rep(cycle: ReviewCycle):
@@ -220,7 +221,7 @@ def lead_checklist(lead: Lead) -> list[dict]:
     evaluated on the lead's values, the marks people made on the others."""
     if getattr(lead, "qualification", None) is None:
         return []
-    ladder = ladders_for([lead.version_id]).get(lead.version_id, [])
+    ladder = ladders_for([lead.version_id], [lead.version]).get(lead.version_id, [])
     marked = {
         row.criterion_id: row
         for row in CriterionResult.objects.filter(lead=lead).select_related("marked_by")

@@ -26,8 +26,9 @@ def criteria_counts(definition: Definition, filters: Filters) -> dict[str, dict]
     version and kind of lead (accepted, later bought, placed below Lead), and the few rows
     are labelled with the ladders and added up by key.
     """
-    versions = dict(Version.objects.for_definition(definition).values_list("pk", "number"))
-    ladders = ladders_for(versions)
+    read = list(Version.objects.for_definition(definition))
+    versions = {version.pk: version.number for version in read}
+    ladders = ladders_for(versions, read)
     size = max((sum(len(c) for _, c in ladder) for ladder in ladders.values()), default=0)
     if summarised(filters):
         by_version = _summed_by_version(definition, filters)

@@ -56,7 +56,7 @@ def _queue_context(request, cycle, *, bound: dict | None = None, bulk_form=None)
         form_for=lambda lead: forms.FeedbackForm.for_feedback(
             lead.cycle_feedback, prefix=f"lead-{lead.pk}", reasons=reasons
         ),
-        summarise=selectors.leads_summarised,
+        summarise=lambda leads: selectors.leads_summarised(leads, [cycle.version]),
     )
     offer = forms.UndoOfferForm(request.GET).offer()
     return {
@@ -133,7 +133,7 @@ def review_save(request, pk: int, lead_pk: int):
     # above with the feedback just saved (nothing else of the row changes on a save).
     if saved:
         lead.feedback_list = [saved]
-        selectors.leads_summarised([lead])
+        selectors.leads_summarised([lead], [cycle.version])
         form = forms.FeedbackForm.for_feedback(saved, prefix=f"lead-{lead.pk}", reasons=reasons)
         return _row_response(request, cycle, lead, form, just_saved=True, undo_to=saved.undo_to)
     lead = selectors.review_queue_leads(cycle, request.user, [lead.pk])[0]
