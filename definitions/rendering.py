@@ -53,3 +53,11 @@ def version_content_drawn(version: Version) -> tuple[dict, SafeString]:
         shared_cache.set(key, found, CACHE_SECONDS)
     content, html = found
     return content, mark_safe(html)
+
+
+def version_content_kept(version: Version | None) -> dict:
+    """A version's content as `version_content` reads it, from the same kept entry as its
+    HTML (a draft is built on it, a diff compares against it): no query once it is kept."""
+    if version is None or settings.DEBUG:
+        return version_content(version)
+    return version_content_drawn(version)[0]

@@ -150,8 +150,10 @@ def proposals_effective(proposals, now=None) -> list:
 def draft_build(definition: Definition, latest: Version | None = None) -> tuple[dict, list, list]:
     """The draft: the latest version plus every passed, unpublished proposal, in the order
     they passed. Returns (content, proposals applied, [(proposal, why it could not apply)])."""
+    from definitions.rendering import version_content_kept
+
     latest = version_latest(definition) if latest is None else latest
-    content = version_content(latest)
+    content = version_content_kept(latest)  # a fresh copy: applying proposals changes it
     applied = []
     pending = list(
         Proposal.objects.for_definition(definition).passed_unpublished().order_by("closed_at", "pk")
@@ -191,8 +193,10 @@ def proposal_produces(definition: Definition, proposal: Proposal) -> dict:
 def draft_page(definition: Definition) -> dict:
     """The draft page: the draft against the live version, what it carries, its health."""
     latest = version_latest(definition)
+    from definitions.rendering import version_content_kept
+
     content, applied, skipped = draft_build(definition, latest=latest)
-    diff = content_diff(version_content(latest), content)
+    diff = content_diff(version_content_kept(latest), content)
     return {
         "latest": latest,
         "content": content,
@@ -215,6 +219,7 @@ def submission_page(submission: Submission) -> dict:
     the app that measures leads), the carried proposals with the tallies they closed with,
     the diff against the version in force, and whether the draft moved after the summary."""
     from accounts.apps_registry import hooks
+    from definitions.rendering import version_content_kept
 
     definition = submission.definition
     latest = version_latest(definition)
@@ -233,7 +238,7 @@ def submission_page(submission: Submission) -> dict:
         "latest": latest,
         "impact": impact,
         "carried": carried,
-        "diff": content_diff(version_content(latest), submission.content),
+        "diff": content_diff(version_content_kept(latest), submission.content),
         "content": submission.content,
         "health": definition_health_for(definition, submission.content),
         "passed_since": passed_since(submission),

@@ -4,7 +4,8 @@ submitted draft against under the version in force, both replayed the same way."
 from dataclasses import dataclass, field
 
 from definitions.models import Definition, Version
-from definitions.selectors import version_content, version_latest
+from definitions.rendering import version_content_kept
+from definitions.selectors import version_latest
 from feedback.models import ReviewCycle
 from numbers_app.backtest import LEVEL_LABELS, LEVELS, last_cycle, reach_counts
 
@@ -29,7 +30,7 @@ def draft_impact(definition: Definition, content: dict, now=None) -> Impact:
     impact = Impact(cycle=cycle, latest=latest)
     if cycle is None:
         return impact
-    live = version_content(latest)
+    live = version_content_kept(latest)
     total, under_live = reach_counts(cycle, live)
     _, under_draft = reach_counts(cycle, content)
     impact.total = total

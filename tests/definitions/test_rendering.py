@@ -80,3 +80,33 @@ def test_a_development_server_draws_the_content_each_time(client_as, marketer, s
     client = client_as(marketer)
     url = version.definition.get_absolute_url()
     assert page(client, url)[1] == page(client, url)[1]
+
+
+def test_a_draft_is_built_on_the_kept_content_and_never_changes_it(
+    client_as, marketer, definition, propose, pass_proposal
+):
+    """The proposal page builds the draft on the latest version's kept content (the stages
+    and criteria are read on the first view only); applying a passed proposal changes the
+    draft, never the kept content the next page reads."""
+    from django.core.cache import cache
+
+    from definitions.selectors import draft_build
+
+    version = version_published(definition)
+    proposal = propose(payload={"name": "A stage proposed", "level": "lead"})
+    client = client_as(marketer)
+    cache.clear()  # making the proposal built the draft, which kept the content
+
+    def ladder_reads() -> list[str]:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(proposal.get_absolute_url())
+        assert response.status_code == 200 and "A stage proposed" in response.content.decode()
+        return [q["sql"] for q in queries if '"definitions_versionstage"' in q["sql"]]
+
+    assert ladder_reads(), "the first view reads the version's stages"
+    assert ladder_reads() == [], "the stages and criteria are not read again"
+    # A passed proposal applied to the draft twice over: the kept content stays the version's.
+    pass_proposal(proposal)
+    names = [[stage["name"] for stage in draft_build(definition)[0]["stages"]] for _ in "ab"]
+    assert names[0] == names[1] and names[0].count("A stage proposed") == 1
+    assert rendering.version_content_kept(version) == version_content(version)
