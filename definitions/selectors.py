@@ -192,9 +192,9 @@ def proposal_produces(definition: Definition, proposal: Proposal) -> dict:
 
 def draft_page(definition: Definition) -> dict:
     """The draft page: the draft against the live version, what it carries, its health."""
-    latest = version_latest(definition)
     from definitions.rendering import version_content_kept
 
+    latest = version_latest(definition)
     content, applied, skipped = draft_build(definition, latest=latest)
     diff = content_diff(version_content_kept(latest), content)
     return {
