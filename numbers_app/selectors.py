@@ -2,6 +2,7 @@
 front of it keyed by a stamp of the data, and the executives' home section."""
 
 import functools
+import hashlib
 from urllib.parse import urlencode
 
 from django.core.cache import cache
@@ -118,6 +119,20 @@ def _newest(model, column: str = "id") -> str:
     return f"(SELECT MAX({quote(column)}) FROM {quote(model._meta.db_table)})"
 
 
+def _people_names() -> str:
+    """The people's names and addresses, as SQL: the figures and the filter name the reps,
+    and a rename writes nothing the other columns see (a sign-in writes a history row of
+    its own, so the people's newest history row would change with every sign-in). A digest
+    on PostgreSQL; the text itself on SQLite (no digest function), digested in `stamps`."""
+    quote = connection.ops.quote_name
+    name = f"{quote('full_name')} || ' ' || {quote('email')}"
+    people = quote(User._meta.db_table)
+    if connection.vendor == "postgresql":
+        return f"(SELECT md5(string_agg({name}, ',' ORDER BY {quote('id')})) FROM {people})"
+    ordered = f"SELECT {name} AS n FROM {people} ORDER BY {quote('id')}"
+    return f"(SELECT group_concat(n, ',') FROM ({ordered}))"
+
+
 @functools.cache
 def _stamps_sql() -> tuple[list[str], list[str]]:
     """The columns (SQL) of the data stamp (the definition a parameter of the first two)
@@ -136,6 +151,7 @@ def _stamps_sql() -> tuple[list[str], list[str]]:
         f"(SELECT COUNT(*) {summaries})",
         _newest(RejectionReason.history.model, "history_id"),
         *catalogue,
+        _people_names(),
     ]
     # The cycle the backtest reads (`last_cycle`): it changes when a cycle starts, which
     # writes nothing.
@@ -157,7 +173,9 @@ def stamps(definition: Definition, *, backtest: bool = False) -> tuple[tuple, tu
         columns, params = data + backtest_columns, [*params, definition.pk, now]
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {', '.join(columns)}", params)
-        row = cursor.fetchone()
+        row = list(cursor.fetchone())
+    names = len(data) - 1  # the people's names, last of the data stamp: short in any key
+    row[names] = hashlib.sha256(str(row[names]).encode()).hexdigest()[:16]
     return tuple(row[: len(data)]), tuple(row[len(data) :]) if backtest else None
 
 
@@ -169,7 +187,8 @@ def data_stamp(definition: Definition) -> tuple:
     (new rows, new ids; a rebuild writes its whole cell): the newest id and the number of
     the definition's summary rows change with any such write to this definition, and with
     none to another. The catalogue the page labels them with (reasons, versions,
-    proposals, cycles) is stamped by its newest history row, as before."""
+    proposals, cycles) is stamped by its newest history row, as before, and the reps'
+    names by a digest of the people's names and addresses."""
     return stamps(definition)[0]
 
 

@@ -614,3 +614,28 @@ def test_the_backtest_s_stamp_changes_when_a_cycle_starts(db, monkeypatch):
     after = backtest_stamp(definition), data_stamp(definition)
     assert after[0] != before[0]
     assert after[1] == before[1]
+
+
+def test_a_rep_renamed_is_named_anew_by_the_cached_page_and_a_sign_in_changes_nothing(
+    data, client_as, facilitator
+):
+    """The figures per rep and the filter name the reps: a rename changes the data stamp,
+    so the page from the cache names the rep anew; a sign-in (which saves the person's last
+    login) leaves the stamp, and the page's cache, as they were."""
+    from django.contrib.auth.models import update_last_login
+
+    from numbers_app.selectors import data_stamp
+
+    definition, _, reps = data
+    client = client_as(facilitator)
+    old = reps[0].full_name
+    assert old in client.get(page_url(definition)).content.decode()
+    before = data_stamp(definition)
+    update_last_login(None, facilitator)  # what a sign-in saves
+    assert facilitator.history.count() > 1  # and the history records it
+    assert data_stamp(definition) == before
+    reps[0].full_name = "Rhea Renamed"
+    reps[0].save()
+    assert data_stamp(definition) != before
+    html = client.get(page_url(definition)).content.decode()
+    assert "Rhea Renamed" in html and old not in html
