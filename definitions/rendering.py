@@ -28,12 +28,13 @@ CACHE_SECONDS = 7 * 24 * 3600
 
 @cache
 def _drawn_by() -> str:
-    """A digest of the template and the modules its filters call, once per process."""
-    from definitions import content, document, models, rules
+    """A digest of the template, the modules its filters call and the module that reads the
+    content (`selectors.version_content`: drafts are built on it), once per process."""
+    from definitions import content, document, models, rules, selectors
     from definitions.templatetags import definitions_tags
 
     sources = [Path(get_template(CONTENT_TEMPLATE).origin.name)]
-    modules = (content, document, models, rules, definitions_tags)
+    modules = (content, document, models, rules, selectors, definitions_tags)
     sources += [Path(module.__file__) for module in modules]
     return hashlib.sha256(b"".join(path.read_bytes() for path in sources)).hexdigest()[:16]
 

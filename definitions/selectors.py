@@ -153,7 +153,7 @@ def draft_build(definition: Definition, latest: Version | None = None) -> tuple[
     from definitions.rendering import version_content_kept
 
     latest = version_latest(definition) if latest is None else latest
-    content = version_content_kept(latest)  # a fresh copy: applying proposals changes it
+    content = version_content_kept(latest)  # content_apply copies it before changing it
     applied = []
     pending = list(
         Proposal.objects.for_definition(definition).passed_unpublished().order_by("closed_at", "pk")
@@ -349,12 +349,13 @@ def voters_by_department(definition: Definition) -> dict[str, int]:
     return {row["department"]: row["n"] for row in rows}
 
 
-def definition_health_for(definition: Definition, content: dict, *, version=None):
+def definition_health_for(definition: Definition, content: dict, *, latest=None):
     """The definition's health warnings, with those other apps contribute (e.g. feedback's
     unwritten rejection reasons) through their `health.definition_warnings` hook.
 
-    `version` is the published version `content` is of, when it is: if it is the one in
-    force, the hooks are given it with its content and read neither again."""
+    `latest` is the definition's latest version (`version_latest`), when `content` is its
+    content: published by now, it is the version in force, and the hooks are given it with
+    its content and read neither again. Any other version must not be passed."""
     from accounts.apps_registry import hooks
     from definitions.health import definition_health
 
@@ -362,8 +363,8 @@ def definition_health_for(definition: Definition, content: dict, *, version=None
         content, eligible=eligible_counts(), voted=voters_by_department(definition)
     )
     in_force = None
-    if version is not None and version.published_at <= timezone.now():
-        in_force = (version, content)  # the latest version, published by now: in force
+    if latest is not None and latest.published_at <= timezone.now():
+        in_force = (latest, content)  # the latest version, published by now: in force
     for contributed in hooks("health", "definition_warnings"):
         warnings.extend(contributed(definition, in_force=in_force))
     return warnings

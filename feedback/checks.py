@@ -116,12 +116,16 @@ LADDER_SECONDS = 7 * 24 * 3600
 
 @cache
 def _ladder_code() -> str:
-    """A digest of what a kept ladder's rows are unpickled into: the definitions' models and
-    Django's version, once per process (a deploy that changes either reads them again)."""
+    """A digest of what a kept ladder's rows are unpickled into (the definitions' models), of
+    the code that reads them in order (this module: the order is the check's bits) and of
+    Django's version, once per process: a deploy that changes any of them reads them again."""
     import django
 
-    source = Path(definitions_models.__file__).read_bytes()
-    return hashlib.sha256(django.get_version().encode() + source).hexdigest()[:16]
+    sources = (Path(definitions_models.__file__), Path(__file__))
+    digest = hashlib.sha256(django.get_version().encode())
+    for path in sources:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def _ladder_key(version) -> str:

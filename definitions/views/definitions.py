@@ -58,7 +58,7 @@ def definition_detail(request, pk: int):
         "version": version,
         "content_html": content_html,
         "health": (
-            selectors.definition_health_for(definition, content, version=version) if version else []
+            selectors.definition_health_for(definition, content, latest=version) if version else []
         ),
         "open_count": open_count,
         "in_review": selectors.submission_in_review(definition),

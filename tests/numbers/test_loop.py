@@ -118,13 +118,13 @@ def test_the_definition_page_gives_the_health_hook_the_version_in_force_it_read(
     with CaptureQueriesContext(connection) as read_again:
         plain = definition_health_for(definition, content)
     with CaptureQueriesContext(connection) as given:
-        assert definition_health_for(definition, content, version=version) == plain
+        assert definition_health_for(definition, content, latest=version) == plain
     assert len(given) == len(read_again) - 2
     assert any("is now written down" in note.text for w in plain for note in w.notes)
     later = copy.copy(version)
     later.published_at = timezone.now() + timedelta(days=1)
     with CaptureQueriesContext(connection) as not_in_force:
-        assert definition_health_for(definition, content, version=later) == plain
+        assert definition_health_for(definition, content, latest=later) == plain
     assert len(not_in_force) == len(read_again)
     html = client_as(facilitator).get(definition.get_absolute_url()).content.decode()
     assert "“Title below VP” is now written down" in html
