@@ -10,7 +10,6 @@ ids never reads another's. With DEBUG on, nothing is kept. A draft's content cha
 passed proposal and is drawn as before.
 """
 
-import hashlib
 from functools import cache
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from django.core.cache import cache as shared_cache
 from django.template.loader import get_template, render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
+from config.code_digest import code_digest
 from definitions.models import Version
 from definitions.selectors import version_content
 
@@ -28,15 +28,15 @@ CACHE_SECONDS = 7 * 24 * 3600
 
 @cache
 def _drawn_by() -> str:
-    """A digest of the template, the modules its filters call and the module that reads the
-    content (`selectors.version_content`: drafts are built on it), once per process."""
+    """A digest of the template, the modules its filters call, the module that reads the
+    content (`selectors.version_content`: drafts are built on it) and Django's version,
+    once per process."""
     from definitions import content, document, models, rules, selectors
     from definitions.templatetags import definitions_tags
 
     sources = [Path(get_template(CONTENT_TEMPLATE).origin.name)]
     modules = (content, document, models, rules, selectors, definitions_tags)
-    sources += [Path(module.__file__) for module in modules]
-    return hashlib.sha256(b"".join(path.read_bytes() for path in sources)).hexdigest()[:16]
+    return code_digest([*sources, *(Path(module.__file__) for module in modules)])
 
 
 def version_content_drawn(version: Version) -> tuple[dict, SafeString]:

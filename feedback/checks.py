@@ -10,7 +10,6 @@ Everything here is computation on values, except `ladders_for`, which reads the 
 (from the shared cache, for the versions it is given: a published version never changes).
 """
 
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -18,6 +17,7 @@ from pathlib import Path
 
 from django.core.cache import cache as shared_cache
 
+from config.code_digest import code_digest
 from definitions import models as definitions_models
 from definitions.models import VersionCriterion, VersionStage
 from definitions.rules import LEAD_FIELDS, MET, MISSED, UNKNOWN, rule_evaluate
@@ -119,13 +119,7 @@ def _ladder_code() -> str:
     """A digest of what a kept ladder's rows are unpickled into (the definitions' models), of
     the code that reads them in order (this module: the order is the check's bits) and of
     Django's version, once per process: a deploy that changes any of them reads them again."""
-    import django
-
-    sources = (Path(definitions_models.__file__), Path(__file__))
-    digest = hashlib.sha256(django.get_version().encode())
-    for path in sources:
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
+    return code_digest([Path(definitions_models.__file__), Path(__file__)])
 
 
 def _ladder_key(version) -> str:

@@ -52,10 +52,10 @@ def reason_states(definition: Definition, reasons, in_force=None) -> dict[int, R
     if in_force is not None:
         version, content = in_force
         criteria = (c for stage in content["stages"] for c in stage["criteria"])
-        in_force = {c["key"]: c["statement"] for c in criteria}
+        statements = {c["key"]: c["statement"] for c in criteria}
     else:
         version = version_in_force(definition, timezone.now())
-        in_force = {c.key: c.statement for c in version_criteria(version)} if version else {}
+        statements = {c.key: c.statement for c in version_criteria(version)} if version else {}
     proposals = list(
         Proposal.objects.for_definition(definition)
         .filter(kind__in=CRITERION_KINDS)
@@ -73,12 +73,12 @@ def reason_states(definition: Definition, reasons, in_force=None) -> dict[int, R
             open_by_key.setdefault(proposal.target_key, proposal)
             if reason_id is not None:
                 open_by_reason.setdefault(reason_id, proposal)
-        elif reason_id is not None and proposal.target_key in in_force:
+        elif reason_id is not None and proposal.target_key in statements:
             written_by_reason[reason_id] = proposal.target_key
     states = {}
     for reason_id, criterion_key in rows:
-        key = criterion_key if criterion_key in in_force else written_by_reason.get(reason_id)
-        written = Written(key, in_force[key], version) if key else None
+        key = criterion_key if criterion_key in statements else written_by_reason.get(reason_id)
+        written = Written(key, statements[key], version) if key else None
         proposal = open_by_reason.get(reason_id) or (open_by_key.get(key) if key else None)
         states[reason_id] = ReasonState(written=written, proposal=proposal)
     return states

@@ -15,6 +15,7 @@ from django.template.loader import get_template
 from django.utils import translation
 from django.utils.safestring import mark_safe
 
+from config.code_digest import code_digest
 from definitions.models import StageLevel
 from feedback.models import CheckResult, Lead, LeadFeedback, ReviewCycle
 
@@ -108,16 +109,11 @@ def _drawn_by() -> str:
     of the feedback app (the queue's reads, forms, labels, URLs), the definitions' models
     (the stages' names), the project's URLs and Django's version. A deploy that changes
     any of them draws every row again."""
-    import django
-
     app = Path(sys.modules[__name__].__file__).parent
     sources = [Path(get_template(ROW_TEMPLATE).origin.name)]
     sources += sorted(path for path in app.rglob("*.py") if "migrations" not in path.parts)
     sources += [app.parent / "definitions" / "models.py", app.parent / "config" / "urls.py"]
-    digest = hashlib.sha256(django.get_version().encode())
-    for path in sources:
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
+    return code_digest(sources)
 
 
 # Per model, a reader of its columns' values (one C call per row, where a loop of getattr

@@ -87,3 +87,24 @@ def test_the_lead_page_reads_its_ladder_from_the_cache_after_the_first_view(clie
     assert warm == cold - 2
     assert without_tokens(first) == without_tokens(second)
     assert b"The qualification check" in second.content
+
+
+def test_the_ladders_key_follows_the_code_that_reads_and_orders_it(monkeypatch):
+    """The pickled rows are read into the definitions' models, in the order this module's
+    query gives (the check's bits): a deploy that changes either file reads them again."""
+    from pathlib import Path
+
+    from feedback import checks
+
+    read = []
+    real = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda path: read.append(path) or real(path))
+    checks._ladder_code.cache_clear()
+    try:
+        checks._ladder_code()
+    finally:
+        checks._ladder_code.cache_clear()
+    assert {(p.parent.name, p.name) for p in read} == {
+        ("definitions", "models.py"),
+        ("feedback", "checks.py"),
+    }
