@@ -7,7 +7,13 @@ class AccountsConfig(AppConfig):
     verbose_name = "People"
 
     def ready(self):
-        from config import checks  # noqa: F401  (registers the deploy checks)
+        from config import (
+            checks,  # noqa: F401  (registers the deploy checks)
+            written,
+        )
+
+        # Every connection watches for writes: they move the stamp kept pages are read under.
+        written.watch_connections()
 
         # After every `migrate` (and every test flush), the roles match accounts/roles.py.
         post_migrate.connect(roles_after_migrate, sender=self, dispatch_uid="accounts.roles")

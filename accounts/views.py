@@ -14,6 +14,7 @@ from accounts import mailing, selectors, services
 from accounts.forms import PreferencesForm, TokenForm
 from accounts.models import ApiToken, Mailing
 from accounts.throttling import RateLimit, client_address
+from config.kept_pages import kept_page
 
 RESET_LIMITED = (
     "Too many password-reset requests from this network or for this e-mail address. "
@@ -23,6 +24,7 @@ RESET_LIMITED = (
 
 @require_GET
 @login_required
+@kept_page
 def home(request):
     context = {
         "sections": selectors.home_sections(request.user),

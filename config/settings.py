@@ -214,6 +214,10 @@ def caches_for(url: str) -> dict:
 CACHE_URL = env("CACHE_URL")
 CACHES = caches_for(CACHE_URL)
 
+# A signed-in person's main pages, read again, come from the cache until anything is
+# written (config/kept_pages.py). KEPT_PAGES=0 draws every page each time.
+KEPT_PAGES = env_bool("KEPT_PAGES", default=True)
+
 # Background work (imports, re-runs of the check, e-mail, closing votes) runs through
 # django.tasks. `database` keeps the queue in the app's own database (django-tasks-db) and
 # needs a worker (`manage.py db_worker`); `immediate` runs each task inside the request that

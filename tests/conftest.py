@@ -29,6 +29,12 @@ def _empty_cache():
         caches["default"].clear()
 
 
+@pytest.fixture
+def pages_drawn(settings):
+    """Every page drawn each time (no kept pages): for tests that count what drawing costs."""
+    settings.KEPT_PAGES = False
+
+
 @pytest.fixture(autouse=True)
 def _tasks_run_at_once(settings):
     """Background tasks run when they are enqueued (after the commit), so a test sees their

@@ -26,7 +26,7 @@ from django.test import Client
 from feedback import services
 from feedback.models import Lead, LeadImport
 from tests.feedback.csvs import hubspot_file, hubspot_row
-from tests.feedback.factories import cycle_make, lead_make, rep_make
+from tests.feedback.factories import QUALIFIED, cycle_make, lead_make, rep_make
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/6")
@@ -220,3 +220,30 @@ def test_two_servers_and_a_worker_share_the_import_the_queue_and_the_rate_limit(
     answers = [api.get(f"{base}/api/v1/definitions", timeout=5).status_code for base in (a, b) * 8]
     assert answers.count(200) == 10, answers
     assert answers.count(429) == 6, answers
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_page_kept_by_one_server_shows_what_another_server_wrote(servers):
+    a, b = servers
+    cycle = cycle_make()
+    rep = rep_make(email="rita@northwind.example")
+    lead = lead_make(cycle, rep=rep, company="Kestrel Freight", **QUALIFIED)
+    browser = signed_in(rep)
+    queue = f"/feedback/cycles/{cycle.pk}/review/"
+    browser.get(f"{b}{queue}", timeout=5)  # the first visit gives the form token
+    # A page drawn carries a newly masked form token each time: a page read as it was kept
+    # is the same, byte for byte.
+    kept = browser.get(f"{b}{queue}", timeout=5).text
+    assert browser.get(f"{b}{queue}", timeout=5).text == kept
+    assert "0 of 1 reviewed" in kept
+
+    # Server A saves a review; server B's next page shows it.
+    token = browser.cookies["csrftoken"]
+    saved = browser.post(
+        f"{a}{queue}{lead.pk}/",
+        data={f"lead-{lead.pk}-agrees_with_stage": "yes", f"lead-{lead.pk}-decision": "accepted"},
+        headers={"X-CSRFToken": token, "HX-Request": "true", "Referer": f"{a}{queue}"},
+        timeout=10,
+    )
+    assert saved.status_code == 200, saved.text[:500]
+    assert "1 of 1 reviewed" in browser.get(f"{b}{queue}", timeout=5).text

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.decorators import permission_required
 from config.forms import errors_onto_form
+from config.kept_pages import kept_page
 from definitions import selectors, services
 from definitions.content import content_empty
 from definitions.forms import ConsensusRuleForm, DefinitionForm
@@ -48,6 +49,7 @@ def definition_create(request):
 
 @require_GET
 @login_required
+@kept_page
 def definition_detail(request, pk: int):
     definition = definition_get(request, pk)
     version = selectors.version_latest(definition)

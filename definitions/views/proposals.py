@@ -15,6 +15,7 @@ from config.confirm import confirmation
 from config.fields import id_param
 from config.forms import errors_onto_form
 from config.htmx import render_htmx
+from config.kept_pages import kept_page
 from definitions import permissions, selectors, services
 from definitions.forms import ProposalForms, VoteForm
 from definitions.models import Proposal
@@ -26,6 +27,7 @@ KIND_LABELS = dict(Proposal.Kind.choices)
 
 @require_GET
 @login_required
+@kept_page
 def proposal_list(request, pk: int):
     definition = definition_get(request, pk)
     context = {
@@ -164,6 +166,7 @@ def _with_what_it_produces(context: dict, user) -> dict:
 
 @require_GET
 @login_required
+@kept_page
 def proposal_detail(request, pk: int, proposal_pk: int):
     context = _proposal_context(request, definition_get(request, pk), proposal_pk)
     if not (request.htmx and request.htmx.target == "tally"):

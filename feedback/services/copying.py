@@ -5,6 +5,8 @@ from contextlib import contextmanager
 
 from django.db import connection
 
+from config import written
+
 BATCH = 2000
 
 
@@ -27,6 +29,7 @@ def copy_binary(cursor, table: str, columns: list[str]):
     with cursor.copy(f"COPY {table} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
         copy.set_types(types)
         yield copy
+    written.noted(connection)  # the driver's COPY passes by the watch on statements
 
 
 # Fewer rows than this are one INSERT: a COPY costs two round trips (its column types, then

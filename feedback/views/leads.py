@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.decorators import permission_required
 from config.forms import errors_onto_form
+from config.kept_pages import kept_page
 from definitions.models import VersionCriterion
 from feedback import forms, permissions, selectors, services
 from feedback.models import Lead
@@ -25,6 +26,7 @@ def _visible_lead(request, pk: int) -> Lead:
 
 @require_GET
 @login_required
+@kept_page
 def lead_detail(request, pk: int):
     return _lead_page(request, _visible_lead(request, pk))
 

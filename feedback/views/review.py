@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from config.htmx import render_htmx
+from config.kept_pages import kept_page
 from feedback import forms, queue_rows, selectors, services
 from feedback.models import Lead, ReviewCycle
 from feedback.views.common import errors_of
@@ -78,6 +79,7 @@ def _queue_context(request, cycle, *, bound: dict | None = None, bulk_form=None)
 
 @require_GET
 @login_required
+@kept_page
 def review(request, pk: int):
     cycle = get_object_or_404(ReviewCycle.objects.select_related("definition", "version"), pk=pk)
     context = _queue_context(request, cycle)

@@ -15,6 +15,7 @@ from config.confirm import confirmation
 from config.fields import id_param
 from config.forms import errors_onto_form
 from config.htmx import render_htmx
+from config.kept_pages import kept_page
 from definitions.models import Definition
 from meetings import forms, permissions, selectors, services
 from meetings.ics import meeting_ics
@@ -29,6 +30,7 @@ from meetings.views._page import (
 
 @require_GET
 @login_required
+@kept_page
 def meeting_list(request):
     meetings = selectors.meetings_for_list(request.user)
     # No query for a definition the list is not filtered by.
@@ -110,6 +112,7 @@ def meeting_edit(request, pk: int):
 
 @require_GET
 @login_required
+@kept_page
 def meeting_detail(request, pk: int):
     meeting = meeting_get(request, pk)
     if request.htmx and request.htmx.target == "participation":

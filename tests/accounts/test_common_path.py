@@ -14,7 +14,8 @@ from accounts.backends import ModelPermissionsBackend
 from accounts.models import User
 from tests.accounts.factories import UserFactory
 
-pytestmark = pytest.mark.django_db
+# What drawing a page costs, measured: no page is kept drawn here.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pages_drawn")]
 
 
 def fresh(user) -> User:

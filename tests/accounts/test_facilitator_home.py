@@ -1,6 +1,7 @@
 """The facilitator's home lists her actual work, each item linking to where she acts, in a
 number of queries that does not grow with the work."""
 
+import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -93,6 +94,7 @@ def test_people_without_the_facilitator_role_see_none_of_it(db):
     assert "meetings-coming-up" not in ids
 
 
+@pytest.mark.usefixtures("pages_drawn")
 def test_the_homes_queries_do_not_grow_with_the_work(client_as, db):
     def queries_for(n: int) -> int:
         work = facilitator_work(n)

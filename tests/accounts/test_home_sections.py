@@ -4,6 +4,7 @@ person's home reads in a fixed number of queries whatever the work waiting."""
 
 import re
 
+import pytest
 from django.db import connection
 from django.template.loader import get_template
 from django.test.utils import CaptureQueriesContext
@@ -89,6 +90,7 @@ def test_a_coming_meeting_with_nobody_invited_links_to_the_invitations(client_as
     assert item.url == reverse("meetings:detail", args=[meeting.pk]) + "#people"
 
 
+@pytest.mark.usefixtures("pages_drawn")
 def test_a_members_and_an_executives_home_do_not_grow_with_the_work(client_as, db):
     def queries_for(n: int) -> tuple[int, int]:
         marketer = UserFactory(department="marketing")

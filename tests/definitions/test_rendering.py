@@ -13,7 +13,8 @@ from definitions.ladder import STARTING_LADDER
 from definitions.selectors import version_content
 from tests.definitions.factories import DefinitionFactory, version_published
 
-pytestmark = pytest.mark.django_db
+# What drawing a page costs, measured: no page is kept drawn here.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pages_drawn")]
 
 
 def page(client, url) -> tuple[str, int]:

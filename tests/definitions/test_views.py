@@ -256,6 +256,7 @@ def _grow(definition, people, proposals: int):
     version_published(definition)
 
 
+@pytest.mark.usefixtures("pages_drawn")
 def test_the_definition_and_proposal_pages_do_not_grow_in_queries(
     client_as, definition, proposal, marketer, sales_rep, executive
 ):
@@ -270,6 +271,7 @@ def test_the_definition_and_proposal_pages_do_not_grow_in_queries(
     assert after == before
 
 
+@pytest.mark.usefixtures("pages_drawn")
 def test_the_definition_page_reads_the_version_s_approver_with_the_version(
     client_as, definition, marketer
 ):
@@ -526,6 +528,7 @@ def test_a_closed_vote_shows_the_tally_it_closed_with_after_people_move(
     assert "verdict--no" in body
 
 
+@pytest.mark.usefixtures("pages_drawn")
 def test_a_vote_over_htmx_reads_the_people_who_vote_once(client_as, proposal, sales_rep, marketer):
     """The tally and the "not voted yet" list come from one read of the people who vote, and
     the answer still names who has not voted."""

@@ -162,6 +162,7 @@ def definition_page_queries(client, definition) -> int:
     return len(queries)
 
 
+@pytest.mark.usefixtures("pages_drawn")
 def test_the_definition_page_costs_the_same_for_6_rejections_as_for_60(
     rejections, client_as, marketer
 ):

@@ -13,7 +13,8 @@ from feedback.checks import ladders_for
 from tests.definitions.factories import DefinitionFactory, version_published
 from tests.feedback.factories import QUALIFIED, cycle_make, lead_make
 
-pytestmark = pytest.mark.django_db
+# What drawing a page costs, measured: no page is kept drawn here.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pages_drawn")]
 NEW_EACH_TIME = re.compile(
     r'name="csrfmiddlewaretoken" value="\w+"|nonce="[^"]+"|"X-CSRFToken": "\w+"'
 )

@@ -11,7 +11,8 @@ from feedback import forms, queue_rows, services
 from feedback.models import RejectionReason
 from tests.feedback.factories import QUALIFIED, cycle_make, lead_make
 
-pytestmark = pytest.mark.django_db
+# What drawing a page costs, measured: no page is kept drawn here.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pages_drawn")]
 
 
 @pytest.fixture

@@ -140,6 +140,7 @@ def save_cost(client, cycle, lead) -> tuple[int, int]:
     return len(queries), len(shown(response.content.decode()))
 
 
+@pytest.mark.usefixtures("pages_drawn")
 def test_the_queue_and_a_save_cost_the_same_for_10_leads_as_for_100(cycle, client_as, sales_rep):
     client = client_as(sales_rep)
     timing = RejectionReason.objects.get(label="Timing")
@@ -244,6 +245,7 @@ def test_all_reviewed_shows_when_nothing_waits_with_links_on(cycle, client_as, s
     assert reverse("numbers:definition", args=[cycle.definition_id]) in html
 
 
+@pytest.mark.usefixtures("pages_drawn")
 def test_a_change_and_its_undo_cost_the_same_for_10_leads_as_for_100(cycle, client_as, sales_rep):
     client = client_as(sales_rep)
     timing = RejectionReason.objects.get(label="Timing")
@@ -286,6 +288,7 @@ def test_a_change_and_its_undo_cost_the_same_for_10_leads_as_for_100(cycle, clie
     assert small[2] == 2
 
 
+@pytest.mark.usefixtures("pages_drawn")
 def test_the_queue_reads_its_leads_without_their_rep_and_the_cycle_page_with(
     cycle, client_as, sales_rep, facilitator
 ):

@@ -113,6 +113,7 @@ def queue_queries(client, cycle) -> int:
     return len(queries)
 
 
+@pytest.mark.usefixtures("pages_drawn")
 def test_the_review_queue_runs_as_many_queries_for_30_leads_as_for_3(cycle, client_as, sales_rep):
     client = client_as(sales_rep)
     timing = RejectionReason.objects.get(label="Timing")

@@ -235,6 +235,7 @@ def test_the_service_refuses_a_closed_meeting(meeting, facilitator, answers):
     assert not Proposal.objects.exists()
 
 
+@pytest.mark.usefixtures("pages_drawn")
 def test_the_proposal_page_does_not_grow_in_queries_with_its_answers(
     client_as, meeting, facilitator, answers, marketer, sales_rep, executive
 ):

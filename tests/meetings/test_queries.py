@@ -9,7 +9,8 @@ from django.utils import timezone
 from meetings import services
 from tests.accounts.factories import UserFactory
 
-pytestmark = pytest.mark.django_db
+# What drawing a page costs, measured: no page is kept drawn here.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pages_drawn")]
 
 
 def grow(meeting, facilitator, n: int) -> None:
