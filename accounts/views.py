@@ -23,8 +23,8 @@ RESET_LIMITED = (
 
 
 @require_GET
-@login_required
 @kept_page
+@login_required
 def home(request):
     context = {
         "sections": selectors.home_sections(request.user),

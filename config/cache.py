@@ -11,7 +11,7 @@ import time
 
 from django.core.cache import caches
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import RedisError
 
 log = logging.getLogger("accord.cache")
@@ -20,11 +20,32 @@ log = logging.getLogger("accord.cache")
 WARN_EVERY_SECONDS = 60
 
 
+class OneClientPerPool(RedisCacheClient):
+    """Django's Redis client, building its redis-py client once per connection pool, not
+    on every call: building one fills a table of some 170 reply parsers, which cost more CPU
+    than the round trip itself (sessions, kept pages and figures read the cache on every
+    request). A redis-py client is safe to share: it takes a connection from its pool for
+    each command."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients = {}
+
+    def get_client(self, key=None, *, write=False):
+        index = self._get_connection_pool_index(write)
+        client = self._clients.get(index)
+        if client is None:
+            pool = self._get_connection_pool(write)
+            client = self._clients[index] = self._client(connection_pool=pool)
+        return client
+
+
 class FailSoftRedisCache(RedisCache):
     def __init__(self, server, params):
         options = dict(params.get("OPTIONS") or {})
         self._fallback = options.pop("FALLBACK", None)
         super().__init__(server, {**params, "OPTIONS": options})
+        self._class = OneClientPerPool
         self._warned_at = 0.0
 
     def _soft(self, name: str, error: RedisError, args, kwargs, default):

@@ -215,8 +215,9 @@ CACHE_URL = env("CACHE_URL")
 CACHES = caches_for(CACHE_URL)
 
 # A signed-in person's main pages, read again, come from the cache until anything is
-# written (config/kept_pages.py). KEPT_PAGES=0 draws every page each time.
-KEPT_PAGES = env_bool("KEPT_PAGES", default=True)
+# written (config/kept_pages.py). On by default only with a cache every process shares:
+# with one process's memory, a write in one server would not reach another's pages.
+KEPT_PAGES = env_bool("KEPT_PAGES", default=CACHE_URL.startswith(("redis", "file://")))
 
 # Background work (imports, re-runs of the check, e-mail, closing votes) runs through
 # django.tasks. `database` keeps the queue in the app's own database (django-tasks-db) and

@@ -4,8 +4,9 @@ Every connection watches its own statements (an execute wrapper, installed when 
 connection opens). A statement other than a SELECT that names one of the apps' tables is a
 write; once it is committed, the stamp in the shared cache takes a new random value. A page
 kept under the stamp before is then never read again, so nothing a write changed is shown
-from before it, whichever server or worker wrote it. Sign-ins, sessions, rate-limit
-counters and the task queue are other tables, and leave the stamp alone.
+from before it, whichever server or worker wrote it. Sessions, sign-in attempts, rate-limit
+counters and the task queue are other tables, and leave the stamp alone; everything else
+moves it, a sign-in's time on the person's row and an import's progress counter included.
 
 Inside a transaction the stamp moves on commit (a rolled-back write changed nothing); in
 autocommit mode at once. Inside a test case's own transaction, which never commits, it
@@ -14,14 +15,19 @@ moves at once too, so that tests see what they wrote. A write the watch cannot s
 
 The stamp is random, not a counter: if the cache loses it, the next reader draws a new one,
 and nothing kept under an earlier stamp can match it. While the cache is down, every
-reader draws a new one, so nothing is read from before.
+reader draws a new one, so nothing is read from before. A stamp that could not be moved
+(the cache failed just then) is logged, never raised: the write is committed, and what was
+kept under the old stamp is drawn again at the next minute at the latest.
 """
 
+import logging
 import re
 import secrets
 
 from django.core.cache import cache
 from django.db.backends.signals import connection_created
+
+log = logging.getLogger("accord.cache")
 
 KEY = "accord:written"
 # The tables whose rows the pages show: the four apps' own, with their history, and the
@@ -32,16 +38,35 @@ READS = ("SELECT", "SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT", "EXPLA
 
 def stamp() -> str:
     """The stamp now (one cache read; a new one when the cache holds none)."""
-    found = cache.get(KEY)
-    if found is None:
-        found = secrets.token_hex(8)
-        if not cache.add(KEY, found, None):
-            found = cache.get(KEY) or found
+    try:
+        found = cache.get(KEY)
+        if found is None:
+            found = secrets.token_hex(8)
+            if not cache.add(KEY, found, None):
+                found = cache.get(KEY) or found
+    except Exception:
+        log.exception("The data stamp could not be read; the page is drawn.")
+        return secrets.token_hex(8)  # matches nothing kept
     return found
 
 
+def stamp_and(key: str) -> tuple[str, object]:
+    """The stamp now and the cache's value under this key, in one round trip."""
+    try:
+        found = cache.get_many([KEY, key])
+    except Exception:
+        log.exception("The data stamp could not be read; the page is drawn.")
+        return secrets.token_hex(8), None
+    if KEY not in found:
+        return stamp(), None
+    return found[KEY], found.get(key)
+
+
 def _move() -> None:
-    cache.set(KEY, secrets.token_hex(8), None)
+    try:
+        cache.set(KEY, secrets.token_hex(8), None)
+    except Exception:
+        log.exception("The data stamp could not be moved; kept pages are drawn next minute.")
 
 
 def _in_test_transaction(connection) -> bool:
@@ -56,7 +81,7 @@ def noted(connection) -> None:
     elif not any(entry[1] is _move for entry in connection.run_on_commit):
         # Once per transaction: a rollback (of the transaction, or of the savepoint the
         # entry was made in) takes the entry away, and the next write makes it again.
-        connection.on_commit(_move)
+        connection.on_commit(_move, robust=True)
 
 
 def _watch(execute, sql, params, many, context):

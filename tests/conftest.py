@@ -29,6 +29,13 @@ def _empty_cache():
         caches["default"].clear()
 
 
+@pytest.fixture(autouse=True)
+def _pages_kept(settings):
+    """Kept pages on, as in production: one test process shares its memory cache with its
+    live server's threads, so every write the suite makes must reach the pages it reads."""
+    settings.KEPT_PAGES = True
+
+
 @pytest.fixture
 def pages_drawn(settings):
     """Every page drawn each time (no kept pages): for tests that count what drawing costs."""

@@ -142,6 +142,29 @@ def test_a_page_not_found_is_not_kept(definition, client_as, sales_rep):
     assert len(queries) > 1
 
 
+def test_the_stamp_is_read_before_anything_of_the_person(
+    definition, client_as, sales_rep, monkeypatch
+):
+    """A page drawn from a row read after the stamp moved must be kept under the stamp
+    before the move, which nobody reads any more."""
+    client = kept_client(client_as, sales_rep)
+    read_first = []
+    real = written.stamp_and
+    with CaptureQueriesContext(connection) as queries:
+        monkeypatch.setattr(
+            written, "stamp_and", lambda key: read_first.append(len(queries)) or real(key)
+        )
+        page(client, definition.get_absolute_url())
+    assert read_first == [0]
+    assert "accounts_user" in queries[0]["sql"]
+
+
+def test_a_person_signed_out_is_sent_to_sign_in(definition, client):
+    client.get(reverse("accounts:login"))  # a form token, as a browser would have
+    response = client.get(definition.get_absolute_url())
+    assert response.status_code == 302 and reverse("accounts:login") in response["Location"]
+
+
 # The stamp itself.
 
 
@@ -153,7 +176,7 @@ def test_a_read_leaves_the_stamp_and_a_write_moves_it(definition):
     assert written.stamp() != before
 
 
-def test_sessions_and_sign_in_records_leave_the_stamp(db):
+def test_sessions_leave_the_stamp(db):
     before = written.stamp()
     Session.objects.create(session_key="k" * 32, session_data="", expire_date=timezone.now())
     assert written.stamp() == before

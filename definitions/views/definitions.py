@@ -48,8 +48,8 @@ def definition_create(request):
 
 
 @require_GET
-@login_required
 @kept_page
+@login_required
 def definition_detail(request, pk: int):
     definition = definition_get(request, pk)
     version = selectors.version_latest(definition)

@@ -26,8 +26,8 @@ KIND_LABELS = dict(Proposal.Kind.choices)
 
 
 @require_GET
-@login_required
 @kept_page
+@login_required
 def proposal_list(request, pk: int):
     definition = definition_get(request, pk)
     context = {
@@ -165,8 +165,8 @@ def _with_what_it_produces(context: dict, user) -> dict:
 
 
 @require_GET
-@login_required
 @kept_page
+@login_required
 def proposal_detail(request, pk: int, proposal_pk: int):
     context = _proposal_context(request, definition_get(request, pk), proposal_pk)
     if not (request.htmx and request.htmx.target == "tally"):

@@ -25,8 +25,8 @@ def _visible_lead(request, pk: int) -> Lead:
 
 
 @require_GET
-@login_required
 @kept_page
+@login_required
 def lead_detail(request, pk: int):
     return _lead_page(request, _visible_lead(request, pk))
 

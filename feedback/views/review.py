@@ -78,8 +78,8 @@ def _queue_context(request, cycle, *, bound: dict | None = None, bulk_form=None)
 
 
 @require_GET
-@login_required
 @kept_page
+@login_required
 def review(request, pk: int):
     cycle = get_object_or_404(ReviewCycle.objects.select_related("definition", "version"), pk=pk)
     context = _queue_context(request, cycle)

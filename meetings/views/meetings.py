@@ -29,8 +29,8 @@ from meetings.views._page import (
 
 
 @require_GET
-@login_required
 @kept_page
+@login_required
 def meeting_list(request):
     meetings = selectors.meetings_for_list(request.user)
     # No query for a definition the list is not filtered by.
@@ -111,8 +111,8 @@ def meeting_edit(request, pk: int):
 
 
 @require_GET
-@login_required
 @kept_page
+@login_required
 def meeting_detail(request, pk: int):
     meeting = meeting_get(request, pk)
     if request.htmx and request.htmx.target == "participation":

@@ -58,3 +58,15 @@ def test_production_refuses_to_start_without_its_site_url():
     result = manage("check", env=env)
     assert result.returncode != 0
     assert "SITE_URL must be set" in result.stderr
+
+
+def test_pages_are_kept_only_with_a_cache_every_server_shares():
+    show = (
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings; print(settings.KEPT_PAGES)",
+    )
+    assert manage(*show, env=PRODUCTION).stdout.strip() == "True"
+    alone = manage(*show, env={**PRODUCTION, "CACHE_URL": ""})
+    assert alone.stdout.strip() == "False", alone.stderr
