@@ -5,6 +5,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
+from config.kept_pages import kept_page
 from definitions.models import Definition
 from feedback import csv_io
 from feedback.rounding import percent_points
@@ -37,6 +38,7 @@ def index(request):
 
 
 @require_GET
+@kept_page
 @login_required
 def definition_numbers(request, pk: int):
     definition = _definition(request, pk)

@@ -165,6 +165,23 @@ def test_a_person_signed_out_is_sent_to_sign_in(definition, client):
     assert response.status_code == 302 and reverse("accounts:login") in response["Location"]
 
 
+def test_the_numbers_page_kept_shows_the_next_review(client_as):
+    from feedback import services as feedback_services
+    from tests.feedback.factories import QUALIFIED, cycle_make, lead_make
+
+    cycle = cycle_make()
+    lead = lead_make(cycle, **QUALIFIED)
+    client = kept_client(client_as, cycle.definition.facilitator)
+    url = reverse("numbers:definition", args=[cycle.definition_id])
+    drawn, _ = page(client, url)
+    kept, queries = page(client, url)
+    assert kept == drawn and queries == 1
+    feedback_services.feedback_record(
+        lead=lead, rep=lead.rep, agrees_with_stage=True, decision="accepted", reasons=[]
+    )
+    assert page(client, url)[1] > 1  # drawn again: the review is in its figures
+
+
 # The stamp itself.
 
 

@@ -168,6 +168,7 @@ def test_the_rebuild_fills_the_sums_of_a_database_that_predates_them(cycle):
     assert snapshot() == expected
 
 
+@pytest.mark.usefixtures("pages_drawn")
 def test_the_page_adds_up_the_sums_and_reads_no_lead_without_a_date_filter(cycle, client_as):
     reasons_default_ensure(RejectionReason)
     lead = lead_make(cycle, **QUALIFIED)

@@ -30,7 +30,8 @@ from tests.definitions.factories import DefinitionFactory
 from tests.numbers.test_reference import dataset_build
 from tests.permissions import LOGIN, assert_matrix
 
-pytestmark = pytest.mark.django_db
+# The numbers' own cache, measured: no page is kept drawn here.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pages_drawn")]
 
 HTMX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "numbers-results"}
 
